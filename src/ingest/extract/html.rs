@@ -1,0 +1,198 @@
+//! HTML: charset detection (including `<meta charset=gbk>`), title from `<title>` or the first `<h1>`, body text
+//! with block elements on their own lines; scripts, styles and navigation dropped.
+
+use super::{Extracted, extracted, plain};
+use crate::error::ExtractError;
+use crate::model::Format;
+use crate::text::clean;
+use scraper::{Html, Node, Selector};
+
+/// Elements whose content is never text of the document.
+const SKIPPED: &[&str] = &[
+    "script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "object", "button",
+    "select",
+];
+
+/// Elements that start and end a line.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "address",
+    "hr",
+    "form",
+    "fieldset",
+    "caption",
+    "body",
+];
+
+/// Extracts an HTML file.
+pub(super) fn extract(bytes: &[u8]) -> Result<Extracted, ExtractError> {
+    let source = decode(bytes)?;
+    let document = Html::parse_document(&source);
+    let mut title = first_text(&document, "title").or_else(|| first_text(&document, "h1"));
+    let mut raw = String::with_capacity(source.len() / 2);
+    let mut pre_depth = 0usize;
+    // An explicit stack (node, closing) instead of recursion: deeply nested markup cannot overflow the stack.
+    let mut stack = vec![(document.tree.root(), false)];
+    while let Some((node, closing)) = stack.pop() {
+        if closing {
+            if let Node::Element(el) = node.value()
+                && BLOCKS.contains(&el.name())
+            {
+                raw.push('\n');
+                if el.name() == "pre" {
+                    pre_depth = pre_depth.saturating_sub(1);
+                }
+            }
+            continue;
+        }
+        match node.value() {
+            Node::Element(el) => {
+                let name = el.name();
+                if SKIPPED.contains(&name) {
+                    continue;
+                }
+                if name == "br" {
+                    raw.push('\n');
+                } else if name == "td" || name == "th" {
+                    raw.push('\t');
+                } else if BLOCKS.contains(&name) {
+                    raw.push('\n');
+                    if name == "pre" {
+                        pre_depth += 1;
+                    }
+                }
+            }
+            Node::Text(text) => {
+                if pre_depth > 0 {
+                    raw.push_str(text);
+                } else {
+                    push_collapsed(&mut raw, text);
+                }
+                continue;
+            }
+            Node::Document | Node::Fragment => {}
+            _ => continue,
+        }
+        stack.push((node, true));
+        let children: Vec<_> = node.children().collect();
+        stack.extend(children.into_iter().rev().map(|child| (child, false)));
+    }
+    // Lines are trimmed of the spaces left by markup indentation.
+    let lines: Vec<&str> = raw.lines().map(|l| l.trim_matches([' ', '\t'])).collect();
+    let text = clean(&lines.join("\n"));
+    if title.as_deref().is_some_and(str::is_empty) {
+        title = None;
+    }
+    Ok(extracted(Format::Html, text, title))
+}
+
+/// Appends HTML text with runs of whitespace collapsed to one space.
+fn push_collapsed(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_ascii_whitespace() {
+            if !out.ends_with([' ', '\n', '\t']) {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// The whitespace-collapsed text of the first element matching `selector`, if any.
+fn first_text(document: &Html, selector: &str) -> Option<String> {
+    let selector = Selector::parse(selector).ok()?;
+    let element = document.select(&selector).next()?;
+    let text: Vec<&str> = element.text().collect();
+    let text = clean(
+        &text
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    Some(text.trim().to_string())
+}
+
+/// Decodes HTML bytes: a BOM or valid UTF-8 first, then the charset the document declares, then GB18030.
+fn decode(bytes: &[u8]) -> Result<String, ExtractError> {
+    if encoding_rs::Encoding::for_bom(bytes).is_some() {
+        return plain::decode(bytes);
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_string());
+    }
+    if let Some(encoding) = declared_charset(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+        if had_errors {
+            return Err(ExtractError::Encoding(format!(
+                "invalid bytes for the declared charset {}",
+                encoding.name()
+            )));
+        }
+        return Ok(text.into_owned());
+    }
+    plain::decode(bytes)
+}
+
+/// The encoding named by `charset=` in the first few kilobytes, if encoding_rs knows it.
+fn declared_charset(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    let at = head.find("charset=")? + "charset=".len();
+    let label: String = head[at..]
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    encoding_rs::Encoding::for_label(label.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_blocks_and_drops_scripts() {
+        let html = "<html><head><title> 关于2024年预算的报告 </title><style>p{}</style></head><body>\
+                    <nav>首页 | 新闻</nav><h1>报告</h1><p>各位代表：<br>现在我 <b>报告</b>。</p>\
+                    <script>var x = 1;</script><table><tr><td>科目</td><td>金额</td></tr></table></body></html>";
+        let out = extract(html.as_bytes()).unwrap();
+        assert_eq!(out.format, Format::Html);
+        assert_eq!(out.title.as_deref(), Some("关于2024年预算的报告"));
+        assert_eq!(out.text, "报告\n\n各位代表：\n现在我 报告。\n\n科目 金额\n");
+    }
+
+    #[test]
+    fn decodes_declared_gbk_and_falls_back_to_h1() {
+        let html = "<html><head><meta charset=\"gb2312\"></head><body><h1>预算审查</h1><div>财政收入</div></body></html>";
+        let (gbk, _, _) = encoding_rs::GBK.encode(html);
+        let out = extract(&gbk).unwrap();
+        assert_eq!(out.title.as_deref(), Some("预算审查"));
+        assert_eq!(out.text, "预算审查\n\n财政收入\n");
+    }
+}

@@ -1,0 +1,150 @@
+//! Extraction on the real corpus in the shared data folder (`YUSUAN_SHARED`), skipped when it is not set.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use yusuan::error::ExtractError;
+use yusuan::ingest::extract::{ExtractOptions, Extracted, PdfIsolation, extract};
+use yusuan::model::Format;
+
+/// The shared data folder, or `None` (with a note) when the tests run without it.
+fn shared() -> Option<PathBuf> {
+    let Some(shared) = std::env::var_os("YUSUAN_SHARED") else {
+        eprintln!("skipped: YUSUAN_SHARED not set");
+        return None;
+    };
+    Some(PathBuf::from(shared))
+}
+
+fn run(path: &Path, opts: &ExtractOptions) -> Result<Extracted, ExtractError> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    extract(path, &bytes, opts)
+}
+
+fn thread_opts() -> ExtractOptions {
+    ExtractOptions {
+        pdf: PdfIsolation::Thread,
+        pdf_timeout: Duration::from_secs(120),
+        ..ExtractOptions::default()
+    }
+}
+
+#[test]
+fn law_markdown_has_title_history_and_articles() {
+    let Some(shared) = shared() else { return };
+    let out = run(
+        &shared.join("corpus/laws/经济法/预算法(2018-12-29).md"),
+        &thread_opts(),
+    )
+    .unwrap();
+    assert_eq!(out.format, Format::Markdown);
+    assert_eq!(out.title.as_deref(), Some("中华人民共和国预算法"));
+    assert_eq!(out.history.len(), 3, "{:?}", out.history);
+    assert!(out.history[0].starts_with("1994年3月22日"));
+    assert!(
+        out.text.starts_with("第一章 总则\n"),
+        "{}",
+        &out.text[..100]
+    );
+    assert!(out.text.contains("\n第四十六条 "));
+    assert!(!out.text.contains('#'));
+    assert!(
+        !out.text.contains("中华人民共和国预算法\n"),
+        "the title is not repeated in the text"
+    );
+}
+
+#[test]
+fn report_text_has_title_and_body() {
+    let Some(shared) = shared() else { return };
+    let out = run(
+        &shared.join("corpus/reports/1957年政府工作报告.txt"),
+        &thread_opts(),
+    )
+    .unwrap();
+    assert_eq!(out.format, Format::Text);
+    assert_eq!(out.title.as_deref(), Some("1957年国务院政府工作报告"));
+    assert!(out.text.contains("第一届全国人民代表大会第四次会议"));
+    let salutation = run(
+        &shared.join("corpus/reports/2017年政府工作报告.txt"),
+        &thread_opts(),
+    )
+    .unwrap();
+    assert_eq!(salutation.title, None, "各位代表： is not a title");
+}
+
+/// Phrases each final account must yield: its title, words of the prose, and subject-coded table rows.
+const FINAL_ACCOUNTS: &[(&str, &str, &[&str])] = &[
+    (
+        "上海市普陀区财政局2024年度部门决算.pdf",
+        "上海市普陀区财政局2024年度部门决算",
+        &[
+            "部门决算",
+            "研究拟订本区财政发展战略、规划、政策和改革方案并组织实施。",
+            "2010601 行政运行 1,511.90 1,511.89 0.01",
+            "2010608 财政委托业务支出",
+        ],
+    ),
+    (
+        "上海市普陀区规划和自然资源局2024年度部门决算.pdf",
+        "上海市普陀区规划和自然资源局2024年度部门决算",
+        &[
+            "部门决算",
+            "履行全民所有自然资源资产所有者职责和所有国土空间用途管制职责。",
+            "2080501 行政单位离退休 54.53 54.53",
+            "2101101 行政单位医疗",
+        ],
+    ),
+    (
+        "中共上海市普陀区委社会工作部2024年度部门决算.pdf",
+        "中共上海市普陀区委社会工作部2024年度部门决算",
+        &[
+            "部门决算",
+            "2013901 行政运行 51.32 51.32",
+            "2013999 其他社会工作事务支出 202.24 202.24",
+        ],
+    ),
+    (
+        "附件2：部门决算模板.pdf",
+        "上海市XX局2024年度部门决算",
+        &["部门决算", "2050205 高等教育"],
+    ),
+];
+
+#[test]
+fn final_account_pdfs_yield_text_titles_and_subject_rows() {
+    let Some(shared) = shared() else { return };
+    for (file, title, phrases) in FINAL_ACCOUNTS {
+        let started = Instant::now();
+        let out = run(
+            &shared.join("corpus/final-accounts").join(file),
+            &thread_opts(),
+        )
+        .unwrap();
+        eprintln!(
+            "{file}: {} bytes of text in {:?}",
+            out.text.len(),
+            started.elapsed()
+        );
+        assert_eq!(out.format, Format::Pdf);
+        assert_eq!(out.title.as_deref(), Some(*title), "{file}");
+        for phrase in *phrases {
+            assert!(out.text.contains(phrase), "{file}: missing {phrase:?}");
+        }
+        assert!(!out.text.contains("\n\n\n"));
+    }
+}
+
+#[test]
+fn final_account_pdf_in_a_worker_process() {
+    let Some(shared) = shared() else { return };
+    let opts = ExtractOptions {
+        pdf: PdfIsolation::Process(PathBuf::from(env!("CARGO_BIN_EXE_yusuan"))),
+        pdf_timeout: Duration::from_secs(120),
+        ..ExtractOptions::default()
+    };
+    let path =
+        shared.join("corpus/final-accounts/中共上海市普陀区委社会工作部2024年度部门决算.pdf");
+    let in_child = run(&path, &opts).unwrap();
+    let in_thread = run(&path, &thread_opts()).unwrap();
+    assert_eq!(in_child, in_thread);
+}
