@@ -1,0 +1,75 @@
+//! Links from documents to budget subjects and special topics: the reference data (subject tree, topic rules,
+//! characteristic terms of subjects) and the pure linker that turns a document into scored links with evidence.
+//!
+//! Nothing here touches the store or the index; `crate::linking` does that.
+
+pub mod decision;
+pub mod linker;
+pub mod taxonomy;
+pub mod terms;
+pub mod topics;
+
+use crate::error::Result;
+use std::path::Path;
+
+pub use decision::{Decision, Target, Verdict};
+pub use linker::{Evidence, Links, Rule, SubjectLink, TopicLink};
+pub use taxonomy::{Budget, Subject, Taxonomy};
+pub use terms::SubjectTerms;
+pub use topics::{Topic, Topics};
+
+/// File names of the reference data inside the reference folder.
+pub const SUBJECTS_FILE: &str = "subjects.csv";
+pub const TOPICS_FILE: &str = "topics.json";
+pub const SUBJECT_TERMS_FILE: &str = "subject-terms.json";
+
+/// The reference data the linker works with, loaded once and compiled for matching.
+#[derive(Debug, Default)]
+pub struct Reference {
+    pub taxonomy: Taxonomy,
+    pub topics: Topics,
+    pub terms: SubjectTerms,
+    matchers: linker::Matchers,
+}
+
+impl Reference {
+    /// Loads the reference folder. A missing file gives an empty part (no subjects, no topics); a malformed
+    /// file is an error.
+    pub fn load(dir: &Path) -> Result<Reference> {
+        let subjects = dir.join(SUBJECTS_FILE);
+        let taxonomy = if subjects.exists() {
+            Taxonomy::load(&subjects)?
+        } else {
+            Taxonomy::default()
+        };
+        let topics_file = dir.join(TOPICS_FILE);
+        let topics = if topics_file.exists() {
+            Topics::load(&topics_file)?
+        } else {
+            Topics::default()
+        };
+        let terms_file = dir.join(SUBJECT_TERMS_FILE);
+        let terms = if terms_file.exists() {
+            SubjectTerms::load(&terms_file, &taxonomy)?
+        } else {
+            SubjectTerms::default()
+        };
+        Ok(Reference::new(taxonomy, topics, terms))
+    }
+
+    /// Builds a reference from its parts.
+    pub fn new(taxonomy: Taxonomy, topics: Topics, terms: SubjectTerms) -> Reference {
+        let matchers = linker::Matchers::build(&taxonomy, &topics, &terms);
+        Reference {
+            taxonomy,
+            topics,
+            terms,
+            matchers,
+        }
+    }
+
+    /// Links a document (see `linker::link`).
+    pub fn link(&self, doc: &crate::model::Document) -> Links {
+        linker::link(doc, self)
+    }
+}

@@ -1,0 +1,383 @@
+//! Links as the library keeps and serves them: computed at ingest and stored with the document, staff
+//! decisions applied on top, relinking after the rules change, and the views later pages need (a
+//! document's links, the subject tree with counts, a topic's documents, amounts from tables).
+
+pub mod eval;
+
+use crate::error::{Error, Result};
+use crate::index::IndexQuery;
+use crate::library::Library;
+use crate::link::decision::{self, Decision, Target, Verdict};
+use crate::link::linker::{Rule, SubjectLink, TopicLink};
+use crate::link::{Budget, Links, Taxonomy};
+use crate::model::{DocId, DocKind, Document, FacetField, Filters, Tags, Unit};
+use crate::store::ObservedSubject;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Computes a document's links, stores them and records the subjects first seen in it. Called at ingest
+/// between writing the document and indexing it.
+pub fn compute_and_store(lib: &Library, doc: &Document) -> Result<Links> {
+    let links = lib.reference().link(doc);
+    lib.store().put_links(&doc.id, &links)?;
+    for l in links.observed() {
+        lib.store().record_observed(&ObservedSubject {
+            code: l.code.clone(),
+            name: l.name.clone(),
+            doc: doc.id.clone(),
+        })?;
+    }
+    Ok(links)
+}
+
+/// A document's links with the decisions on them applied (stored links, or computed when missing).
+fn effective_links(lib: &Library, doc: &Document) -> Result<Links> {
+    let mut links = match lib.store().get_links(&doc.id)? {
+        Some(l) => l,
+        None => compute_and_store(lib, doc)?,
+    };
+    let decisions = lib.store().decisions_of(&doc.id)?;
+    decision::apply(&mut links, &decisions, lib.reference());
+    Ok(links)
+}
+
+/// The tags to index for a document: its kept links after decisions.
+pub fn tags_for(lib: &Library, doc: &Document) -> Result<Tags> {
+    Ok(effective_links(lib, doc)?.tags())
+}
+
+/// A document's links as shown to people: the kept ones, strongest first, with the decisions taken.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocLinks {
+    pub doc_id: DocId,
+    pub title: String,
+    pub subjects: Vec<SubjectLink>,
+    pub topics: Vec<TopicLink>,
+    pub decisions: Vec<Decision>,
+}
+
+impl DocLinks {
+    /// The decision taken on a target, if any.
+    pub fn decision(&self, target: &Target) -> Option<&Decision> {
+        self.decisions.iter().find(|d| &d.target == target)
+    }
+}
+
+/// The links of a stored document (None if there is no such document). With `all`, candidates below the
+/// thresholds are included too.
+pub fn links_of(lib: &Library, id: &DocId, all: bool) -> Result<Option<DocLinks>> {
+    let Some(doc) = lib.store().get_meta(id)? else {
+        return Ok(None);
+    };
+    let links = effective_links(lib, &doc)?;
+    let decisions = lib.store().decisions_of(id)?;
+    let confirmed = |t: Target| {
+        decisions
+            .iter()
+            .any(|d| d.target == t && d.verdict == Verdict::Confirmed)
+    };
+    let mut subjects: Vec<SubjectLink> = links
+        .subjects
+        .into_iter()
+        .filter(|l| all || l.kept)
+        .collect();
+    let mut topics: Vec<TopicLink> = links.topics.into_iter().filter(|l| all || l.kept).collect();
+    // Confirmed links first, then by score.
+    subjects.sort_by(|a, b| {
+        confirmed(Target::Subject(b.code.clone()))
+            .cmp(&confirmed(Target::Subject(a.code.clone())))
+            .then(b.score.total_cmp(&a.score))
+    });
+    topics.sort_by(|a, b| {
+        confirmed(Target::Topic(b.id.clone()))
+            .cmp(&confirmed(Target::Topic(a.id.clone())))
+            .then(b.score.total_cmp(&a.score))
+    });
+    Ok(Some(DocLinks {
+        doc_id: id.clone(),
+        title: doc.title,
+        subjects,
+        topics,
+        decisions,
+    }))
+}
+
+/// Records a person's decision on one link of a document and re-indexes the document (crash-safe, like
+/// ingest). The decision survives re-ingest and relinking.
+pub fn decide(
+    lib: &Library,
+    id: &DocId,
+    target: Target,
+    verdict: Verdict,
+    by: &str,
+) -> Result<Decision> {
+    check_target(lib, &target)?;
+    let Some(doc) = lib.store().get_document(id)? else {
+        return Err(Error::NotFound(format!("document {id}")));
+    };
+    let d = Decision::new(target, verdict, by);
+    lib.store().put_decision(id, &d)?;
+    crate::pipeline::commit_batch(lib, vec![doc])?;
+    Ok(d)
+}
+
+/// Withdraws a decision and re-indexes the document; returns whether there was one.
+pub fn undecide(lib: &Library, id: &DocId, target: &Target) -> Result<bool> {
+    let Some(doc) = lib.store().get_document(id)? else {
+        return Err(Error::NotFound(format!("document {id}")));
+    };
+    let removed = lib.store().remove_decision(id, target)?;
+    if removed {
+        crate::pipeline::commit_batch(lib, vec![doc])?;
+    }
+    Ok(removed)
+}
+
+fn check_target(lib: &Library, target: &Target) -> Result<()> {
+    match target {
+        Target::Subject(code) => {
+            if crate::link::taxonomy::Level::of(code).is_none() {
+                return Err(Error::Invalid(format!("'{code}' is not a subject code")));
+            }
+            if lib.reference().taxonomy.get(code).is_none()
+                && !observed_codes(lib)?.contains_key(code)
+            {
+                return Err(Error::Invalid(format!(
+                    "subject {code} is neither in the tree nor observed"
+                )));
+            }
+        }
+        Target::Topic(id) => {
+            if lib.reference().topics.get(id).is_none() {
+                return Err(Error::Invalid(format!("no topic has the id {id}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn observed_codes(lib: &Library) -> Result<BTreeMap<String, ObservedSubject>> {
+    Ok(lib
+        .store()
+        .observed_subjects()?
+        .into_iter()
+        .map(|o| (o.code.clone(), o))
+        .collect())
+}
+
+/// What a relink run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RelinkReport {
+    pub documents: usize,
+    /// Kept links after decisions, over all documents.
+    pub subject_links: usize,
+    pub topic_links: usize,
+    pub observed_subjects: usize,
+    pub seconds: f64,
+}
+
+/// Recomputes the links of every stored document and re-indexes it, in batches and in the crash-safe order
+/// of ingest (documents are marked pending before the index changes).
+pub fn relink(lib: &Library, progress: &dyn Fn(usize, usize)) -> Result<RelinkReport> {
+    let start = std::time::Instant::now();
+    let ids = lib.store().doc_ids()?;
+    let mut report = RelinkReport::default();
+    let batch = lib.config.batch_docs.max(1);
+    for chunk in ids.chunks(batch) {
+        let mut docs = Vec::with_capacity(chunk.len());
+        for id in chunk {
+            if let Some(d) = lib.store().get_document(id)? {
+                docs.push(d);
+            }
+        }
+        // commit_batch marks the documents pending, recomputes their links with the current rules and
+        // re-indexes them.
+        report.documents += docs.len();
+        crate::pipeline::commit_batch(lib, docs)?;
+        progress(report.documents, ids.len());
+    }
+    for id in &ids {
+        if let Some(doc) = lib.store().get_meta(id)? {
+            let tags = tags_for(lib, &doc)?;
+            report.subject_links += tags.subjects.len();
+            report.topic_links += tags.topics.len();
+        }
+    }
+    report.observed_subjects = lib.store().observed_subjects()?.len();
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// The reference tree extended with the subjects observed in documents.
+pub fn taxonomy(lib: &Library) -> Result<Taxonomy> {
+    let mut t = lib.reference().taxonomy.clone();
+    let mut observed = lib.store().observed_subjects()?;
+    observed.sort_by_key(|o| o.code.len());
+    for o in observed {
+        t.add_observed(&o.code, &o.name);
+    }
+    Ok(t)
+}
+
+/// One node of the subject tree with the number of documents linked to it or its descendants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubjectNode {
+    pub code: String,
+    pub name: String,
+    pub budget: Budget,
+    pub observed: bool,
+    pub documents: u64,
+    pub has_children: bool,
+}
+
+/// The children of `parent` (the classes when None) with document counts under `filters`.
+pub fn subject_tree(
+    lib: &Library,
+    parent: Option<&str>,
+    filters: &Filters,
+) -> Result<Vec<SubjectNode>> {
+    let t = taxonomy(lib)?;
+    let nodes = match parent {
+        Some(code) => {
+            if t.get(code).is_none() {
+                return Err(Error::NotFound(format!("subject {code}")));
+            }
+            t.children(code)
+        }
+        None => t.classes(),
+    };
+    let hits = lib.index().search(&IndexQuery {
+        filters: filters.clone(),
+        unit: Unit::Document,
+        limit: 0,
+        facets: vec![FacetField::Subject],
+        subject_drill: parent.map(str::to_string),
+        ..IndexQuery::default()
+    })?;
+    let counts: BTreeMap<&str, u64> = hits
+        .facets
+        .iter()
+        .filter(|f| f.field == FacetField::Subject)
+        .flat_map(|f| f.values.iter().map(|(v, c)| (v.as_str(), *c)))
+        .collect();
+    Ok(nodes
+        .into_iter()
+        .map(|s| SubjectNode {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            budget: s.budget,
+            observed: s.observed,
+            documents: counts.get(s.code.as_str()).copied().unwrap_or(0),
+            has_children: !t.children(&s.code).is_empty(),
+        })
+        .collect())
+}
+
+/// A document in a topic dossier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DossierEntry {
+    pub doc_id: DocId,
+    pub title: String,
+    pub year: Option<i32>,
+    pub score: f64,
+}
+
+/// A topic's documents grouped by kind, newest first within a kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dossier {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub total: usize,
+    pub groups: Vec<(DocKind, Vec<DossierEntry>)>,
+    /// Years with documents, newest first.
+    pub years: Vec<i32>,
+}
+
+/// The documents linked to a topic (by id or name), at most `limit`.
+pub fn topic_dossier(lib: &Library, topic: &str, limit: usize) -> Result<Dossier> {
+    let Some(t) = lib.reference().topics.find(topic) else {
+        return Err(Error::NotFound(format!("topic {topic}")));
+    };
+    let hits = lib.index().search(&IndexQuery {
+        filters: Filters {
+            topics: vec![t.name.clone()],
+            ..Filters::default()
+        },
+        unit: Unit::Document,
+        sort: crate::model::Sort::Date,
+        limit: limit.min(lib.config.max_window),
+        ..IndexQuery::default()
+    })?;
+    let mut groups: BTreeMap<DocKind, Vec<DossierEntry>> = BTreeMap::new();
+    let mut years = std::collections::BTreeSet::new();
+    for h in &hits.hits {
+        let Some(doc) = lib.store().get_meta(&h.doc_id)? else {
+            continue;
+        };
+        let score = effective_links(lib, &doc)?
+            .topics
+            .iter()
+            .find(|l| l.id == t.id)
+            .map(|l| l.score)
+            .unwrap_or(0.0);
+        if let Some(y) = doc.year {
+            years.insert(y);
+        }
+        groups.entry(doc.kind).or_default().push(DossierEntry {
+            doc_id: doc.id.clone(),
+            title: doc.title.clone(),
+            year: doc.year,
+            score,
+        });
+    }
+    for entries in groups.values_mut() {
+        entries.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.title.cmp(&b.title)));
+    }
+    Ok(Dossier {
+        id: t.id.clone(),
+        name: t.name.clone(),
+        description: t.description.clone(),
+        total: hits.total,
+        groups: groups.into_iter().collect(),
+        years: years.into_iter().rev().collect(),
+    })
+}
+
+/// An amount a document's table gives for a subject.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubjectAmount {
+    pub code: String,
+    pub name: String,
+    /// The largest amount on the subject's rows (tables repeat a row across statements).
+    pub amount: f64,
+    /// The row it was read from.
+    pub row: String,
+}
+
+/// Amounts read from the subject rows of a document's tables, in code order.
+pub fn amounts_of(lib: &Library, id: &DocId) -> Result<Vec<SubjectAmount>> {
+    let Some(links) = lib.store().get_links(id)? else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<SubjectAmount> = links
+        .subjects
+        .iter()
+        .filter_map(|l| {
+            let best = l
+                .evidence
+                .iter()
+                .filter(|e| e.rule == Rule::CodeInTable)
+                .filter_map(|e| e.amount.map(|a| (a, e)))
+                .max_by(|a, b| a.0.total_cmp(&b.0))?;
+            Some(SubjectAmount {
+                code: l.code.clone(),
+                name: l.name.clone(),
+                amount: best.0,
+                row: best.1.text.clone(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(out)
+}
