@@ -1,0 +1,736 @@
+//! The command line: argument parsing (clap) and the text or JSON output of each command.
+
+use crate::config::Config;
+use crate::library::Library;
+use crate::model::{DocKind, Filters, Level, Sort, Unit, Validity};
+use crate::pipeline::{self, Progress};
+use crate::search::{self, SearchRequest, SearchResponse};
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// yusuan (预算): find the rule, see every document on a budget subject, follow each proposal.
+#[derive(Debug, Parser)]
+#[command(name = "yusuan", version, about)]
+pub struct Cli {
+    /// The data folder (store and search index).
+    #[arg(long, global = true, default_value = "index", env = "YUSUAN_INDEX")]
+    pub index: PathBuf,
+    /// The input folder: documents plus reference data (subjects, topics, user dictionary).
+    #[arg(long, global = true, default_value = "corpus", env = "YUSUAN_CORPUS")]
+    pub corpus: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest files and folders (Markdown, text, HTML, DOCX, PDF, CSV, XLSX).
+    Ingest {
+        /// Files or folders; folders are walked, `manifest.jsonl` and `<file>.meta.json` sidecars applied.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search documents and articles.
+    Search(SearchArgs),
+    /// Remove documents ingested from a path (file or folder), or by document id.
+    Remove {
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
+    /// Show a document or an article by id.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what the data folder holds.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure retrieval quality.
+    Eval {
+        #[command(subcommand)]
+        suite: EvalSuite,
+    },
+    /// Measure speed and memory on a corpus: segmentation, the bare indexing ceiling, full ingest, index
+    /// size, peak memory and query latency.
+    Bench {
+        /// The corpus to ingest (e.g. ../shared/corpus/laws).
+        corpus: PathBuf,
+        /// Questions for query latency (STARD format).
+        #[arg(long)]
+        questions: Option<PathBuf>,
+        /// Scratch folder (removed afterwards).
+        #[arg(long, default_value = "target/bench-scratch")]
+        work: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a document's links to budget subjects and topics with their evidence; confirm or reject links.
+    Links {
+        /// A document id, or the path of an ingested file or folder.
+        target: String,
+        /// Print {"subjects": [{"code", "name", "score", "evidence"}], "topics": [{"id", "name", "score",
+        /// "evidence"}]}, strongest first.
+        #[arg(long)]
+        json: bool,
+        /// Also show candidates below the thresholds.
+        #[arg(long)]
+        all: bool,
+        /// Confirm a link: a subject code (205) or a topic id or name; kept whatever its score.
+        #[arg(long)]
+        confirm: Vec<String>,
+        /// Reject a link: a subject code or a topic id or name; it is no longer shown or indexed.
+        #[arg(long)]
+        reject: Vec<String>,
+        /// Withdraw a decision.
+        #[arg(long)]
+        undo: Vec<String>,
+        /// Who decides (recorded with the decision).
+        #[arg(long, default_value = "cli", env = "USER")]
+        by: String,
+    },
+    /// Recompute the links of every document (after the subject or topic rules changed) and re-index them.
+    Relink {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Extract one PDF and print its text (used to isolate the PDF parser in a child process).
+    #[command(hide = true)]
+    ExtractPdf { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalSuite {
+    /// Statute retrieval on questions in the STARD format (`{"query", "relevant": [article names]}` per line).
+    Stard {
+        file: PathBuf,
+        /// Evaluate only the first N questions.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Linker quality on a labelled set (JSON lines: {"path", "subjects": [类 codes], "topics": [names]}):
+    /// recall@3 of the expected classes and precision/recall of topics.
+    Links {
+        file: PathBuf,
+        /// The folder the labelled paths are relative to.
+        #[arg(long, env = "YUSUAN_SHARED", default_value = "../shared")]
+        shared: PathBuf,
+        /// Ingest into the --index data folder instead of a temporary one.
+        #[arg(long)]
+        reuse_index: bool,
+        /// List every document's expected and found classes and topics.
+        #[arg(long)]
+        verbose: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query: words, "exact phrases", -exclusions, A OR B, or a question in plain Chinese.
+    pub query: Vec<String>,
+    /// Print {"total", "hits", "facets"} as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Results per page (0: counts and facets only).
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// best (articles of regulations, whole other documents), document or article.
+    #[arg(long, default_value = "best")]
+    pub unit: String,
+    /// relevance or date.
+    #[arg(long, default_value = "relevance")]
+    pub sort: String,
+    /// Document kind (法律, 行政法规, 地方性法规, 司法解释, 部门规章, 预算, 决算, 工作报告, 代表建议, 答复, 政策文件, 其他).
+    #[arg(long)]
+    pub kind: Vec<String>,
+    /// Legal level (宪法, 法律, 行政法规, 司法解释, 部门规章, 地方性法规 ...).
+    #[arg(long)]
+    pub level: Vec<String>,
+    /// Region (上海, 北京 ...).
+    #[arg(long)]
+    pub region: Vec<String>,
+    /// Year or range: 2020, 2018..2022, 2018.., ..2010.
+    #[arg(long)]
+    pub year: Option<String>,
+    /// Validity: 有效, 已修改, 已废止.
+    #[arg(long)]
+    pub status: Vec<String>,
+    /// Budget subject code (a class includes its descendants).
+    #[arg(long)]
+    pub subject: Vec<String>,
+    /// Topic name.
+    #[arg(long)]
+    pub topic: Vec<String>,
+}
+
+/// Parses a year filter: `2020`, `2018..2022`, `2018..`, `..2010`.
+pub fn parse_years(s: &str) -> Result<(Option<i32>, Option<i32>)> {
+    let parse = |t: &str| -> Result<Option<i32>> {
+        let t = t.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse::<i32>()
+            .map(Some)
+            .map_err(|_| anyhow!("'{t}' is not a year"))
+    };
+    match s.split_once("..") {
+        Some((a, b)) => Ok((parse(a)?, parse(b)?)),
+        None => {
+            let y = parse(s)?;
+            Ok((y, y))
+        }
+    }
+}
+
+fn parse_all<T>(
+    values: &[String],
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>> {
+    values
+        .iter()
+        .map(|v| parse(v).ok_or_else(|| anyhow!("unknown {what}: {v}")))
+        .collect()
+}
+
+impl SearchArgs {
+    /// The typed request these arguments describe.
+    pub fn request(&self) -> Result<SearchRequest> {
+        let (year_from, year_to) = match &self.year {
+            Some(y) => parse_years(y)?,
+            None => (None, None),
+        };
+        Ok(SearchRequest {
+            q: self.query.join(" "),
+            filters: Filters {
+                kinds: parse_all(&self.kind, "kind", DocKind::parse)?,
+                levels: parse_all(&self.level, "level", Level::parse)?,
+                regions: self.region.clone(),
+                year_from,
+                year_to,
+                validity: parse_all(&self.status, "status", Validity::parse)?,
+                subjects: self.subject.clone(),
+                topics: self.topic.clone(),
+            },
+            unit: Unit::parse(&self.unit)
+                .ok_or_else(|| anyhow!("unknown unit: {} (best, document, article)", self.unit))?,
+            sort: match self.sort.as_str() {
+                "relevance" => Sort::Relevance,
+                "date" => Sort::Date,
+                s => bail!("unknown sort: {s} (relevance, date)"),
+            },
+            offset: self.offset,
+            limit: self.limit,
+        })
+    }
+}
+
+/// The configuration for the CLI's folders, with PDFs extracted in child processes of this binary.
+pub fn config(cli: &Cli) -> Config {
+    let mut config = Config::new(&cli.index, &cli.corpus);
+    if let Ok(exe) = std::env::current_exe() {
+        config = config.with_pdf_worker(&exe, Duration::from_secs(60));
+    }
+    config
+}
+
+/// Runs the command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::ExtractPdf { file } => {
+            std::process::exit(crate::ingest::extract::pdf_worker(file));
+        }
+        Command::Ingest { paths, json } => {
+            let lib = open(&cli)?;
+            let report = ingest_with_progress(&lib, paths)?;
+            lib.close()?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_report(&report);
+            }
+            Ok(())
+        }
+        Command::Search(args) => {
+            let lib = open(&cli)?;
+            let req = args.request()?;
+            let resp = search::search(&lib, &req)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&resp)?);
+            } else {
+                print_search(&resp, std::io::stdout().is_terminal());
+            }
+            Ok(())
+        }
+        Command::Remove { targets } => {
+            let lib = open(&cli)?;
+            let mut ids = Vec::new();
+            for t in targets {
+                let found = pipeline::resolve_targets(&lib, t)?;
+                if found.is_empty() {
+                    bail!("nothing was ingested from {t}");
+                }
+                ids.extend(found);
+            }
+            let n = pipeline::remove(&lib, &ids)?;
+            lib.close()?;
+            println!("已删除 {n} 个文档");
+            Ok(())
+        }
+        Command::Show { id, json } => {
+            let lib = open(&cli)?;
+            show(&lib, id, *json)
+        }
+        Command::Eval {
+            suite: EvalSuite::Stard { file, limit, json },
+        } => {
+            let lib = open(&cli)?;
+            let mut questions = crate::eval::read_questions(file)?;
+            if let Some(n) = limit {
+                questions.truncate(*n);
+            }
+            let started = std::time::Instant::now();
+            let m = crate::eval::evaluate(&lib, &questions)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&m)?);
+            } else {
+                println!(
+                    "questions {}  Recall@10 {:.3}  Recall@100 {:.3}  MRR@10 {:.3}  nDCG@10 {:.3}  ({:.1} s)",
+                    m.questions,
+                    m.recall_at_10,
+                    m.recall_at_100,
+                    m.mrr_at_10,
+                    m.ndcg_at_10,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
+        }
+        Command::Bench {
+            corpus,
+            questions,
+            work,
+            json,
+        } => {
+            let r = crate::bench::run(&config(&cli), corpus, work, questions.as_deref())?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "files {} · documents {} · articles {} · text {:.1} MB",
+                    r.files, r.documents, r.articles, r.text_mb
+                );
+                println!(
+                    "segmentation (jieba search mode, 1 thread)   {:>8.1} MB/s",
+                    r.segment_mb_per_s
+                );
+                println!(
+                    "bare index loop (same schema and analyzers)  {:>8.1} MB/s  ({:.1} s)",
+                    r.bare_index_mb_per_s, r.bare_index_seconds
+                );
+                println!(
+                    "full ingest                                  {:>8.1} MB/s  ({:.1} s, {:.0} docs/s)",
+                    r.ingest_mb_per_s, r.ingest_seconds, r.ingest_docs_per_s
+                );
+                println!(
+                    "full ingest / bare loop                      {:>8.2}",
+                    r.ingest_vs_bare
+                );
+                println!(
+                    "index {:.1} MB · store {:.1} MB · peak memory {:.0} MB",
+                    r.index_mb, r.store_mb, r.peak_rss_mb
+                );
+                if r.queries > 0 {
+                    println!(
+                        "query latency over {} questions: p50 {:.1} ms · p95 {:.1} ms · p99 {:.1} ms",
+                        r.queries, r.query_p50_ms, r.query_p95_ms, r.query_p99_ms
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Links {
+            target,
+            json,
+            all,
+            confirm,
+            reject,
+            undo,
+            by,
+        } => {
+            let lib = open(&cli)?;
+            links_command(&lib, target, *json, *all, (confirm, reject, undo), by)
+        }
+        Command::Relink { json } => {
+            let lib = open(&cli)?;
+            let tty = std::io::stderr().is_terminal();
+            let progress = move |done: usize, total: usize| {
+                if tty {
+                    eprint!("\r{done} / {total} 个文档");
+                    if done == total {
+                        eprintln!();
+                    }
+                }
+            };
+            let r = crate::linking::relink(&lib, &progress)?;
+            lib.close()?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "文档 {} · 科目关联 {} · 专题关联 {} · 新见科目 {} · {:.1} 秒",
+                    r.documents, r.subject_links, r.topic_links, r.observed_subjects, r.seconds
+                );
+            }
+            Ok(())
+        }
+        Command::Eval {
+            suite:
+                EvalSuite::Links {
+                    file,
+                    shared,
+                    reuse_index,
+                    verbose,
+                    json,
+                },
+        } => eval_links(&cli, file, shared, *reuse_index, *verbose, *json),
+        Command::Status { json } => {
+            let lib = open(&cli)?;
+            let status = serde_json::json!({
+                "documents": lib.store().count_documents(),
+                "articles": lib.store().count_articles(),
+                "units": lib.index().num_units(),
+                "index_bytes": lib.index().size_bytes(),
+                "store_bytes": lib.store().size_bytes(),
+            });
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                println!(
+                    "文档 {} · 条文 {} · 检索单元 {} · 索引 {:.1} MB · 存储 {:.1} MB",
+                    status["documents"],
+                    status["articles"],
+                    status["units"],
+                    lib.index().size_bytes() as f64 / 1e6,
+                    lib.store().size_bytes() as f64 / 1e6
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens the data folder named on the command line.
+pub fn open(cli: &Cli) -> Result<Library> {
+    Library::open(config(cli))
+        .with_context(|| format!("opening the data folder {}", cli.index.display()))
+}
+
+/// Ingests with a progress line on a terminal.
+pub fn ingest_with_progress(lib: &Library, paths: &[PathBuf]) -> Result<pipeline::IngestReport> {
+    let tty = std::io::stderr().is_terminal();
+    let progress = move |p: Progress| {
+        if tty && (p.done.is_multiple_of(25) || p.done == p.total) {
+            let mbps = p.bytes as f64 / 1e6 / p.elapsed.as_secs_f64().max(1e-3);
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\r{} / {} 个文件  {:.1} MB/s ", p.done, p.total, mbps);
+            if p.done == p.total {
+                let _ = writeln!(err);
+            }
+        }
+    };
+    Ok(pipeline::ingest(lib, paths, &progress)?)
+}
+
+fn print_report(r: &pipeline::IngestReport) {
+    println!(
+        "文件 {} · 新增 {} · 更新 {} · 未变 {} · 失败 {} · 条文 {} · {:.1} MB · {:.1} 秒",
+        r.files,
+        r.added,
+        r.updated,
+        r.unchanged,
+        r.failed.len(),
+        r.articles,
+        r.bytes as f64 / 1e6,
+        r.seconds
+    );
+    for f in &r.failed {
+        println!("  失败: {}: {}", f.path, f.reason);
+    }
+}
+
+fn print_search(resp: &SearchResponse, color: bool) {
+    println!("共 {} 条结果", resp.total);
+    for (i, h) in resp.hits.iter().enumerate() {
+        let mut tags = vec![h.kind.label().to_string(), h.validity.label().to_string()];
+        if let Some(y) = h.year {
+            tags.push(y.to_string());
+        }
+        println!(
+            "{:>3}. {}  [{}]  {:.2}",
+            resp.offset + i + 1,
+            h.name,
+            tags.join(" · "),
+            h.score
+        );
+        let mut line = String::new();
+        for s in &h.snippet.spans {
+            if s.hit && color {
+                line.push_str(&format!("\x1b[1;31m{}\x1b[0m", s.text));
+            } else if s.hit {
+                line.push_str(&format!("【{}】", s.text));
+            } else {
+                line.push_str(&s.text);
+            }
+        }
+        println!("     {line}");
+        println!("     id: {}", h.id);
+    }
+    for f in &resp.facets {
+        if f.values.is_empty() {
+            continue;
+        }
+        let values: Vec<String> = f
+            .values
+            .iter()
+            .take(12)
+            .map(|v| format!("{} {}", v.value, v.count))
+            .collect();
+        println!("{}: {}", f.field.as_str(), values.join(" · "));
+    }
+}
+
+fn show(lib: &Library, id: &str, json: bool) -> Result<()> {
+    use crate::model::{ArticleId, DocId};
+    if let Some(a) = lib.store().get_article(&ArticleId(id.to_string()))? {
+        if json {
+            println!("{}", serde_json::to_string_pretty(&a)?);
+        } else {
+            println!("{}\n{}\n\n{}", a.name, a.path.join(" / "), a.text);
+        }
+        return Ok(());
+    }
+    let Some(d) = lib.store().get_document(&DocId(id.to_string()))? else {
+        bail!("no document or article has the id {id}");
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+    } else {
+        println!(
+            "{}\n类别: {} · 效力: {} · 来源: {}",
+            d.title, d.kind, d.validity, d.source
+        );
+        for h in &d.history {
+            println!("  {h}");
+        }
+        println!("条文 {} 条\n\n{}", d.articles.len(), d.body);
+    }
+    Ok(())
+}
+
+/// Decisions given on the command line: (confirm, reject, undo).
+type DecisionArgs<'a> = (&'a [String], &'a [String], &'a [String]);
+
+fn links_command(
+    lib: &Library,
+    target: &str,
+    json: bool,
+    all: bool,
+    decisions: DecisionArgs,
+    by: &str,
+) -> Result<()> {
+    use crate::link::{Target, Verdict};
+    let ids = pipeline::resolve_targets(lib, target)?;
+    if ids.is_empty() {
+        bail!("no document has the id {target}, and nothing was ingested from it");
+    }
+    let (confirm, reject, undo) = decisions;
+    if !(confirm.is_empty() && reject.is_empty() && undo.is_empty()) {
+        if ids.len() != 1 {
+            bail!(
+                "{target} names {} documents; decide on one document at a time",
+                ids.len()
+            );
+        }
+        let parse = |s: &String| {
+            Target::parse(s, lib.reference())
+                .ok_or_else(|| anyhow!("'{s}' is neither a subject code nor a topic"))
+        };
+        for s in confirm {
+            crate::linking::decide(lib, &ids[0], parse(s)?, Verdict::Confirmed, by)?;
+        }
+        for s in reject {
+            crate::linking::decide(lib, &ids[0], parse(s)?, Verdict::Rejected, by)?;
+        }
+        for s in undo {
+            crate::linking::undecide(lib, &ids[0], &parse(s)?)?;
+        }
+        lib.close()?;
+    }
+    let mut all_links = Vec::new();
+    for id in &ids {
+        if let Some(l) = crate::linking::links_of(lib, id, all)? {
+            all_links.push(l);
+        }
+    }
+    if json {
+        if let [one] = all_links.as_slice() {
+            println!("{}", serde_json::to_string_pretty(one)?);
+        } else {
+            println!("{}", serde_json::to_string_pretty(&all_links)?);
+        }
+        return Ok(());
+    }
+    for l in &all_links {
+        print_links(l);
+    }
+    Ok(())
+}
+
+fn print_links(l: &crate::linking::DocLinks) {
+    use crate::link::{Evidence, Target, Verdict};
+    let evidence = |e: &Evidence| -> String {
+        let place = if e.in_title {
+            "标题".to_string()
+        } else {
+            e.offsets
+                .first()
+                .map(|(s, _)| format!("@{s}"))
+                .unwrap_or_default()
+        };
+        let amount = e.amount.map(|a| format!(" {a}")).unwrap_or_default();
+        format!(
+            "{}「{}」×{}{}{}",
+            e.rule.label(),
+            e.text,
+            e.count,
+            amount,
+            if place.is_empty() {
+                String::new()
+            } else {
+                format!(" {place}")
+            }
+        )
+    };
+    let mark = |t: Target| match l.decision(&t).map(|d| d.verdict) {
+        Some(Verdict::Confirmed) => " [已确认]",
+        Some(Verdict::Rejected) => " [已否决]",
+        None => "",
+    };
+    println!("{}  ({})", l.title, l.doc_id);
+    println!("科目:");
+    if l.subjects.is_empty() {
+        println!("  (无)");
+    }
+    for s in &l.subjects {
+        let observed = if s.observed { " [新见]" } else { "" };
+        println!(
+            "  {} {}  {:.2}{}{}",
+            s.code,
+            s.name,
+            s.score,
+            observed,
+            mark(Target::Subject(s.code.clone()))
+        );
+        for e in s.evidence.iter().take(4) {
+            println!("      {}", evidence(e));
+        }
+    }
+    println!("专题:");
+    if l.topics.is_empty() {
+        println!("  (无)");
+    }
+    for t in &l.topics {
+        println!(
+            "  {} ({})  {:.2}{}",
+            t.name,
+            t.id,
+            t.score,
+            mark(Target::Topic(t.id.clone()))
+        );
+        for e in t.evidence.iter().take(4) {
+            println!("      {}", evidence(e));
+        }
+    }
+}
+
+fn eval_links(
+    cli: &Cli,
+    file: &std::path::Path,
+    shared: &std::path::Path,
+    reuse: bool,
+    verbose: bool,
+    json: bool,
+) -> Result<()> {
+    let labels = crate::linking::eval::read_labels(file)?;
+    let temp;
+    let lib = if reuse {
+        open(cli)?
+    } else {
+        temp = std::env::temp_dir().join(format!("yusuan-eval-links-{}", std::process::id()));
+        let mut config = config(cli);
+        config.data_dir = temp.clone();
+        Library::open(config)
+            .with_context(|| format!("opening a temporary data folder {}", temp.display()))?
+    };
+    let result = crate::linking::eval::evaluate(&lib, &labels, shared);
+    lib.close()?;
+    drop(lib);
+    if !reuse {
+        let _ = std::fs::remove_dir_all(
+            std::env::temp_dir().join(format!("yusuan-eval-links-{}", std::process::id())),
+        );
+    }
+    let m = result?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&m)?);
+        return Ok(());
+    }
+    println!("标注文档 {} · 未能读入 {}", m.documents, m.missing.len());
+    for (p, why) in &m.missing {
+        println!("  未能读入: {p}: {why}");
+    }
+    println!("科目类 recall@3（前三个类中含预期类）:");
+    for c in &m.classes {
+        println!(
+            "  {} {:<14} {:>2}/{:<2}  {:.2}",
+            c.class, c.name, c.found_in_top3, c.expected, c.recall_at_3
+        );
+    }
+    println!(
+        "  总体 {:.3}（仅前三条关联: {:.3}）",
+        m.recall_at_3, m.recall_at_3_strict
+    );
+    println!("专题 precision / recall:");
+    for t in &m.topics {
+        println!(
+            "  {:<10} 预期 {:>2} · 给出 {:>2} · 正确 {:>2}  P {:.2}  R {:.2}",
+            t.topic, t.expected, t.predicted, t.correct, t.precision, t.recall
+        );
+    }
+    println!("  总体 P {:.3}  R {:.3}", m.topic_precision, m.topic_recall);
+    if verbose {
+        for o in &m.outcomes {
+            println!(
+                "{}\n    类 预期 {:?} 得到 {:?}\n    专题 预期 {:?} 得到 {:?}",
+                o.path, o.expected_classes, o.top_classes, o.expected_topics, o.topics
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Configuration: paths, limits and extraction options, built once at the edge and passed down.
+
+use crate::ingest::extract::{ExtractOptions, PdfIsolation};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Everything the library needs to know about where things are and how far to go.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data folder (`index/` by default): store, search index and uploaded originals.
+    pub data_dir: PathBuf,
+    /// The input folder (`corpus/` by default): documents plus reference data under `reference/`.
+    pub corpus_dir: PathBuf,
+    pub extract: ExtractOptions,
+    /// Documents per store/index commit during ingest.
+    pub batch_docs: usize,
+    /// Longest accepted query, in characters.
+    pub max_query_chars: usize,
+    /// Largest page of results.
+    pub max_limit: usize,
+    /// Deepest result offset (offset + limit).
+    pub max_window: usize,
+}
+
+impl Config {
+    /// Defaults for a data folder and a corpus folder.
+    pub fn new(data_dir: impl Into<PathBuf>, corpus_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            corpus_dir: corpus_dir.into(),
+            extract: ExtractOptions::default(),
+            batch_docs: 400,
+            max_query_chars: 500,
+            max_limit: 200,
+            max_window: 10_000,
+        }
+    }
+
+    /// Extract PDFs in child processes of `exe` (the yusuan binary), killed after `timeout`.
+    pub fn with_pdf_worker(mut self, exe: &Path, timeout: Duration) -> Config {
+        self.extract.pdf = PdfIsolation::Process(exe.to_path_buf());
+        self.extract.pdf_timeout = timeout;
+        self
+    }
+
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.join("store")
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("tantivy")
+    }
+
+    /// Where uploaded originals are kept.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
+    /// The reference data folder inside the corpus (not ingested as documents).
+    pub fn reference_dir(&self) -> PathBuf {
+        self.corpus_dir.join("reference")
+    }
+
+    /// The jieba user dictionary.
+    pub fn user_dict(&self) -> PathBuf {
+        self.reference_dir().join("userdict.txt")
+    }
+}

@@ -1,0 +1,89 @@
+//! The library's error types: one enum for the library, one for per-file extraction failures.
+
+use std::path::PathBuf;
+
+/// Why one input file could not be turned into text. Reported per file; never fatal to an ingest run.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// The file's extension or content is not a supported format.
+    #[error("unsupported file type: {0}")]
+    Unsupported(String),
+    /// The file holds no bytes or no text at all.
+    #[error("the file is empty")]
+    Empty,
+    /// The file is larger than the configured limit.
+    #[error("the file is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
+    /// The bytes could not be decoded as text in any supported encoding.
+    #[error("the text could not be decoded: {0}")]
+    Encoding(String),
+    /// A PDF without a text layer (a scanned image): it needs OCR.
+    #[error("the PDF has no text layer (scanned pages need OCR)")]
+    PdfNoText,
+    /// The PDF parser failed or panicked on this file.
+    #[error("the PDF could not be read: {0}")]
+    PdfBroken(String),
+    /// The PDF parser did not finish within the time limit.
+    #[error("the PDF was not extracted within {0} seconds")]
+    PdfTimeout(u64),
+    /// A container format (DOCX, XLSX) or markup is damaged.
+    #[error("the file is damaged: {0}")]
+    Corrupt(String),
+    /// Reading the file failed.
+    #[error("the file could not be read: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The library's error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The sled store failed.
+    #[error("store: {0}")]
+    Store(#[from] sled::Error),
+    /// The tantivy index failed.
+    #[error("index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The data folder is in use by another process.
+    #[error(
+        "the data folder {0} is in use by another yusuan process (stop it, or use its HTTP API)"
+    )]
+    Locked(PathBuf),
+    /// A stored record could not be decoded (a format from another version, or damage).
+    #[error("stored record {key} is unreadable: {reason}")]
+    Corrupt { key: String, reason: String },
+    /// The user's query could not be understood.
+    #[error("invalid query: {0}")]
+    Query(String),
+    /// Some user input (a parameter, a reference-data line, a sidecar) is invalid.
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// The requested record does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A file could not be extracted.
+    #[error("{path}: {source}")]
+    Extract {
+        path: String,
+        #[source]
+        source: ExtractError,
+    },
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

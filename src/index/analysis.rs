@@ -1,0 +1,471 @@
+//! Chinese text analysis: jieba search-mode words and CJK bigrams over the folded text, as tantivy tokenizers.
+//!
+//! Both views fold the text first (`crate::text::fold`), so full/half-width and traditional/simplified forms
+//! match each other, and both report byte offsets into the original text.
+
+use crate::error::{Error, Result};
+use crate::text::{Folded, fold, is_cjk};
+use jieba_rs::{Jieba, TokenizeMode};
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Words that carry no meaning for retrieval in questions (they are still indexed).
+static STOPWORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "的",
+        "了",
+        "在",
+        "是",
+        "和",
+        "与",
+        "或",
+        "及",
+        "以及",
+        "等",
+        "对",
+        "对于",
+        "从",
+        "由",
+        "被",
+        "把",
+        "将",
+        "向",
+        "为",
+        "为了",
+        "以",
+        "于",
+        "之",
+        "其",
+        "该",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "这些",
+        "那些",
+        "有",
+        "没有",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "么",
+        "什么",
+        "怎么",
+        "怎样",
+        "怎么样",
+        "如何",
+        "哪些",
+        "哪个",
+        "哪",
+        "谁",
+        "是否",
+        "能否",
+        "可否",
+        "可以",
+        "能",
+        "能够",
+        "会",
+        "要",
+        "需要",
+        "应该",
+        "应",
+        "应当",
+        "吗？",
+        "我",
+        "我们",
+        "你",
+        "你们",
+        "他",
+        "她",
+        "他们",
+        "它",
+        "自己",
+        "一个",
+        "个",
+        "些",
+        "就",
+        "都",
+        "也",
+        "还",
+        "又",
+        "再",
+        "而",
+        "并",
+        "但",
+        "但是",
+        "如果",
+        "因为",
+        "所以",
+        "因此",
+        "则",
+        "即",
+        "又",
+        "到",
+        "去",
+        "上",
+        "下",
+        "中",
+        "里",
+        "后",
+        "前",
+        "时",
+        "时候",
+        "多少",
+        "几",
+        "请问",
+        "问",
+        "一下",
+        "情况",
+        "有关",
+        "相关",
+        "规定",
+        "法律",
+        "怎么办",
+        "啥",
+        "咋",
+        "办",
+        "算",
+        "不",
+        "没",
+        "得",
+        "着",
+        "过",
+        "让",
+        "给",
+        "被",
+        "所",
+        "如",
+        "若",
+    ]
+    .into_iter()
+    .collect()
+});
+
+/// Whether `word` (folded) is a stopword for question queries.
+pub fn is_stopword(word: &str) -> bool {
+    STOPWORDS.contains(word)
+}
+
+/// The segmenter: jieba with the default dictionary plus the project's user dictionary.
+#[derive(Clone)]
+pub struct Analyzer {
+    jieba: Arc<Jieba>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Analyzer")
+    }
+}
+
+impl Analyzer {
+    /// The default dictionary only.
+    pub fn new() -> Analyzer {
+        Analyzer {
+            jieba: Arc::new(Jieba::new()),
+        }
+    }
+
+    /// The default dictionary plus a user dictionary file (`word [freq] [tag]` per line, `#` comments).
+    /// A malformed line is an error naming the file and line.
+    pub fn with_user_dict(path: &Path) -> Result<Analyzer> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut jieba = Jieba::new();
+        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|e| Error::io(path, e))?;
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            let word = parts.next().unwrap_or_default();
+            let freq = parts.next().map(|f| f.parse::<usize>());
+            let tag = parts.next();
+            let bad = |why: &str| {
+                Error::Invalid(format!("{} line {}: {why}: {line}", path.display(), i + 1))
+            };
+            if parts.next().is_some() {
+                return Err(bad("more than three fields"));
+            }
+            if word
+                .chars()
+                .any(|c| c.is_ascii_punctuation() || "，。、；：？！（）《》".contains(c))
+            {
+                return Err(bad("punctuation in a word"));
+            }
+            let freq = match freq {
+                Some(Ok(f)) => Some(f),
+                Some(Err(_)) => return Err(bad("frequency is not a whole number")),
+                None => None,
+            };
+            jieba.add_word(&crate::text::fold_str(word), freq, tag);
+        }
+        Ok(Analyzer {
+            jieba: Arc::new(jieba),
+        })
+    }
+
+    /// Search-mode words of a folded text as (word, first char index, end char index).
+    pub fn words<'a>(&self, folded: &'a str) -> Vec<(&'a str, usize, usize)> {
+        self.jieba
+            .tokenize(folded, TokenizeMode::Search, true)
+            .into_iter()
+            .filter(|t| t.word.chars().any(|c| c.is_alphanumeric()))
+            .map(|t| (t.word, t.start, t.end))
+            .collect()
+    }
+
+    /// Default-mode (coarsest) words of a folded text, for deciding what a query's units are.
+    pub fn coarse_words<'a>(&self, folded: &'a str) -> Vec<&'a str> {
+        self.jieba
+            .cut(folded, true)
+            .into_iter()
+            .map(|t| t.word)
+            .filter(|w| w.chars().any(|c| c.is_alphanumeric()))
+            .collect()
+    }
+
+    /// The tantivy tokenizer for the word view.
+    pub fn word_tokenizer(&self) -> WordTokenizer {
+        WordTokenizer {
+            analyzer: self.clone(),
+        }
+    }
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new()
+    }
+}
+
+/// A token stream over precomputed tokens.
+pub struct VecTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        if self.next < self.tokens.len() {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+/// Words longer than this many bytes are not indexed (tantivy's limit is 65,530).
+const MAX_TOKEN_BYTES: usize = 120;
+
+/// jieba search-mode words of the folded text; offsets point into the original text.
+#[derive(Clone)]
+pub struct WordTokenizer {
+    analyzer: Analyzer,
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let folded = fold(text);
+        let s = folded.as_string();
+        let tokens = self
+            .analyzer
+            .words(&s)
+            .into_iter()
+            .filter(|(w, _, _)| w.len() <= MAX_TOKEN_BYTES)
+            .enumerate()
+            .map(|(position, (w, start, end))| Token {
+                offset_from: folded.offsets[start],
+                offset_to: folded.offsets[end],
+                position,
+                text: w.to_string(),
+                position_length: 1,
+            })
+            .collect();
+        VecTokenStream { tokens, next: 0 }
+    }
+}
+
+/// One bigram-view token: its text and the folded char range it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gram {
+    pub text: String,
+    pub position: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The bigram view of folded characters: in a CJK run, position i carries the unigram c[i] and the bigram
+/// c[i]c[i+1]; a run of ASCII letters and digits is one token; everything else separates tokens.
+/// With `query_form`, a CJK run of two or more characters yields only its bigrams (what a phrase needs).
+pub fn grams(folded: &Folded, query_form: bool) -> Vec<Gram> {
+    let chars = &folded.chars;
+    let mut out = Vec::new();
+    let mut position = 0usize;
+    let mut i = 0usize;
+    while i < chars.len() {
+        let c = chars[i];
+        if is_cjk(c) {
+            let start = i;
+            while i < chars.len() && is_cjk(chars[i]) {
+                i += 1;
+            }
+            let run = &chars[start..i];
+            for k in 0..run.len() {
+                let single = run.len() == 1;
+                if !query_form || single {
+                    out.push(Gram {
+                        text: run[k].to_string(),
+                        position,
+                        start: start + k,
+                        end: start + k + 1,
+                    });
+                }
+                if k + 1 < run.len() {
+                    out.push(Gram {
+                        text: run[k..k + 2].iter().collect(),
+                        position,
+                        start: start + k,
+                        end: start + k + 2,
+                    });
+                }
+                if !(query_form && k + 1 == run.len() && !single) {
+                    position += 1;
+                }
+            }
+        } else if c.is_alphanumeric() {
+            let start = i;
+            while i < chars.len() && chars[i].is_alphanumeric() && !is_cjk(chars[i]) {
+                i += 1;
+            }
+            let text: String = chars[start..i].iter().collect();
+            if text.len() <= MAX_TOKEN_BYTES {
+                out.push(Gram {
+                    text,
+                    position,
+                    start,
+                    end: i,
+                });
+            }
+            position += 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The tantivy tokenizer for the bigram view.
+#[derive(Clone, Default)]
+pub struct BigramTokenizer;
+
+impl Tokenizer for BigramTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let folded = fold(text);
+        let tokens = grams(&folded, false)
+            .into_iter()
+            .map(|g| Token {
+                offset_from: folded.offsets[g.start],
+                offset_to: folded.offsets[g.end],
+                position: g.position,
+                text: g.text,
+                position_length: 1,
+            })
+            .collect();
+        VecTokenStream { tokens, next: 0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(g: &[Gram]) -> Vec<(String, usize)> {
+        g.iter().map(|g| (g.text.clone(), g.position)).collect()
+    }
+
+    #[test]
+    fn bigrams_index_and_query_forms() {
+        let f = fold("预算法 第46条");
+        let idx = grams(&f, false);
+        assert_eq!(
+            texts(&idx),
+            [
+                ("预".into(), 0),
+                ("预算".into(), 0),
+                ("算".into(), 1),
+                ("算法".into(), 1),
+                ("法".into(), 2),
+                ("第".into(), 3),
+                ("46".into(), 4),
+                ("条".into(), 5)
+            ]
+        );
+        let q = grams(&fold("预算法"), true);
+        assert_eq!(texts(&q), [("预算".into(), 0), ("算法".into(), 1)]);
+        let q = grams(&fold("第46条"), true);
+        assert_eq!(
+            texts(&q),
+            [("第".into(), 0), ("46".into(), 1), ("条".into(), 2)]
+        );
+    }
+
+    #[test]
+    fn word_tokens_have_original_byte_offsets() {
+        let a = Analyzer::new();
+        let text = "ＡＢ國務院預算";
+        let mut t = a.word_tokenizer();
+        let mut stream = t.token_stream(text);
+        let mut seen = Vec::new();
+        while stream.advance() {
+            let tok = stream.token();
+            seen.push((
+                tok.text.clone(),
+                text[tok.offset_from..tok.offset_to].to_string(),
+            ));
+        }
+        assert!(seen.contains(&("ab".into(), "ＡＢ".into())), "{seen:?}");
+        assert!(
+            seen.contains(&("国务院".into(), "國務院".into())),
+            "{seen:?}"
+        );
+        assert!(seen.contains(&("预算".into(), "預算".into())), "{seen:?}");
+    }
+
+    #[test]
+    fn search_mode_finds_inner_words() {
+        let a = Analyzer::new();
+        let words: Vec<&str> = a
+            .words("中国农业发展银行")
+            .into_iter()
+            .map(|w| w.0)
+            .collect();
+        assert!(words.contains(&"农业"), "{words:?}");
+    }
+
+    #[test]
+    fn user_dict_rejects_malformed_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.txt");
+        std::fs::write(&good, "# comment\n一般公共预算 20000 n\n三公经费\n").unwrap();
+        let a = Analyzer::with_user_dict(&good).unwrap();
+        assert_eq!(a.coarse_words("一般公共预算"), ["一般公共预算"]);
+        let bad = dir.path().join("bad.txt");
+        std::fs::write(&bad, "预算 abc n\n").unwrap();
+        let err = Analyzer::with_user_dict(&bad).unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+    }
+}

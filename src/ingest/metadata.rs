@@ -1,0 +1,462 @@
+//! Metadata derived from a document's text and path, overridden by manifest and sidecar files.
+
+use crate::error::{Error, Result};
+use crate::model::{Date, DocKind, Level, Metadata, Validity};
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+/// One line of a folder's `manifest.jsonl` (the format of the laws collection).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ManifestEntry {
+    /// Path of the file, relative to the manifest's folder.
+    pub path: String,
+    pub name: Option<String>,
+    pub version_date: Option<String>,
+    pub level: Option<String>,
+    pub publish: Option<String>,
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub expired: bool,
+}
+
+/// A `<file>.meta.json` sidecar: every field optional; present fields override derived metadata.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Sidecar {
+    pub title: Option<String>,
+    pub kind: Option<DocKind>,
+    pub level: Option<Level>,
+    pub issuer: Option<String>,
+    pub doc_number: Option<String>,
+    pub published: Option<Date>,
+    pub effective: Option<Date>,
+    pub version_date: Option<Date>,
+    pub region: Option<String>,
+    pub year: Option<i32>,
+    pub validity: Option<Validity>,
+    pub expired: Option<bool>,
+}
+
+/// The manifests found while walking inputs, keyed by the absolute path of the file they describe.
+#[derive(Debug, Default, Clone)]
+pub struct Manifests {
+    entries: HashMap<PathBuf, ManifestEntry>,
+}
+
+impl Manifests {
+    /// Reads `manifest.jsonl` in `dir` if present. A malformed line is an error naming the line.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<()> {
+        let path = dir.join("manifest.jsonl");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let entry: ManifestEntry = serde_json::from_str(line)
+                .map_err(|e| Error::Invalid(format!("{} line {}: {e}", path.display(), i + 1)))?;
+            self.entries.insert(dir.join(&entry.path), entry);
+        }
+        Ok(())
+    }
+
+    /// The manifest entry that describes `file` (an absolute path), if any.
+    pub fn get(&self, file: &Path) -> Option<&ManifestEntry> {
+        self.entries.get(file)
+    }
+}
+
+/// Reads `<file>.meta.json` beside `file`, if present.
+pub fn read_sidecar(file: &Path) -> Result<Option<Sidecar>> {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".meta.json");
+    let path = PathBuf::from(name);
+    match std::fs::read_to_string(&path) {
+        Ok(t) => serde_json::from_str(&t)
+            .map(Some)
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
+/// Provinces and province-level cities, for the region of local documents.
+const REGIONS: &[&str] = &[
+    "北京",
+    "天津",
+    "河北",
+    "山西",
+    "内蒙古",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "上海",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "广西",
+    "海南",
+    "重庆",
+    "四川",
+    "贵州",
+    "云南",
+    "西藏",
+    "陕西",
+    "甘肃",
+    "青海",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+];
+
+static DATE_CN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日").expect("valid regex")
+});
+static DATE_ISO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d{4})-(\d{1,2})-(\d{1,2})").expect("valid regex"));
+static DOC_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{Han}]{1,12}[〔\[【（(]\s*(\d{4})\s*[〕\]】）)]\s*\d{1,5}\s*号")
+        .expect("valid regex")
+});
+static EFFECTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起\s*(?:施行|实施|执行)")
+        .expect("valid regex")
+});
+static TITLE_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})\s*年").expect("valid regex"));
+static ISSUER_IN_HISTORY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:第[一二三四五六七八九十]+届)?([\p{Han}]*?(?:人民代表大会常务委员会|人民代表大会|国务院|最高人民法院|最高人民检察院|[\p{Han}]{2,12}(?:部|委员会|总局|人民政府)))")
+        .expect("valid regex")
+});
+
+/// Parses a date written as 2018-12-29 or 2018年12月29日.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let caps = DATE_ISO.captures(s).or_else(|| DATE_CN.captures(s))?;
+    let y = caps[1].parse().ok()?;
+    let m = caps[2].parse().ok()?;
+    let d = caps[3].parse().ok()?;
+    Date::from_ymd_opt(y, m, d)
+}
+
+/// The level implied by a folder in the laws collection's layout.
+fn level_from_path(path: &Path) -> Option<Level> {
+    for part in path.iter().rev().filter_map(|p| p.to_str()) {
+        let level = match part {
+            "宪法" => Level::Constitution,
+            "宪法相关法"
+            | "民法典"
+            | "民法商法"
+            | "行政法"
+            | "经济法"
+            | "社会法"
+            | "刑法"
+            | "诉讼与非诉讼程序法" => Level::Law,
+            "行政法规" => Level::AdminRegulation,
+            "司法解释" => Level::JudicialInterpretation,
+            "部门规章" => Level::DepartmentRule,
+            "地方性法规" => Level::LocalRegulation,
+            _ => continue,
+        };
+        return Some(level);
+    }
+    None
+}
+
+/// The kind a title implies, for documents outside the law collection.
+fn kind_from_title(title: &str, text: &str) -> Option<DocKind> {
+    let t = title;
+    if t.contains("政府工作报告") {
+        return Some(DocKind::WorkReport);
+    }
+    if t.contains("决算") {
+        return Some(DocKind::FinalAccount);
+    }
+    if t.contains("预算") && (t.contains("报告") || t.contains("草案") || t.contains("执行情况"))
+    {
+        return Some(DocKind::Budget);
+    }
+    if t.contains("答复") || t.contains("复函") {
+        return Some(DocKind::Reply);
+    }
+    if (t.contains("建议") || t.contains("提案")) && (t.contains('号') || text.contains("领衔"))
+    {
+        return Some(DocKind::Proposal);
+    }
+    if t.contains("工作报告") {
+        return Some(DocKind::WorkReport);
+    }
+    if t.contains("司法解释")
+        || ((t.contains("最高人民法院") || t.contains("最高人民检察院"))
+            && (t.contains("解释") || t.contains("规定")))
+    {
+        return Some(DocKind::JudicialInterpretation);
+    }
+    if t.ends_with('法') || t.ends_with("法典") || t.contains("法（") {
+        return Some(DocKind::Law);
+    }
+    if t.ends_with("条例") {
+        let local = REGIONS.iter().any(|r| t.starts_with(r)) || t.contains("自治");
+        return Some(if local {
+            DocKind::LocalRegulation
+        } else {
+            DocKind::AdminRegulation
+        });
+    }
+    if t.contains("通知")
+        || t.contains("意见")
+        || t.contains("办法")
+        || t.contains("规定")
+        || t.contains("方案")
+    {
+        return Some(DocKind::Policy);
+    }
+    None
+}
+
+fn region_from(path: &Path, title: &str) -> Option<String> {
+    for part in path.iter().filter_map(|p| p.to_str()) {
+        if let Some(r) = REGIONS.iter().find(|r| part.starts_with(**r)) {
+            return Some(r.to_string());
+        }
+    }
+    REGIONS
+        .iter()
+        .find(|r| title.starts_with(**r))
+        .map(|r| r.to_string())
+}
+
+/// The version date in a file name such as `预算法(2018-12-29).md`.
+fn version_from_file_name(path: &Path) -> Option<Date> {
+    let stem = path.file_stem()?.to_str()?;
+    let inner = stem.rsplit_once('(')?.1.trim_end_matches(')');
+    parse_date(inner)
+}
+
+/// Derives metadata from the path, the extracted title, history lines and text; then applies the manifest
+/// entry and the sidecar, which win over anything derived.
+pub fn derive(
+    path: &Path,
+    title_hint: Option<&str>,
+    history: &[String],
+    text: &str,
+    manifest: Option<&ManifestEntry>,
+    sidecar: Option<&Sidecar>,
+) -> Metadata {
+    let file_stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .map(|s| s.rsplit_once('(').map(|(a, _)| a).unwrap_or(s).to_string())
+        .unwrap_or_default();
+    let first_line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let title = title_hint
+        .map(str::to_string)
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| (!file_stem.is_empty()).then(|| file_stem.clone()))
+        .unwrap_or_else(|| first_line.chars().take(60).collect());
+
+    let mut m = Metadata {
+        title: title.trim().to_string(),
+        history: history.to_vec(),
+        ..Metadata::default()
+    };
+    m.level = level_from_path(path);
+    let head: String = text.chars().take(3000).collect();
+    m.kind = m
+        .level
+        .map(Level::kind)
+        .or_else(|| kind_from_title(&m.title, &head))
+        .or_else(|| kind_from_title(&file_stem, &head));
+    m.published = history.iter().find_map(|h| parse_date(h));
+    m.version_date =
+        version_from_file_name(path).or_else(|| history.iter().rev().find_map(|h| parse_date(h)));
+    m.issuer = history
+        .first()
+        .and_then(|h| ISSUER_IN_HISTORY.captures(h))
+        .map(|c| c[1].to_string())
+        .filter(|s| s.chars().count() >= 3);
+    m.doc_number = DOC_NUMBER
+        .find(&head)
+        .map(|d| d.as_str().split_whitespace().collect());
+    m.effective = EFFECTIVE.captures(text).and_then(|c| {
+        Date::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+    });
+    m.year = TITLE_YEAR
+        .captures(&m.title)
+        .and_then(|c| c[1].parse().ok())
+        .or_else(|| {
+            TITLE_YEAR
+                .captures(&file_stem)
+                .and_then(|c| c[1].parse().ok())
+        })
+        .or_else(|| {
+            m.version_date
+                .or(m.published)
+                .map(|d| chrono::Datelike::year(&d))
+        });
+
+    if let Some(e) = manifest {
+        // The manifest's name is a short form (预算法 for 中华人民共和国预算法, 总则 for a part of the 民法典):
+        // the title written in the file wins.
+        if let Some(name) = e.name.as_deref().filter(|n| !n.is_empty())
+            && title_hint.is_none_or(|t| t.trim().is_empty())
+        {
+            m.title = name.to_string();
+        }
+        if let Some(level) = e.level.as_deref().and_then(Level::parse) {
+            m.level = Some(level);
+            m.kind = Some(level.kind());
+        }
+        if let Some(d) = e.version_date.as_deref().and_then(parse_date) {
+            m.version_date = Some(d);
+        }
+        if let Some(d) = e.publish.as_deref().and_then(parse_date) {
+            m.published = Some(d);
+        }
+        if let Some(d) = e.valid_from.as_deref().and_then(parse_date) {
+            m.effective = Some(d);
+        }
+        m.expired = e.expired;
+        if m.year.is_none() {
+            m.year = m
+                .version_date
+                .or(m.published)
+                .map(|d| chrono::Datelike::year(&d));
+        }
+    }
+    m.region = region_from(path, &m.title);
+    if let Some(s) = sidecar {
+        let s = s.clone();
+        if let Some(v) = s.title {
+            m.title = v;
+        }
+        if let Some(v) = s.level {
+            m.level = Some(v);
+            m.kind = Some(v.kind());
+        }
+        m.kind = s.kind.or(m.kind);
+        m.issuer = s.issuer.or(m.issuer);
+        m.doc_number = s.doc_number.or(m.doc_number);
+        m.published = s.published.or(m.published);
+        m.effective = s.effective.or(m.effective);
+        m.version_date = s.version_date.or(m.version_date);
+        m.region = s.region.or(m.region);
+        m.year = s.year.or(m.year);
+        m.validity = s.validity.or(m.validity);
+        m.expired = s.expired.unwrap_or(m.expired);
+    }
+    if m.expired {
+        m.validity = Some(Validity::Repealed);
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn law_metadata_from_path_and_history() {
+        let history = vec![
+            "1994年3月22日 第八届全国人民代表大会第二次会议通过".to_string(),
+            "2018年12月29日 第十三届全国人民代表大会常务委员会第七次会议第二次修正".to_string(),
+        ];
+        let m = derive(
+            Path::new("/x/laws/经济法/预算法(2018-12-29).md"),
+            Some("中华人民共和国预算法"),
+            &history,
+            "第一条 为了规范政府收支行为。\n第一百零一条 本法自1995年1月1日起施行。",
+            None,
+            None,
+        );
+        assert_eq!(m.title, "中华人民共和国预算法");
+        assert_eq!(m.level, Some(Level::Law));
+        assert_eq!(m.kind, Some(DocKind::Law));
+        assert_eq!(m.published, Date::from_ymd_opt(1994, 3, 22));
+        assert_eq!(m.version_date, Date::from_ymd_opt(2018, 12, 29));
+        assert_eq!(m.effective, Date::from_ymd_opt(1995, 1, 1));
+        assert_eq!(m.issuer.as_deref(), Some("全国人民代表大会"));
+        assert_eq!(m.year, Some(2018));
+    }
+
+    #[test]
+    fn manifest_and_sidecar_override() {
+        let entry = ManifestEntry {
+            path: "a.md".into(),
+            name: Some("上海市专利保护条例".into()),
+            version_date: None,
+            level: Some("地方性法规".into()),
+            publish: Some("2020-05-14".into()),
+            valid_from: None,
+            expired: true,
+        };
+        let side = Sidecar {
+            issuer: Some("上海市人大常委会".into()),
+            ..Sidecar::default()
+        };
+        let m = derive(
+            Path::new("/d/a.md"),
+            None,
+            &[],
+            "正文",
+            Some(&entry),
+            Some(&side),
+        );
+        assert_eq!(m.title, "上海市专利保护条例");
+        let titled = derive(
+            Path::new("/d/a.md"),
+            Some("上海市专利保护条例（修订）"),
+            &[],
+            "正文",
+            Some(&entry),
+            None,
+        );
+        assert_eq!(titled.title, "上海市专利保护条例（修订）");
+        assert_eq!(m.kind, Some(DocKind::LocalRegulation));
+        assert_eq!(m.region.as_deref(), Some("上海"));
+        assert_eq!(m.validity, Some(Validity::Repealed));
+        assert_eq!(m.issuer.as_deref(), Some("上海市人大常委会"));
+        assert_eq!(m.published, Date::from_ymd_opt(2020, 5, 14));
+    }
+
+    #[test]
+    fn report_and_policy_kinds() {
+        let m = derive(
+            Path::new("/r/2020年政府工作报告.txt"),
+            None,
+            &[],
+            "政府工作报告\n",
+            None,
+            None,
+        );
+        assert_eq!(m.kind, Some(DocKind::WorkReport));
+        assert_eq!(m.year, Some(2020));
+        let m = derive(
+            Path::new("/p/notice.html"),
+            Some("关于加强预算绩效管理的通知"),
+            &[],
+            "某财预〔2024〕12号\n各区财政局：",
+            None,
+            None,
+        );
+        assert_eq!(m.kind, Some(DocKind::Policy));
+        assert_eq!(m.doc_number.as_deref(), Some("某财预〔2024〕12号"));
+    }
+}

@@ -1,0 +1,294 @@
+//! Structure of regulations: 编/章/节 headings and 第X条 articles, found line by line in extracted text.
+
+use crate::model::Heading;
+
+/// An article found in a text, before it is given its document's ids and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleDraft {
+    pub number: u32,
+    /// The label as written: 第四十六条, 第十七条之一.
+    pub label: String,
+    pub path: Vec<String>,
+    pub text: String,
+    /// Byte offset of the article's first line in the text.
+    pub offset: usize,
+}
+
+/// The outline and the articles of a text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Structure {
+    pub outline: Vec<Heading>,
+    pub articles: Vec<ArticleDraft>,
+}
+
+fn cn_digit(c: char) -> Option<u32> {
+    Some(match c {
+        '零' | '〇' => 0,
+        '一' => 1,
+        '二' | '两' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        _ => return None,
+    })
+}
+
+/// Parses a Chinese or Arabic numeral as used in article numbers: 四十六, 一百零五, 一千二百六十, 46.
+pub fn parse_number(s: &str) -> Option<u32> {
+    if s.is_empty() {
+        return None;
+    }
+    if s.chars().all(|c| c.is_ascii_digit()) {
+        return s.parse().ok();
+    }
+    let mut total = 0u32;
+    let mut current = 0u32;
+    let mut seen = false;
+    for c in s.chars() {
+        if let Some(d) = cn_digit(c) {
+            current = d;
+            seen = true;
+            continue;
+        }
+        let unit = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            '万' => 10000,
+            _ => return None,
+        };
+        let n = if current == 0 && unit == 10 && !seen {
+            1
+        } else {
+            current
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        current = 0;
+        seen = true;
+    }
+    Some(total + current)
+}
+
+/// Formats a number the way articles are labelled: 46 → 四十六, 105 → 一百零五, 1260 → 一千二百六十.
+pub fn format_number(n: u32) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    if n == 0 {
+        return "零".to_string();
+    }
+    let mut out = String::new();
+    let units = [(1000, "千"), (100, "百"), (10, "十")];
+    let mut rest = n;
+    let mut zero_pending = false;
+    let mut started = false;
+    for (value, name) in units {
+        let d = rest / value;
+        rest %= value;
+        if d > 0 {
+            if zero_pending {
+                out.push('零');
+                zero_pending = false;
+            }
+            if !(value == 10 && d == 1 && !started) {
+                out.push_str(DIGITS[d as usize]);
+            }
+            out.push_str(name);
+            started = true;
+        } else if started {
+            zero_pending = true;
+        }
+    }
+    if rest > 0 {
+        if zero_pending {
+            out.push('零');
+        }
+        out.push_str(DIGITS[rest as usize]);
+    }
+    out
+}
+
+const NUMERAL: &str = "零〇一二两三四五六七八九十百千0123456789";
+
+/// Splits `第<numeral><unit>` at the start of `line`; returns (number, unit char, byte length of the prefix).
+fn ordinal_prefix(line: &str) -> Option<(u32, char, usize)> {
+    let rest = line.strip_prefix('第')?;
+    let digits_len: usize = rest
+        .chars()
+        .take_while(|c| NUMERAL.contains(*c))
+        .map(char::len_utf8)
+        .sum();
+    if digits_len == 0 {
+        return None;
+    }
+    let number = parse_number(&rest[..digits_len])?;
+    let unit = rest[digits_len..].chars().next()?;
+    Some((number, unit, '第'.len_utf8() + digits_len + unit.len_utf8()))
+}
+
+/// If `line` opens an article, its number and label (第四十六条, 第十七条之一).
+pub fn article_label(line: &str) -> Option<(u32, String)> {
+    let (number, unit, len) = ordinal_prefix(line)?;
+    if unit != '条' {
+        return None;
+    }
+    let mut end = len;
+    let after = &line[len..];
+    if let Some(tail) = after.strip_prefix('之') {
+        let n: usize = tail
+            .chars()
+            .take_while(|c| NUMERAL.contains(*c))
+            .map(char::len_utf8)
+            .sum();
+        if n > 0 {
+            end += '之'.len_utf8() + n;
+        }
+    }
+    let next = line[end..].chars().next();
+    // An article line is `第X条 text` or `第X条` alone; `第X条的规定…` is a sentence that cites one.
+    match next {
+        None => Some((number, line[..end].to_string())),
+        Some(c) if c.is_whitespace() => Some((number, line[..end].to_string())),
+        _ => None,
+    }
+}
+
+/// If `line` is a structural heading, its depth: 编 1, 章 2, 节 3; named parts (附则, 序言) stand at the level of 章.
+pub fn heading_depth(line: &str) -> Option<u8> {
+    let line = line.trim();
+    if line.chars().count() > 40 {
+        return None;
+    }
+    if let Some((_, unit, len)) = ordinal_prefix(line) {
+        let next = line[len..].chars().next();
+        let heading_like = next.is_none_or(|c| c.is_whitespace());
+        return match unit {
+            '编' if heading_like => Some(1),
+            '分' if line[len..].starts_with("编") => Some(1),
+            '章' if heading_like => Some(2),
+            '节' if heading_like => Some(3),
+            _ => None,
+        };
+    }
+    matches!(line, "总则" | "附则" | "序言" | "分则" | "附件").then_some(2)
+}
+
+/// Finds the outline and articles of a text. Articles must come in a plausible sequence: a line that looks like
+/// `第X条 …` but jumps far backwards is part of the previous article (e.g. a quoted amendment).
+pub fn parse(text: &str) -> Structure {
+    let mut outline: Vec<Heading> = Vec::new();
+    let mut articles: Vec<ArticleDraft> = Vec::new();
+    let mut open: Option<ArticleDraft> = None;
+    let mut offset = 0usize;
+    for raw in text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches('\n');
+        let trimmed = line.trim_start();
+        let lead = line.len() - trimmed.len();
+        if let Some(depth) = heading_depth(trimmed) {
+            if let Some(a) = open.take() {
+                articles.push(a);
+            }
+            outline.push(Heading {
+                depth,
+                text: trimmed.trim().to_string(),
+                offset: line_start + lead,
+            });
+            continue;
+        }
+        if let Some((number, label)) = article_label(trimmed) {
+            let plausible = articles
+                .last()
+                .or(open.as_ref())
+                .map(|prev| number + 3 >= prev.number || number == 1)
+                .unwrap_or(true);
+            if plausible {
+                if let Some(a) = open.take() {
+                    articles.push(a);
+                }
+                open = Some(ArticleDraft {
+                    number,
+                    label,
+                    path: current_path(&outline),
+                    text: trimmed.trim_end().to_string(),
+                    offset: line_start + lead,
+                });
+                continue;
+            }
+        }
+        if let Some(a) = open.as_mut()
+            && !trimmed.trim().is_empty()
+        {
+            a.text.push('\n');
+            a.text.push_str(trimmed.trim_end());
+        }
+    }
+    if let Some(a) = open.take() {
+        articles.push(a);
+    }
+    Structure { outline, articles }
+}
+
+/// The chain of enclosing headings at the end of `outline` (outermost first).
+fn current_path(outline: &[Heading]) -> Vec<String> {
+    let mut path: Vec<&Heading> = Vec::new();
+    for h in outline {
+        while path.last().is_some_and(|p| p.depth >= h.depth) {
+            path.pop();
+        }
+        path.push(h);
+    }
+    path.into_iter().map(|h| h.text.clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_round_trip() {
+        for (n, s) in [
+            (1, "一"),
+            (10, "十"),
+            (11, "十一"),
+            (46, "四十六"),
+            (100, "一百"),
+            (105, "一百零五"),
+            (110, "一百一十"),
+            (1260, "一千二百六十"),
+            (1001, "一千零一"),
+        ] {
+            assert_eq!(format_number(n), s, "format {n}");
+            assert_eq!(parse_number(s), Some(n), "parse {s}");
+        }
+        assert_eq!(parse_number("46"), Some(46));
+        assert_eq!(parse_number("四x"), None);
+    }
+
+    #[test]
+    fn splits_articles_under_headings() {
+        let text = "第一编 总则\n第一章 基本规定\n第一条 为了……制定本法。\n第二条 本法适用于：\n（一）甲；\n第二节 细则\n第三条 其他。\n第三条规定的情形除外。\n第三条之一 补充。\n附则\n第四条 本法自公布之日起施行。\n";
+        let s = parse(text);
+        let labels: Vec<_> = s.articles.iter().map(|a| a.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["第一条", "第二条", "第三条", "第三条之一", "第四条"]
+        );
+        assert_eq!(s.articles[1].text, "第二条 本法适用于：\n（一）甲；");
+        assert_eq!(s.articles[2].text, "第三条 其他。\n第三条规定的情形除外。");
+        assert_eq!(s.articles[0].path, ["第一编 总则", "第一章 基本规定"]);
+        assert_eq!(
+            s.articles[2].path,
+            ["第一编 总则", "第一章 基本规定", "第二节 细则"]
+        );
+        assert_eq!(s.articles[4].path, ["第一编 总则", "附则"]);
+        assert_eq!(
+            &text[s.articles[1].offset..s.articles[1].offset + 9],
+            "第二条"
+        );
+        assert_eq!(s.outline.len(), 4);
+    }
+}

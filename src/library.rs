@@ -1,0 +1,61 @@
+//! The opened data folder: store, index and analyzer, reconciled on open. Every edge (CLI, web, tests)
+//! works through one `Library`.
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::index::SearchIndex;
+use crate::index::analysis::Analyzer;
+use crate::link::Reference;
+use crate::store::Store;
+
+/// An opened data folder.
+#[derive(Debug)]
+pub struct Library {
+    pub config: Config,
+    store: Store,
+    index: SearchIndex,
+    reference: Reference,
+}
+
+impl Library {
+    /// Opens (or creates) the data folder, loads the user dictionary if the corpus has one, and reconciles
+    /// the store with the index after any interrupted run.
+    pub fn open(config: Config) -> Result<Library> {
+        let dict = config.user_dict();
+        let analyzer = if dict.exists() {
+            Analyzer::with_user_dict(&dict)?
+        } else {
+            Analyzer::new()
+        };
+        let reference = Reference::load(&config.reference_dir())?;
+        let store = Store::open(&config.store_dir())?;
+        let index = SearchIndex::open(&config.index_dir(), analyzer)?;
+        let lib = Library {
+            config,
+            store,
+            index,
+            reference,
+        };
+        crate::pipeline::reconcile(&lib)?;
+        Ok(lib)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// The subject tree, topics and subject terms of the corpus's reference folder.
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+
+    /// Releases the index writer so that another process can write; the store stays open.
+    pub fn close(&self) -> Result<()> {
+        self.index.close_writer()?;
+        self.store.flush()
+    }
+}

@@ -1,0 +1,505 @@
+//! Ingest runs: extraction on worker threads, then store and index in a crash-safe order, and the
+//! reconciliation that repairs an interrupted run when a data folder is opened.
+//!
+//! Protocol for every batch: mark the documents `Pending` and write them to the store (flush); put their
+//! units into the index and commit; mark them `Indexed` (flush). Removal marks `Removing` first. On open,
+//! anything `Pending` is re-indexed from the store and anything `Removing` is finished, and index and store
+//! are compared, so that a kill at any point leaves nothing invisible and nothing duplicated.
+
+use crate::error::{Error, ExtractError, Result};
+use crate::ingest::extract::{self, ExtractOptions};
+use crate::ingest::metadata::{self, Manifests};
+use crate::ingest::structure;
+use crate::library::Library;
+use crate::model::{Article, ArticleId, DocId, DocKind, Document, Tags, Validity};
+use crate::store::DocState;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Progress of an ingest run, reported after each file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+/// One file that could not be ingested, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileFailure {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What an ingest run did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct IngestReport {
+    pub files: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: Vec<FileFailure>,
+    /// Articles in the documents added or updated.
+    pub articles: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+    /// Ids of the documents added or updated.
+    pub doc_ids: Vec<DocId>,
+}
+
+/// A file to ingest and the key it is known by.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    /// The source key (canonical path, or the kept copy of an upload).
+    pub source: String,
+}
+
+/// Whether a walked file is a document (not a sidecar, manifest, hidden file or reference data).
+fn is_document_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    !(name.starts_with('.')
+        || name == "manifest.jsonl"
+        || name.ends_with(".meta.json")
+        || name == "README.md")
+}
+
+/// Expands files and folders into the files to ingest (sorted, folders named `reference` skipped) and loads
+/// every folder's manifest.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Vec<Input>, Manifests)> {
+    let mut manifests = Manifests::default();
+    let mut files = BTreeSet::new();
+    let mut dirs = BTreeSet::new();
+    for p in paths {
+        let canonical = std::fs::canonicalize(p).map_err(|e| Error::io(p, e))?;
+        if canonical.is_dir() {
+            let walker = walkdir::WalkDir::new(&canonical)
+                .follow_links(true)
+                .sort_by_file_name();
+            for entry in walker.into_iter().filter_entry(|e| {
+                !(e.file_type().is_dir() && e.depth() > 0 && e.file_name() == "reference")
+            }) {
+                let entry = entry
+                    .map_err(|e| Error::Invalid(format!("walking {}: {e}", canonical.display())))?;
+                if entry.file_type().is_dir() {
+                    dirs.insert(entry.path().to_path_buf());
+                } else if entry.file_type().is_file() && is_document_file(entry.path()) {
+                    files.insert(entry.path().to_path_buf());
+                }
+            }
+        } else {
+            if let Some(parent) = canonical.parent() {
+                dirs.insert(parent.to_path_buf());
+            }
+            files.insert(canonical);
+        }
+    }
+    for d in &dirs {
+        manifests.load_dir(d)?;
+    }
+    let inputs = files
+        .into_iter()
+        .map(|path| Input {
+            source: path.to_string_lossy().to_string(),
+            path,
+        })
+        .collect();
+    Ok((inputs, manifests))
+}
+
+/// Turns one file into a document: read, extract, derive metadata, split articles. Pure but for reading
+/// the file and its sidecar.
+pub fn prepare(
+    input: &Input,
+    manifests: &Manifests,
+    opts: &ExtractOptions,
+) -> Result<Document, ExtractError> {
+    let meta = std::fs::metadata(&input.path)?;
+    if meta.len() > opts.max_file_bytes {
+        return Err(ExtractError::TooLarge {
+            size: meta.len(),
+            limit: opts.max_file_bytes,
+        });
+    }
+    let bytes = std::fs::read(&input.path)?;
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    prepare_bytes(input, &bytes, hash, manifests, opts)
+}
+
+fn prepare_bytes(
+    input: &Input,
+    bytes: &[u8],
+    content_hash: String,
+    manifests: &Manifests,
+    opts: &ExtractOptions,
+) -> Result<Document, ExtractError> {
+    let extracted = extract::extract(&input.path, bytes, opts)?;
+    let sidecar = metadata::read_sidecar(&input.path)
+        .map_err(|e| ExtractError::Corrupt(format!("sidecar: {e}")))?;
+    let m = metadata::derive(
+        &input.path,
+        extracted.title.as_deref(),
+        &extracted.history,
+        &extracted.text,
+        manifests.get(&input.path),
+        sidecar.as_ref(),
+    );
+    let id = DocId::from_source(&input.source);
+    let structure = structure::parse(&extracted.text);
+    let articles = structure
+        .articles
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| Article {
+            id: ArticleId::new(&id, i),
+            doc_id: id.clone(),
+            number: a.number,
+            name: format!("{}{}", m.title, a.label),
+            label: a.label,
+            path: a.path,
+            text: a.text,
+            offset: a.offset,
+        })
+        .collect();
+    Ok(Document {
+        id,
+        source: input.source.clone(),
+        content_hash,
+        format: extracted.format,
+        kind: m.kind.unwrap_or(DocKind::Other),
+        level: m.level,
+        title: m.title,
+        issuer: m.issuer,
+        doc_number: m.doc_number,
+        published: m.published,
+        effective: m.effective,
+        version_date: m.version_date,
+        region: m.region,
+        year: m.year,
+        validity: m.validity.unwrap_or(Validity::Valid),
+        validity_pinned: sidecar.as_ref().is_some_and(|s| s.validity.is_some()),
+        expired: m.expired,
+        history: m.history,
+        body: extracted.text,
+        outline: structure.outline,
+        articles,
+        size: bytes.len() as u64,
+    })
+}
+
+/// The tags the index needs for a document (budget subjects and topics): its stored links (computed if
+/// missing) with staff decisions applied.
+fn tags_for(lib: &Library, doc: &Document) -> Result<Tags> {
+    crate::linking::tags_for(lib, doc)
+}
+
+/// Sets the validity of every version of the titles of `docs` (in the batch or already stored): only the
+/// newest is in force; an expired flag or a pinned validity wins. Returns stored documents whose validity
+/// changed and must be written again.
+fn settle_versions(lib: &Library, docs: &mut [Document]) -> Result<Vec<Document>> {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, d) in docs.iter().enumerate() {
+        if d.kind.is_regulation() {
+            groups.entry(d.title.clone()).or_default().push(i);
+        }
+    }
+    let mut changed = Vec::new();
+    for (title, members) in groups {
+        let batch_ids: BTreeSet<DocId> = members.iter().map(|&i| docs[i].id.clone()).collect();
+        let mut stored = Vec::new();
+        for id in lib.store().ids_with_title(&title)? {
+            if !batch_ids.contains(&id)
+                && let Some(d) = lib.store().get_meta(&id)?
+                && d.kind.is_regulation()
+            {
+                stored.push(d);
+            }
+        }
+        // Files of one title with the newest version date are in force (several files with the same date
+        // are parts of one law, such as the books of the 民法典); older dates are amended versions.
+        let newest = members
+            .iter()
+            .map(|&i| docs[i].version_date)
+            .chain(stored.iter().map(|d| d.version_date))
+            .max()
+            .flatten();
+        let current = |d: &Document| d.version_date == newest;
+        let newest_expired = members
+            .iter()
+            .map(|&i| &docs[i])
+            .chain(stored.iter())
+            .any(|d| current(d) && d.expired);
+        let decide = |d: &Document| -> Validity {
+            if d.validity_pinned {
+                d.validity
+            } else if d.expired || newest_expired {
+                Validity::Repealed
+            } else if current(d) {
+                Validity::Valid
+            } else {
+                Validity::Amended
+            }
+        };
+        for &i in &members {
+            docs[i].validity = decide(&docs[i]);
+        }
+        for mut d in stored {
+            let v = decide(&d);
+            if v != d.validity {
+                d.validity = v;
+                d.articles = lib.store().articles_of(&d.id)?;
+                changed.push(d);
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Writes a batch in the crash-safe order: store (pending, with links) → index commit → store (indexed).
+pub(crate) fn commit_batch(lib: &Library, mut docs: Vec<Document>) -> Result<()> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let extra = settle_versions(lib, &mut docs)?;
+    docs.extend(extra);
+    let store = lib.store();
+    for d in &docs {
+        store.set_state(&d.id, DocState::Pending)?;
+        store.put_document(d)?;
+        crate::linking::compute_and_store(lib, d)?;
+    }
+    store.flush()?;
+    for d in &docs {
+        lib.index().put(d, &tags_for(lib, d)?)?;
+    }
+    lib.index().commit()?;
+    for d in &docs {
+        store.set_state(&d.id, DocState::Indexed)?;
+    }
+    store.flush()
+}
+
+/// Ingests files and folders. One bad file is reported in the result and skipped; errors of the store or
+/// index abort the run (what was committed before stays consistent).
+pub fn ingest(
+    lib: &Library,
+    paths: &[PathBuf],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<IngestReport> {
+    let (inputs, manifests) = collect_inputs(paths)?;
+    ingest_inputs(lib, &inputs, &manifests, progress)
+}
+
+/// Ingests already collected inputs (see `collect_inputs`).
+pub fn ingest_inputs(
+    lib: &Library,
+    inputs: &[Input],
+    manifests: &Manifests,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<IngestReport> {
+    let start = Instant::now();
+    let mut report = IngestReport {
+        files: inputs.len(),
+        ..IngestReport::default()
+    };
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 4);
+    let opts = &lib.config.extract;
+    let store = lib.store();
+    type Outcome = (usize, u64, Result<Option<(Document, bool)>, ExtractError>);
+    let (tx, rx) = mpsc::sync_channel::<Outcome>(64);
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else { break };
+                    let outcome = (|| -> Result<Option<(Document, bool)>, ExtractError> {
+                        let bytes = std::fs::read(&input.path)?;
+                        if bytes.len() as u64 > opts.max_file_bytes {
+                            return Err(ExtractError::TooLarge {
+                                size: bytes.len() as u64,
+                                limit: opts.max_file_bytes,
+                            });
+                        }
+                        let hash = blake3::hash(&bytes).to_hex().to_string();
+                        let known = store.source(&input.source).ok().flatten();
+                        let existed = known.is_some();
+                        if let Some(k) = &known
+                            && k.content_hash == hash
+                            && store.state(&k.id).ok().flatten() == Some(DocState::Indexed)
+                        {
+                            return Ok(None);
+                        }
+                        let doc = prepare_bytes(input, &bytes, hash, manifests, opts)?;
+                        Ok(Some((doc, existed)))
+                    })();
+                    let size = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(0);
+                    if tx.send((i, size, outcome)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut batch = Vec::new();
+        for (k, (i, size, outcome)) in rx.into_iter().enumerate() {
+            let done = k + 1;
+            report.bytes += size;
+            match outcome {
+                Ok(None) => report.unchanged += 1,
+                Ok(Some((doc, existed))) => {
+                    if existed {
+                        report.updated += 1;
+                    } else {
+                        report.added += 1;
+                    }
+                    report.articles += doc.articles.len();
+                    report.doc_ids.push(doc.id.clone());
+                    batch.push(doc);
+                }
+                Err(e) => report.failed.push(FileFailure {
+                    path: inputs[i].path.display().to_string(),
+                    reason: e.to_string(),
+                }),
+            }
+            if batch.len() >= lib.config.batch_docs {
+                commit_batch(lib, std::mem::take(&mut batch))?;
+            }
+            progress(Progress {
+                done,
+                total: inputs.len(),
+                bytes: report.bytes,
+                elapsed: start.elapsed(),
+            });
+        }
+        commit_batch(lib, batch)
+    })?;
+    report.failed.sort_by(|a, b| a.path.cmp(&b.path));
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Removes documents by id, in the crash-safe order, and lets an earlier version of a law come back into
+/// force.
+pub fn remove(lib: &Library, ids: &[DocId]) -> Result<usize> {
+    let store = lib.store();
+    let mut docs = Vec::new();
+    for id in ids {
+        if let Some(d) = store.get_meta(id)? {
+            store.set_state(id, DocState::Removing)?;
+            docs.push(d);
+        }
+    }
+    store.flush()?;
+    for d in &docs {
+        lib.index().delete(&d.id)?;
+    }
+    lib.index().commit()?;
+    let mut titles = BTreeSet::new();
+    for d in &docs {
+        store.delete_document(&d.id)?;
+        if d.kind.is_regulation() {
+            titles.insert(d.title.clone());
+        }
+    }
+    store.flush()?;
+    // Re-settle the remaining versions of the affected laws.
+    let mut rest = Vec::new();
+    for t in titles {
+        if let Some(id) = store.ids_with_title(&t)?.into_iter().next()
+            && let Some(d) = store.get_document(&id)?
+        {
+            rest.push(d);
+        }
+    }
+    commit_batch(lib, rest)?;
+    Ok(docs.len())
+}
+
+/// Finds the documents ingested from a path (a file or everything under a folder), or with that id.
+pub fn resolve_targets(lib: &Library, target: &str) -> Result<Vec<DocId>> {
+    if lib.store().get_meta(&DocId(target.to_string()))?.is_some() {
+        return Ok(vec![DocId(target.to_string())]);
+    }
+    let path = std::fs::canonicalize(target)
+        .map(|p| p.to_string_lossy().to_string())
+        .unwrap_or_else(|_| {
+            std::path::absolute(target)
+                .map(|p| p.to_string_lossy().to_string())
+                .unwrap_or_else(|_| target.to_string())
+        });
+    let mut ids: Vec<DocId> = lib
+        .store()
+        .sources_under(&path)?
+        .into_iter()
+        .filter(|(source, _)| {
+            source == &path
+                || source
+                    .strip_prefix(&path)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .map(|(_, id)| id)
+        .collect();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Repairs an interrupted run: finishes removals, re-indexes pending documents, and removes index units
+/// whose document the store does not have (and indexes stored documents the index lacks).
+pub fn reconcile(lib: &Library) -> Result<usize> {
+    let store = lib.store();
+    let removing = store.ids_in_state(DocState::Removing)?;
+    let pending = store.ids_in_state(DocState::Pending)?;
+    let indexed_ids = lib.index().doc_ids()?;
+    let stored: BTreeSet<DocId> = store.doc_ids()?.into_iter().collect();
+    let orphans: Vec<&DocId> = indexed_ids
+        .iter()
+        .filter(|id| !stored.contains(*id))
+        .collect();
+    let missing: Vec<DocId> = stored
+        .iter()
+        .filter(|id| !indexed_ids.contains(*id) && !pending.contains(id) && !removing.contains(id))
+        .cloned()
+        .collect();
+    if removing.is_empty() && pending.is_empty() && orphans.is_empty() && missing.is_empty() {
+        return Ok(0);
+    }
+    let mut repaired = 0;
+    for id in removing.iter().chain(orphans.iter().copied()) {
+        lib.index().delete(id)?;
+        repaired += 1;
+    }
+    let mut reput = Vec::new();
+    let mut vanished = Vec::new();
+    for id in pending.iter().chain(missing.iter()) {
+        if let Some(d) = store.get_document(id)? {
+            lib.index().put(&d, &tags_for(lib, &d)?)?;
+            reput.push(d.id);
+        } else {
+            // Marked pending but never written: nothing of it may stay in the index.
+            lib.index().delete(id)?;
+            vanished.push(id.clone());
+        }
+    }
+    lib.index().commit()?;
+    for id in removing.iter().chain(vanished.iter()) {
+        store.delete_document(id)?;
+    }
+    for id in &reput {
+        store.set_state(id, DocState::Indexed)?;
+        repaired += 1;
+    }
+    store.flush()?;
+    tracing::info!(repaired, "reconciled store and index");
+    Ok(repaired)
+}

@@ -1,0 +1,333 @@
+//! The sled store: the only module that knows key layouts and encodings. Holds documents, articles, the
+//! source-path map, the per-document indexing state and ingest tasks.
+
+use crate::error::{Error, Result};
+use crate::model::{Article, ArticleId, DocId, Document};
+use serde::{Serialize, de::DeserializeOwned};
+use std::path::{Path, PathBuf};
+
+mod links;
+pub use links::ObservedSubject;
+
+/// Where a document stands between store and index (see `pipeline` for the protocol).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocState {
+    /// Written to the store; its index units may be missing or stale.
+    Pending,
+    /// Store and index agree.
+    Indexed,
+    /// Being removed: its index units may still exist.
+    Removing,
+}
+
+impl DocState {
+    fn byte(self) -> u8 {
+        match self {
+            DocState::Pending => b'P',
+            DocState::Indexed => b'I',
+            DocState::Removing => b'R',
+        }
+    }
+    fn from_byte(b: u8) -> Option<DocState> {
+        match b {
+            b'P' => Some(DocState::Pending),
+            b'I' => Some(DocState::Indexed),
+            b'R' => Some(DocState::Removing),
+            _ => None,
+        }
+    }
+}
+
+/// What the store remembers of a source file: its document and the hash of the bytes last ingested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceEntry {
+    pub id: DocId,
+    pub content_hash: String,
+}
+
+/// The sled database of one data folder.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    /// doc id → Document (articles omitted).
+    docs: sled::Tree,
+    /// article id → Article.
+    articles: sled::Tree,
+    /// source key → "doc id \t content hash".
+    sources: sled::Tree,
+    /// "title \0 doc id" → empty: versions of one title.
+    titles: sled::Tree,
+    /// doc id → one state byte.
+    states: sled::Tree,
+    /// task id → JSON record.
+    tasks: sled::Tree,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.dir.display())
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| Error::Invalid(format!("cannot encode record: {e}")))
+}
+
+fn decode<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
+        key: String::from_utf8_lossy(key).to_string(),
+        reason: e.to_string(),
+    })
+}
+
+fn title_key(title: &str, id: &DocId) -> Vec<u8> {
+    let mut k = title.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(id.as_str().as_bytes());
+    k
+}
+
+impl Store {
+    /// Opens or creates the store in `dir`. Fails with `Error::Locked` if another process holds it.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let db = sled::Config::new().path(dir).open().map_err(|e| match e {
+            sled::Error::Io(io)
+                if io.kind() == std::io::ErrorKind::WouldBlock || io.raw_os_error() == Some(11) =>
+            {
+                Error::Locked(dir.to_path_buf())
+            }
+            e => Error::Store(e),
+        })?;
+        Ok(Store {
+            docs: db.open_tree("docs")?,
+            articles: db.open_tree("articles")?,
+            sources: db.open_tree("sources")?,
+            titles: db.open_tree("titles")?,
+            states: db.open_tree("states")?,
+            tasks: db.open_tree("tasks")?,
+            db,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Writes everything to disk. Call before acknowledging a write.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Stores a document and its articles, replacing any earlier version with the same id.
+    pub fn put_document(&self, doc: &Document) -> Result<()> {
+        if let Some(old) = self.get_meta(&doc.id)? {
+            self.titles.remove(title_key(&old.title, &old.id))?;
+            self.delete_articles(&doc.id)?;
+        }
+        let mut meta = doc.clone();
+        meta.articles = Vec::new();
+        self.docs.insert(doc.id.as_str(), encode(&meta)?)?;
+        for a in &doc.articles {
+            self.articles.insert(a.id.as_str(), encode(a)?)?;
+        }
+        self.sources.insert(
+            doc.source.as_str(),
+            format!("{}\t{}", doc.id, doc.content_hash).as_bytes(),
+        )?;
+        self.titles.insert(title_key(&doc.title, &doc.id), &[])?;
+        Ok(())
+    }
+
+    fn delete_articles(&self, id: &DocId) -> Result<()> {
+        let prefix = format!("{}-", id);
+        for key in self.articles.scan_prefix(prefix.as_bytes()).keys() {
+            self.articles.remove(key?)?;
+        }
+        Ok(())
+    }
+
+    /// Removes a document, its articles and its source entry.
+    pub fn delete_document(&self, id: &DocId) -> Result<()> {
+        if let Some(old) = self.get_meta(id)? {
+            self.titles.remove(title_key(&old.title, id))?;
+            if let Some(entry) = self.source(&old.source)?
+                && entry.id == *id
+            {
+                self.sources.remove(old.source.as_bytes())?;
+            }
+        }
+        self.delete_articles(id)?;
+        self.docs.remove(id.as_str())?;
+        self.states.remove(id.as_str())?;
+        self.delete_links(id)?;
+        Ok(())
+    }
+
+    /// A document without its articles (metadata, body and outline).
+    pub fn get_meta(&self, id: &DocId) -> Result<Option<Document>> {
+        match self.docs.get(id.as_str())? {
+            Some(bytes) => Ok(Some(decode(id.as_str().as_bytes(), &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A whole document with its articles in order.
+    pub fn get_document(&self, id: &DocId) -> Result<Option<Document>> {
+        let Some(mut doc) = self.get_meta(id)? else {
+            return Ok(None);
+        };
+        doc.articles = self.articles_of(id)?;
+        Ok(Some(doc))
+    }
+
+    /// The articles of a document in order.
+    pub fn articles_of(&self, id: &DocId) -> Result<Vec<Article>> {
+        let prefix = format!("{}-", id);
+        let mut articles = Vec::new();
+        for item in self.articles.scan_prefix(prefix.as_bytes()) {
+            let (k, v) = item?;
+            articles.push(decode::<Article>(&k, &v)?);
+        }
+        articles.sort_by_key(|a| {
+            a.id.as_str()
+                .rsplit('-')
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+        });
+        Ok(articles)
+    }
+
+    pub fn get_article(&self, id: &ArticleId) -> Result<Option<Article>> {
+        match self.articles.get(id.as_str())? {
+            Some(bytes) => Ok(Some(decode(id.as_str().as_bytes(), &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// What was last ingested from a source key.
+    pub fn source(&self, source: &str) -> Result<Option<SourceEntry>> {
+        let Some(v) = self.sources.get(source.as_bytes())? else {
+            return Ok(None);
+        };
+        let s = String::from_utf8_lossy(&v);
+        let (id, hash) = s.split_once('\t').unwrap_or((&s, ""));
+        Ok(Some(SourceEntry {
+            id: DocId(id.to_string()),
+            content_hash: hash.to_string(),
+        }))
+    }
+
+    /// Source keys that start with `prefix` (e.g. a folder), with their documents.
+    pub fn sources_under(&self, prefix: &str) -> Result<Vec<(String, DocId)>> {
+        let mut out = Vec::new();
+        for item in self.sources.scan_prefix(prefix.as_bytes()) {
+            let (k, v) = item?;
+            let v = String::from_utf8_lossy(&v);
+            let id = v.split('\t').next().unwrap_or_default().to_string();
+            out.push((String::from_utf8_lossy(&k).to_string(), DocId(id)));
+        }
+        Ok(out)
+    }
+
+    /// The ids of every document stored under `title` (the versions of one law).
+    pub fn ids_with_title(&self, title: &str) -> Result<Vec<DocId>> {
+        let mut prefix = title.as_bytes().to_vec();
+        prefix.push(0);
+        let mut out = Vec::new();
+        for key in self.titles.scan_prefix(&prefix).keys() {
+            let key = key?;
+            out.push(DocId(
+                String::from_utf8_lossy(&key[prefix.len()..]).to_string(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Titles that start with `prefix`, with their documents (for resolving short law names).
+    pub fn titles_with_prefix(&self, prefix: &str) -> Result<Vec<(String, DocId)>> {
+        let mut out = Vec::new();
+        for key in self.titles.scan_prefix(prefix.as_bytes()).keys() {
+            let key = key?;
+            let s = String::from_utf8_lossy(&key);
+            if let Some((title, id)) = s.split_once('\0') {
+                out.push((title.to_string(), DocId(id.to_string())));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every title with its documents.
+    pub fn all_titles(&self) -> Result<Vec<(String, DocId)>> {
+        self.titles_with_prefix("")
+    }
+
+    pub fn set_state(&self, id: &DocId, state: DocState) -> Result<()> {
+        self.states.insert(id.as_str(), &[state.byte()])?;
+        Ok(())
+    }
+
+    pub fn state(&self, id: &DocId) -> Result<Option<DocState>> {
+        Ok(self
+            .states
+            .get(id.as_str())?
+            .and_then(|v| v.first().copied().and_then(DocState::from_byte)))
+    }
+
+    /// Documents in a given state.
+    pub fn ids_in_state(&self, state: DocState) -> Result<Vec<DocId>> {
+        let mut out = Vec::new();
+        for item in self.states.iter() {
+            let (k, v) = item?;
+            if v.first().copied() == Some(state.byte()) {
+                out.push(DocId(String::from_utf8_lossy(&k).to_string()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every stored document id.
+    pub fn doc_ids(&self) -> Result<Vec<DocId>> {
+        self.docs
+            .iter()
+            .keys()
+            .map(|k| Ok(DocId(String::from_utf8_lossy(&k?).to_string())))
+            .collect()
+    }
+
+    pub fn count_documents(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn count_articles(&self) -> usize {
+        self.articles.len()
+    }
+
+    /// Stores a task record as JSON.
+    pub fn put_task<T: Serialize>(&self, id: &str, task: &T) -> Result<()> {
+        self.tasks.insert(id.as_bytes(), encode(task)?)?;
+        Ok(())
+    }
+
+    pub fn get_task<T: DeserializeOwned>(&self, id: &str) -> Result<Option<T>> {
+        match self.tasks.get(id.as_bytes())? {
+            Some(v) => Ok(Some(decode(id.as_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// All task records, oldest id first.
+    pub fn tasks<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
+        self.tasks
+            .iter()
+            .map(|item| {
+                let (k, v) = item?;
+                decode(&k, &v)
+            })
+            .collect()
+    }
+
+    /// Size of the store on disk in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}

@@ -1,0 +1,182 @@
+//! Text normalisation shared by extraction, indexing, querying and highlighting.
+//!
+//! Two layers: `clean` repairs extracted text once (it becomes the stored text); `fold` maps a text to its
+//! search form (half-width, lower case, simplified Chinese) character by character, so that every folded
+//! character points back to a byte offset in the original.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Kangxi and CJK radical code points that some PDF producers emit instead of the ordinary ideographs.
+const RADICAL_FIXES: &[(char, char)] = &[
+    ('⺠', '民'),
+    ('⻓', '长'),
+    ('⻔', '门'),
+    ('⻢', '马'),
+    ('⻛', '风'),
+    ('⻉', '贝'),
+    ('⻋', '车'),
+    ('⻅', '见'),
+    ('⻘', '青'),
+    ('⻝', '食'),
+    ('⻜', '飞'),
+    ('⻚', '页'),
+    ('⼀', '一'),
+    ('⼆', '二'),
+    ('⼈', '人'),
+    ('⼊', '入'),
+    ('⼒', '力'),
+    ('⼤', '大'),
+    ('⼯', '工'),
+    ('⽀', '支'),
+    ('⽂', '文'),
+    ('⽅', '方'),
+    ('⽇', '日'),
+    ('⽉', '月'),
+    ('⽔', '水'),
+    ('⾦', '金'),
+    ('⾏', '行'),
+    ('⾯', '面'),
+];
+
+/// Whether `c` is a CJK ideograph (the characters indexed as bigrams).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
+}
+
+/// Repairs extracted text: NFKC (full-width letters and digits become ASCII, compatibility ideographs become
+/// ordinary ones), radical code points mapped to ideographs, control characters dropped, line ends unified,
+/// trailing spaces trimmed and runs of blank lines collapsed. Chinese punctuation (，。（）) is kept as written.
+pub fn clean(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let c = RADICAL_FIXES
+            .iter()
+            .find(|(from, _)| *from == c)
+            .map(|(_, to)| *to)
+            .unwrap_or(c);
+        match c {
+            '\r' => continue,
+            '\t' => out.push(' '),
+            '\u{3000}' => out.push(' '),
+            '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' => continue,
+            c if c.is_control() && c != '\n' => continue,
+            // Keep Chinese full-width punctuation; NFKC would turn （，：； into ASCII.
+            '，' | '。' | '、' | '；' | '：' | '？' | '！' | '（' | '）' | '“' | '”' | '‘'
+            | '’' | '《' | '》' | '〔' | '〕' | '【' | '】' | '…' | '—' | '·' => {
+                out.push(c)
+            }
+            c if c.is_ascii() || is_cjk(c) => out.push(c),
+            c => out.extend(std::iter::once(c).nfkc()),
+        }
+    }
+    let mut result = String::with_capacity(out.len());
+    let mut blank = 0;
+    for line in out.lines() {
+        let line = line.trim_end();
+        if line.trim().is_empty() {
+            blank += 1;
+            if blank == 1 && !result.is_empty() {
+                result.push('\n');
+            }
+            continue;
+        }
+        blank = 0;
+        result.push_str(line);
+        result.push('\n');
+    }
+    while result.ends_with("\n\n") {
+        result.pop();
+    }
+    result
+}
+
+/// The search form of one character: ASCII lower case, full-width forms to half-width, ideographic space to
+/// space. (Traditional-to-simplified conversion is done on whole strings by `fold`.)
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => {
+            let half = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
+            half.to_ascii_lowercase()
+        }
+        c => c.to_ascii_lowercase(),
+    }
+}
+
+/// A folded text: the search form of a text and, for each folded character, the byte offset of the original
+/// character it came from.
+#[derive(Debug, Clone)]
+pub struct Folded {
+    pub chars: Vec<char>,
+    /// `offsets[i]` is the byte offset in the original text of `chars[i]`; one extra entry holds the length.
+    pub offsets: Vec<usize>,
+}
+
+impl Folded {
+    /// The folded text as a string.
+    pub fn as_string(&self) -> String {
+        self.chars.iter().collect()
+    }
+}
+
+/// Folds `text` to its search form, keeping one folded character per original character.
+/// Traditional characters become simplified where the conversion keeps the character count.
+pub fn fold(text: &str) -> Folded {
+    let mut chars = Vec::with_capacity(text.len() / 2);
+    let mut offsets = Vec::with_capacity(text.len() / 2 + 1);
+    for (i, c) in text.char_indices() {
+        chars.push(fold_char(c));
+        offsets.push(i);
+    }
+    offsets.push(text.len());
+    if chars.iter().any(|&c| c as u32 >= 0x4E00) {
+        let s: String = chars.iter().collect();
+        let simplified = zhconv::zhconv(&s, zhconv::Variant::ZhHans);
+        if simplified != s {
+            let simp: Vec<char> = simplified.chars().collect();
+            if simp.len() == chars.len() {
+                chars = simp;
+            } else {
+                // Rare phrase conversions change the length: fall back to character by character.
+                for c in chars.iter_mut() {
+                    if *c as u32 >= 0x4E00 {
+                        let one = zhconv::zhconv(&c.to_string(), zhconv::Variant::ZhHans);
+                        let mut it = one.chars();
+                        if let (Some(s), None) = (it.next(), it.next()) {
+                            *c = s;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Folded { chars, offsets }
+}
+
+/// Folds a string and returns only the search form (for queries and dictionary terms).
+pub fn fold_str(text: &str) -> String {
+    fold(text).as_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_repairs_radicals_and_width() {
+        assert_eq!(
+            clean("人⺠代表\r\n\n\n\nＡＢＣ１２３"),
+            "人民代表\n\nABC123\n"
+        );
+        assert_eq!(clean("预算，（一）"), "预算，（一）\n");
+    }
+
+    #[test]
+    fn fold_maps_width_case_and_traditional() {
+        let f = fold("預算ＡＢ法");
+        assert_eq!(f.as_string(), "预算ab法");
+        assert_eq!(f.offsets, vec![0, 3, 6, 9, 12, 15]);
+        assert_eq!(fold_str("國務院"), "国务院");
+    }
+}

@@ -1,0 +1,354 @@
+//! Ingest and search on small documents written by the tests: formats through the whole pipeline, Chinese
+//! substring and phrase semantics, citations, versions, idempotent re-ingest, removal and kill recovery.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+use yusuan::config::Config;
+use yusuan::library::Library;
+use yusuan::model::{DocKind, Filters, Unit, Validity};
+use yusuan::pipeline;
+use yusuan::search::{SearchRequest, search};
+
+const BUDGET_LAW_V1: &str = "# 中华人民共和国示范预算法\n\n1994年3月22日 第八届全国人民代表大会第二次会议通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了规范政府收支行为，强化预算约束，制定本法。\n\n第二条 预算、决算的编制、审查、批准、监督，依照本法规定执行。\n\n## 第四章 预算审查和批准\n\n第四十四条 国务院财政部门应当在每年全国人民代表大会会议举行的四十五日前，将中央预算草案的初步方案提交全国人民代表大会财政经济委员会进行初步审查。\n\n第四十六条 报送各级人民代表大会审查和批准的预算草案应当细化。\n";
+
+const BUDGET_LAW_V2: &str = "# 中华人民共和国示范预算法\n\n1994年3月22日 第八届全国人民代表大会第二次会议通过\n\n2018年12月29日 第十三届全国人民代表大会常务委员会第七次会议第二次修正\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了规范政府收支行为，强化预算约束，加强对预算的管理和监督，制定本法。\n\n第二条 预算、决算的编制、审查、批准、监督，以及预算的执行和调整，依照本法规定执行。\n\n## 第四章 预算审查和批准\n\n第四十四条 国务院财政部门应当在每年全国人民代表大会会议举行的四十五日前，将中央预算草案的初步方案提交全国人民代表大会财政经济委员会进行初步审查。\n\n第四十六条 报送各级人民代表大会审查和批准的预算草案应当细化。本级一般公共预算支出，按其功能分类应当编列到项。\n\n第四十七条 国务院应当及时处理待处理的审查意见。\n";
+
+const REPORT: &str = "2021年政府工作报告\n\n各位代表：\n\n支持中国农业发展银行加大对乡村振兴的信贷投放。\n全年财政赤字率拟按3.2%左右安排。\n";
+
+fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn open(data: &Path) -> Library {
+    Library::open(Config::new(data.join("index"), data.join("corpus"))).unwrap()
+}
+
+fn req(q: &str) -> SearchRequest {
+    SearchRequest {
+        q: q.to_string(),
+        limit: 20,
+        ..SearchRequest::default()
+    }
+}
+
+fn names(lib: &Library, r: SearchRequest) -> Vec<String> {
+    search(lib, &r)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.name)
+        .collect()
+}
+
+fn noop(_: pipeline::Progress) {}
+
+/// A corpus of two versions of a law and a report.
+fn sample(dir: &Path) -> Library {
+    write(dir, "in/laws/示范预算法(2014-08-31).md", BUDGET_LAW_V1);
+    write(dir, "in/laws/示范预算法(2018-12-29).md", BUDGET_LAW_V2);
+    write(dir, "in/reports/2021年政府工作报告.txt", REPORT);
+    let lib = open(dir);
+    let report = pipeline::ingest(&lib, &[dir.join("in")], &noop).unwrap();
+    assert_eq!((report.added, report.failed.len()), (3, 0), "{report:?}");
+    lib
+}
+
+#[test]
+fn articles_are_units_named_after_their_law() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sample(dir.path());
+    let r = search(&lib, &req("功能分类")).unwrap();
+    assert_eq!(r.total, 1);
+    assert_eq!(r.hits[0].name, "中华人民共和国示范预算法第四十六条");
+    assert_eq!(r.hits[0].article.as_deref(), Some("第四十六条"));
+    assert!(
+        r.hits[0]
+            .snippet
+            .to_html()
+            .contains("<mark>功能分类</mark>")
+    );
+    // Document units hold whole texts.
+    let docs = names(
+        &lib,
+        SearchRequest {
+            unit: Unit::Document,
+            ..req("功能分类")
+        },
+    );
+    assert_eq!(docs, ["中华人民共和国示范预算法"]);
+}
+
+#[test]
+fn words_inside_longer_words_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sample(dir.path());
+    assert_eq!(names(&lib, req("农业")), ["2021年政府工作报告"]);
+    let hits = names(&lib, req("处理"));
+    assert_eq!(hits, ["中华人民共和国示范预算法第四十七条"]);
+    // A phrase that crosses word boundaries is an exact substring.
+    assert_eq!(names(&lib, req("\"发展银行加大\"")), ["2021年政府工作报告"]);
+    assert!(names(&lib, req("\"银行发展\"")).is_empty());
+    // Traditional and full-width forms match.
+    assert_eq!(names(&lib, req("農業")), ["2021年政府工作报告"]);
+    assert_eq!(names(&lib, req("３.２％")).len(), 1);
+}
+
+#[test]
+fn exclusion_and_or() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sample(dir.path());
+    let with = search(&lib, &req("预算草案")).unwrap().total;
+    let without = search(&lib, &req("预算草案 -细化")).unwrap().total;
+    assert!(with > without, "{with} {without}");
+    let either = names(&lib, req("赤字率 OR 功能分类"));
+    assert_eq!(either.len(), 2, "{either:?}");
+}
+
+#[test]
+fn only_the_newest_version_is_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sample(dir.path());
+    let all = search(
+        &lib,
+        &SearchRequest {
+            unit: Unit::Document,
+            filters: Filters {
+                kinds: vec![DocKind::Law],
+                ..Filters::default()
+            },
+            ..req("")
+        },
+    )
+    .unwrap();
+    assert_eq!(all.total, 2);
+    let mut v: Vec<(Option<i32>, Validity)> =
+        all.hits.iter().map(|h| (h.year, h.validity)).collect();
+    v.sort();
+    assert_eq!(
+        v,
+        [
+            (Some(2014), Validity::Amended),
+            (Some(2018), Validity::Valid)
+        ]
+    );
+    // The version in force ranks first for the same text.
+    let r = search(&lib, &req("初步审查")).unwrap();
+    assert_eq!(r.hits[0].validity, Validity::Valid);
+    let facet = r
+        .facets
+        .iter()
+        .find(|f| f.field.as_str() == "validity")
+        .unwrap();
+    assert_eq!(facet.values.len(), 2);
+}
+
+#[test]
+fn citations_resolve_to_the_article_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sample(dir.path());
+    for q in [
+        "《示范预算法》第四十六条",
+        "示范预算法第46条",
+        "中华人民共和国示范预算法第四十六条 细化",
+    ] {
+        let r = search(&lib, &req(q)).unwrap();
+        let first = &r.hits[0];
+        assert!(first.cited, "{q}");
+        assert_eq!(first.name, "中华人民共和国示范预算法第四十六条", "{q}");
+        assert_eq!(first.validity, Validity::Valid, "{q}");
+    }
+}
+
+#[test]
+fn questions_rank_the_governing_article() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sample(dir.path());
+    let r = search(&lib, &req("预算草案的初步方案应当在什么时候提交审查？")).unwrap();
+    assert_eq!(r.mode, "question");
+    assert_eq!(r.hits[0].name, "中华人民共和国示范预算法第四十四条");
+}
+
+#[test]
+fn reingest_is_idempotent_and_changes_replace() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sample(dir.path());
+    let units = lib.index().num_units();
+    let again = pipeline::ingest(&lib, &[dir.path().join("in")], &noop).unwrap();
+    assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 3));
+    assert_eq!(lib.index().num_units(), units);
+    write(
+        dir.path(),
+        "in/reports/2021年政府工作报告.txt",
+        "2021年政府工作报告\n\n稳定粮食生产。\n",
+    );
+    let changed = pipeline::ingest(&lib, &[dir.path().join("in")], &noop).unwrap();
+    assert_eq!(
+        (changed.added, changed.updated, changed.unchanged),
+        (0, 1, 2)
+    );
+    assert!(names(&lib, req("农业")).is_empty());
+    assert_eq!(names(&lib, req("粮食")), ["2021年政府工作报告"]);
+    assert_eq!(lib.index().num_units(), units);
+}
+
+#[test]
+fn removing_the_newest_version_restores_the_previous_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sample(dir.path());
+    let newest = dir.path().join("in/laws/示范预算法(2018-12-29).md");
+    let ids = pipeline::resolve_targets(&lib, newest.to_str().unwrap()).unwrap();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(pipeline::remove(&lib, &ids).unwrap(), 1);
+    let r = search(
+        &lib,
+        &SearchRequest {
+            unit: Unit::Document,
+            ..req("示范预算法")
+        },
+    )
+    .unwrap();
+    assert_eq!(r.total, 1);
+    assert_eq!(r.hits[0].validity, Validity::Valid);
+    assert!(names(&lib, req("待处理")).is_empty());
+    // Removing a folder removes everything under it.
+    let ids = pipeline::resolve_targets(&lib, dir.path().join("in").to_str().unwrap()).unwrap();
+    assert_eq!(ids.len(), 2);
+    pipeline::remove(&lib, &ids).unwrap();
+    assert_eq!(lib.index().num_units(), 0);
+    assert_eq!(lib.store().count_documents(), 0);
+}
+
+#[test]
+fn bad_files_are_reported_and_the_rest_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "in/empty.txt", "");
+    write(
+        dir.path(),
+        "in/broken.pdf",
+        "%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage",
+    );
+    write(dir.path(), "in/ok.md", BUDGET_LAW_V2);
+    let gbk = encoding_rs::GBK
+        .encode("预算执行情况的报告：教育支出增长百分之八。\n")
+        .0;
+    std::fs::write(dir.path().join("in/gbk.txt"), &gbk).unwrap();
+    let lib = open(dir.path());
+    let r = pipeline::ingest(&lib, &[dir.path().join("in")], &noop).unwrap();
+    assert_eq!(r.added, 2, "{r:?}");
+    let failed: Vec<&str> = r
+        .failed
+        .iter()
+        .map(|f| f.path.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(failed, ["broken.pdf", "empty.txt"]);
+    assert!(r.failed.iter().all(|f| !f.reason.is_empty()));
+    assert_eq!(names(&lib, req("教育支出")).len(), 1);
+}
+
+#[test]
+fn malformed_queries_and_paging_limits_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = sample(dir.path());
+    for q in ["\"预算", "OR", "-预算"] {
+        assert!(search(&lib, &req(q)).is_err(), "{q}");
+    }
+    let too_deep = SearchRequest {
+        offset: 20_000,
+        ..req("预算")
+    };
+    assert!(search(&lib, &too_deep).is_err());
+    let counts_only = search(
+        &lib,
+        &SearchRequest {
+            limit: 0,
+            ..req("预算")
+        },
+    )
+    .unwrap();
+    assert!(counts_only.hits.is_empty() && counts_only.total > 0);
+}
+
+/// Store and index agree: every stored document has units, no unit lacks a document.
+fn assert_consistent(lib: &Library) {
+    let stored: std::collections::BTreeSet<_> =
+        lib.store().doc_ids().unwrap().into_iter().collect();
+    let indexed = lib.index().doc_ids().unwrap();
+    assert_eq!(stored, indexed);
+    let units = lib.store().count_documents() + lib.store().count_articles();
+    assert_eq!(
+        lib.index().num_units() as usize,
+        units,
+        "one unit per document and article, no duplicates"
+    );
+}
+
+#[test]
+fn a_killed_ingest_leaves_store_and_index_in_agreement() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..1500 {
+        let body: String = (1..=20)
+            .map(|n| {
+                format!(
+                    "第{}条 第{i}号示例规定的第{n}项内容，涉及预算绩效管理与政府采购。\n\n",
+                    yusuan::ingest::structure::format_number(n)
+                )
+            })
+            .collect();
+        write(
+            dir.path(),
+            &format!("in/law{i:04}.md"),
+            &format!("# 示例规定{i}\n\n{body}"),
+        );
+    }
+    let exe = env!("CARGO_BIN_EXE_yusuan");
+    let data = dir.path().join("index");
+    let mut kills = 0;
+    for delay_ms in [300u64, 900, 1600] {
+        let mut child = Command::new(exe)
+            .args([
+                "--index",
+                data.to_str().unwrap(),
+                "--corpus",
+                dir.path().join("corpus").to_str().unwrap(),
+            ])
+            .args(["ingest", dir.path().join("in").to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        let lib = open(dir.path());
+        assert_consistent(&lib);
+    }
+    assert!(
+        kills > 0,
+        "ingest finished before any kill: make the corpus larger"
+    );
+    // A full run afterwards completes the corpus without duplicates.
+    let lib = open(dir.path());
+    let r = pipeline::ingest(&lib, &[dir.path().join("in")], &noop).unwrap();
+    assert!(r.failed.is_empty());
+    assert_eq!(lib.store().count_documents(), 1500);
+    assert_consistent(&lib);
+    assert_eq!(
+        search(
+            &lib,
+            &SearchRequest {
+                unit: Unit::Document,
+                ..req("预算绩效")
+            }
+        )
+        .unwrap()
+        .total,
+        1500
+    );
+}
