@@ -1,0 +1,184 @@
+//! The web edge's error: one `AppError` for every route, mapped to an HTTP status and a safe message in one
+//! place. Internal causes are logged here and never sent to clients.
+
+use crate::error::Error;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// What went wrong, as a client may be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppError {
+    /// A parameter, query or upload is invalid (400).
+    BadRequest(String),
+    /// The id names nothing (404).
+    NotFound(String),
+    /// The method is not allowed on this path (405).
+    MethodNotAllowed,
+    /// The request body is over the size limit (413).
+    TooLarge(String),
+    /// The server cannot answer now (503).
+    Unavailable(String),
+    /// Something failed inside the server (500); the cause has been logged.
+    Internal,
+}
+
+/// The JSON body of an error: `{"error": {"code", "message"}}`.
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl AppError {
+    /// Logs an internal cause and returns the error a client sees.
+    pub fn internal(cause: impl std::fmt::Display) -> AppError {
+        tracing::error!("internal error: {cause}");
+        AppError::Internal
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::TooLarge(_) => "too_large",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal => "internal",
+        }
+    }
+
+    /// The message shown to the user (Chinese, with the technical detail where it helps).
+    pub fn message(&self) -> String {
+        match self {
+            AppError::BadRequest(m)
+            | AppError::NotFound(m)
+            | AppError::TooLarge(m)
+            | AppError::Unavailable(m) => m.clone(),
+            AppError::MethodNotAllowed => "不支持该请求方法 (method not allowed)".into(),
+            AppError::Internal => {
+                "服务器内部错误，详情已记录在服务器日志中 (internal error)".into()
+            }
+        }
+    }
+}
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> AppError {
+        match e {
+            Error::Query(m) => AppError::BadRequest(format!("查询无效：{m} (invalid query)")),
+            Error::Invalid(m) => AppError::BadRequest(format!("输入无效：{m} (invalid input)")),
+            Error::NotFound(m) => AppError::NotFound(format!("未找到：{m} (not found)")),
+            Error::Locked(_) => {
+                tracing::error!("{e}");
+                AppError::Unavailable("数据目录正被另一个进程使用 (data folder in use)".into())
+            }
+            Error::Extract { source, .. } => {
+                AppError::BadRequest(format!("文件无法解析：{source}"))
+            }
+            e @ (Error::Io { .. } | Error::Store(_) | Error::Index(_) | Error::Corrupt { .. }) => {
+                AppError::internal(e)
+            }
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(e: tokio::task::JoinError) -> AppError {
+        AppError::internal(format!("a blocking task failed: {e}"))
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for AppError {
+    fn from(e: axum::extract::multipart::MultipartError) -> AppError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(format!(
+                "上传内容超过大小限制（每次最多 {} MiB）(upload too large)",
+                super::MAX_UPLOAD_BYTES >> 20
+            ))
+        } else {
+            AppError::BadRequest(format!(
+                "上传内容无法读取：{} (bad multipart body)",
+                e.body_text()
+            ))
+        }
+    }
+}
+
+impl From<axum::extract::multipart::MultipartRejection> for AppError {
+    fn from(e: axum::extract::multipart::MultipartRejection) -> AppError {
+        AppError::BadRequest(format!(
+            "请以 multipart/form-data 上传文件：{} (expected a multipart body)",
+            e.body_text()
+        ))
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for AppError {
+    fn from(e: axum::extract::rejection::PathRejection) -> AppError {
+        AppError::BadRequest(format!("路径参数无效：{} (bad path)", e.body_text()))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let message = self.message();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: &message,
+            },
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+/// The web edge's result type.
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_errors_map_to_statuses_and_internal_causes_stay_inside() {
+        let io = Error::io(
+            "/srv/secret/index/store",
+            std::io::Error::other("disk on fire"),
+        );
+        let e = AppError::from(io);
+        assert_eq!(
+            (e.status(), e.code()),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        );
+        assert!(!e.message().contains("secret") && !e.message().contains("fire"));
+        let q = AppError::from(Error::Query("a quotation mark is not closed".into()));
+        assert_eq!(q.status(), StatusCode::BAD_REQUEST);
+        assert!(q.message().contains("not closed"));
+        assert_eq!(
+            AppError::from(Error::NotFound("x".into())).status(),
+            StatusCode::NOT_FOUND
+        );
+        let locked = AppError::from(Error::Locked("/srv/secret".into()));
+        assert_eq!(locked.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!locked.message().contains("secret"));
+    }
+}

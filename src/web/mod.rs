@@ -1,0 +1,218 @@
+//! The web edge (axum): server-rendered pages from `templates/`, the JSON API, upload ingest tasks and the
+//! first-start corpus ingest. The only module that knows HTTP, JSON and HTML; it calls the same library
+//! functions as the CLI, inside `spawn_blocking` because `Library` is synchronous.
+//!
+//! Routes: pages `/`, `/search`, `/documents/{id}`, `/documents/{id}/original`, `/articles/{id}`, `/ingest`,
+//! `/tasks/{id}`; API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`,
+//! `/api/tasks/{id}`, `/api/health`, `/api/openapi.json`.
+
+/// The JSON API handlers and the OpenAPI description.
+pub mod api;
+/// `AppError`: statuses and safe messages for every failure, in one place.
+pub mod error;
+/// Turning document text into HTML: highlighted terms, article anchors, citation links.
+pub mod markup;
+/// The HTML page handlers and their templates.
+pub mod pages;
+/// Search parameters in URLs: parsing, validation and link building.
+pub mod params;
+/// Ingest tasks: uploads, the corpus on first start, the worker thread and task records.
+pub mod tasks;
+
+use crate::config::Config;
+use crate::library::Library;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use error::{AppError, AppResult};
+use std::sync::Arc;
+use std::time::Instant;
+use tasks::{TaskKind, TaskStatus, Tasks};
+
+/// Largest accepted upload request body.
+pub const MAX_UPLOAD_BYTES: usize = 64 << 20;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub lib: Arc<Library>,
+    pub tasks: Arc<Tasks>,
+}
+
+/// How far the index is being built, for the banner and `/api/health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Indexing {
+    pub done: usize,
+    pub total: usize,
+}
+
+impl AppState {
+    /// Wraps an opened library and starts its task worker (recovering tasks of an earlier run).
+    pub fn new(lib: Arc<Library>) -> crate::error::Result<AppState> {
+        let tasks = Tasks::start(lib.clone())?;
+        Ok(AppState { lib, tasks })
+    }
+
+    /// The ingest in progress, if any.
+    pub fn indexing(&self) -> Option<Indexing> {
+        self.tasks.running().map(|r| Indexing {
+            done: r.done,
+            total: r.total,
+        })
+    }
+
+    /// Runs blocking library work off the async threads.
+    pub async fn blocking<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Library) -> AppResult<T> + Send + 'static,
+    {
+        let lib = self.lib.clone();
+        tokio::task::spawn_blocking(move || f(&lib)).await?
+    }
+}
+
+/// Opens the data folder and starts the state; on first start (no documents, or the last corpus ingest did
+/// not finish) queues the ingest of the corpus folder.
+pub fn start(config: Config) -> crate::error::Result<AppState> {
+    let lib = Arc::new(Library::open(config)?);
+    let state = AppState::new(lib.clone())?;
+    let last_corpus = state
+        .tasks
+        .recent(usize::MAX)?
+        .into_iter()
+        .find(|t| t.kind == TaskKind::Corpus);
+    let unfinished = last_corpus
+        .as_ref()
+        .is_some_and(|t| t.status != TaskStatus::Done);
+    let queued = last_corpus
+        .as_ref()
+        .is_some_and(|t| t.status == TaskStatus::Queued);
+    if (lib.store().count_documents() == 0 || unfinished) && !queued {
+        if lib.config.corpus_dir.is_dir() {
+            let task = state.tasks.submit_corpus()?;
+            tracing::info!(task = %task.id, corpus = %lib.config.corpus_dir.display(), "first start: indexing the corpus");
+        } else {
+            tracing::warn!(corpus = %lib.config.corpus_dir.display(), "no corpus folder to index");
+        }
+    }
+    Ok(state)
+}
+
+/// The whole application: pages, API, limits and request logging.
+pub fn router(state: AppState) -> Router {
+    let upload_limit = DefaultBodyLimit::max(MAX_UPLOAD_BYTES);
+    let pages = Router::new()
+        .route("/", get(pages::search_page))
+        .route("/search", get(pages::search_page))
+        .route("/documents/{id}", get(pages::document_page))
+        .route("/documents/{id}/original", get(pages::download))
+        .route("/articles/{id}", get(pages::article_page))
+        .route(
+            "/ingest",
+            get(pages::ingest_page)
+                .post(pages::ingest_upload)
+                .layer(upload_limit),
+        )
+        .route("/tasks/{id}", get(pages::task_page));
+    let api = Router::new()
+        .route("/api/search", get(api::search))
+        .route("/api/documents/{id}", get(api::document))
+        .route("/api/articles/{id}", get(api::article))
+        .route(
+            "/api/ingest",
+            axum::routing::post(api::ingest).layer(upload_limit),
+        )
+        .route("/api/tasks/{id}", get(api::task))
+        .route("/api/health", get(api::health))
+        .route("/api/openapi.json", get(api::openapi));
+    pages
+        .merge(api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(log_and_secure))
+        .with_state(state)
+}
+
+/// 404 for unknown paths: JSON under `/api/`, a page elsewhere.
+async fn not_found(req: Request) -> Response {
+    let err = AppError::NotFound(format!("没有这个页面：{} (no such path)", req.uri().path()));
+    if req.uri().path().starts_with("/api/") {
+        axum::response::IntoResponse::into_response(err)
+    } else {
+        pages::error_page(err)
+    }
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        axum::response::IntoResponse::into_response(AppError::MethodNotAllowed)
+    } else {
+        pages::error_page(AppError::MethodNotAllowed)
+    }
+}
+
+/// Logs every request with its server time, adds `Server-Timing` and the security headers of pages.
+async fn log_and_secure(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut resp = next.run(req).await;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let status = resp.status().as_u16();
+    tracing::info!(%method, %path, status, ms = format!("{ms:.1}"), "request");
+    let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.1}")) {
+        headers.insert("server-timing", v);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+        );
+    }
+    resp
+}
+
+/// Runs the application on a bound listener until Ctrl-C.
+pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+        .await
+}
+
+/// `yusuan serve`: opens the data folder, queues the first-start ingest, serves on `addr`.
+pub async fn serve(config: Config, addr: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let index = config.data_dir.display().to_string();
+    let state = tokio::task::spawn_blocking(move || start(config))
+        .await?
+        .with_context(|| format!("opening the data folder {index}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!("serving on http://{local}/");
+    eprintln!("yusuan: http://{local}/");
+    let lib = state.lib.clone();
+    run(listener, state).await?;
+    tokio::task::spawn_blocking(move || lib.close()).await??;
+    Ok(())
+}

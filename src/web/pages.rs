@@ -1,0 +1,922 @@
+//! The HTML pages: search, document, article, ingest and task, rendered from `templates/` (one base layout).
+//! Handlers gather view models here; templates only loop and print.
+
+use super::api::{self, indexing_message};
+use super::error::AppError;
+use super::markup::{self, Block};
+use super::params::{FILTER_KEYS, SearchParams};
+use super::tasks::{FileStatus, Task, TaskKind, TaskStatus};
+use super::{AppState, MAX_UPLOAD_BYTES};
+use crate::model::{ArticleId, DocId, Document, FacetField, Validity};
+use crate::search::{self, SearchRequest, SearchResponse};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::time::{Duration, Instant};
+
+/// What the base layout needs: the page title, the header's query and the indexing banner.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    pub title: String,
+    pub q: String,
+    pub banner: Option<String>,
+}
+
+fn chrome(st: &AppState, title: impl Into<String>, q: &str) -> Chrome {
+    let busy = st.tasks.busy();
+    let indexing = st.indexing();
+    Chrome {
+        title: title.into(),
+        q: q.to_string(),
+        banner: (busy || indexing.is_some()).then(|| indexing_message(indexing, busy)),
+    }
+}
+
+/// An error shown as a page (the API's errors are JSON).
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> PageError {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(self.0)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub chrome: Chrome,
+    pub status: u16,
+    pub heading: &'static str,
+    pub message: String,
+}
+
+/// The error page for `err`, with its status.
+pub fn error_page(err: AppError) -> Response {
+    let status = err.status();
+    let heading = match status {
+        StatusCode::NOT_FOUND => "未找到",
+        StatusCode::BAD_REQUEST => "请求有误",
+        StatusCode::PAYLOAD_TOO_LARGE => "文件过大",
+        StatusCode::METHOD_NOT_ALLOWED => "不支持的请求",
+        StatusCode::SERVICE_UNAVAILABLE => "暂时无法服务",
+        _ => "出错了",
+    };
+    let page = ErrorPage {
+        chrome: Chrome {
+            title: heading.into(),
+            ..Chrome::default()
+        },
+        status: status.as_u16(),
+        heading,
+        message: err.message(),
+    };
+    (status, page).into_response()
+}
+
+type PageResult<T> = Result<T, PageError>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Search
+
+/// A link that narrows, widens or reorders the search.
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub label: String,
+    pub url: String,
+    pub active: bool,
+    pub count: u64,
+}
+
+/// One facet dimension with its values.
+#[derive(Debug, Clone)]
+pub struct FacetView {
+    pub label: &'static str,
+    pub values: Vec<LinkView>,
+    /// Values beyond the first few, shown folded.
+    pub more: Vec<LinkView>,
+}
+
+/// One result.
+#[derive(Debug, Clone)]
+pub struct HitView {
+    pub name: String,
+    pub url: String,
+    pub article_url: Option<String>,
+    pub tags: Vec<String>,
+    pub validity: &'static str,
+    pub validity_class: &'static str,
+    pub snippet: String,
+    pub cited: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub chrome: Chrome,
+    pub total: usize,
+    pub first: usize,
+    pub last: usize,
+    pub ms: String,
+    pub mode: &'static str,
+    pub hits: Vec<HitView>,
+    pub facets: Vec<FacetView>,
+    pub active: Vec<LinkView>,
+    pub clear_url: Option<String>,
+    pub units: Vec<LinkView>,
+    pub sorts: Vec<LinkView>,
+    pub pages: Vec<LinkView>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// Hidden inputs that keep filters when the query is edited.
+    pub hidden: Vec<(String, String)>,
+}
+
+fn facet_key(f: FacetField) -> &'static str {
+    match f {
+        FacetField::Kind => "kind",
+        FacetField::Level => "level",
+        FacetField::Region => "region",
+        FacetField::Year => "year",
+        FacetField::Validity => "status",
+        FacetField::Subject => "subject",
+        FacetField::Topic => "topic",
+    }
+}
+
+fn key_label(key: &str) -> &'static str {
+    match key {
+        "kind" => "类别",
+        "level" => "效力级别",
+        "region" => "地区",
+        "year" => "年份",
+        "status" => "时效性",
+        "subject" => "预算科目",
+        "topic" => "专题",
+        _ => "",
+    }
+}
+
+fn validity_class(v: Validity) -> &'static str {
+    match v {
+        Validity::Valid => "valid",
+        Validity::Amended => "amended",
+        Validity::Repealed => "repealed",
+    }
+}
+
+/// `GET /` and `GET /search`.
+pub async fn search_page(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> PageResult<SearchPage> {
+    let start = Instant::now();
+    let params = SearchParams::parse(raw.as_deref())?;
+    let req = params.request(&st.lib.config)?;
+    let run = req.clone();
+    let resp = st
+        .blocking(move |lib| Ok(search::search(lib, &run)?))
+        .await?;
+    let chrome = chrome(
+        &st,
+        if params.q.is_empty() {
+            "检索".into()
+        } else {
+            params.q.clone()
+        },
+        &params.q,
+    );
+    Ok(search_view(
+        chrome,
+        &params,
+        &req,
+        resp,
+        st.lib.config.max_window,
+        start.elapsed(),
+    ))
+}
+
+fn search_view(
+    chrome: Chrome,
+    params: &SearchParams,
+    req: &SearchRequest,
+    resp: SearchResponse,
+    max_window: usize,
+    took: Duration,
+) -> SearchPage {
+    let q = params.q.as_str();
+    let hits = resp
+        .hits
+        .iter()
+        .map(|h| {
+            let doc_url = markup::document_url(h.doc_id.as_str(), q);
+            let (url, article_url) = match &h.article {
+                Some(label) => (
+                    format!("{doc_url}#{label}"),
+                    Some(markup::article_url(&ArticleId(h.id.clone()), q)),
+                ),
+                None => (doc_url, None),
+            };
+            let mut tags = vec![h.kind.label().to_string()];
+            if let Some(l) = h.level
+                && l.label() != h.kind.label()
+            {
+                tags.push(l.label().to_string());
+            }
+            if let Some(r) = &h.region {
+                tags.push(r.clone());
+            }
+            if let Some(d) = h.date {
+                tags.push(d.format("%Y-%m-%d").to_string());
+            } else if let Some(y) = h.year {
+                tags.push(format!("{y}年"));
+            }
+            if let Some(n) = &h.doc_number {
+                tags.push(n.clone());
+            }
+            HitView {
+                name: h.name.clone(),
+                url,
+                article_url,
+                tags,
+                validity: h.validity.label(),
+                validity_class: validity_class(h.validity),
+                snippet: h.snippet.to_html(),
+                cited: h.cited,
+            }
+        })
+        .collect();
+    let mut facets = Vec::new();
+    for f in &resp.facets {
+        let key = facet_key(f.field);
+        let mut values: Vec<_> = f.values.iter().filter(|v| v.count > 0).collect();
+        if values.is_empty() {
+            continue;
+        }
+        if f.field == FacetField::Year {
+            values.sort_by(|a, b| b.value.cmp(&a.value));
+        }
+        let links: Vec<LinkView> = values
+            .iter()
+            .map(|v| {
+                let active = if key == "year" {
+                    params.year.as_deref() == Some(v.value.as_str())
+                } else {
+                    params.list(key).contains(&v.value)
+                };
+                let target = if active {
+                    params.without_filter(key, &v.value)
+                } else {
+                    params.with_filter(key, &v.value)
+                };
+                LinkView {
+                    label: v.value.clone(),
+                    url: target.url(),
+                    active,
+                    count: v.count,
+                }
+            })
+            .collect();
+        let shown = if f.field == FacetField::Year { 8 } else { 10 };
+        let (values, more) = if links.len() > shown + 2 {
+            let mut v = links;
+            let more = v.split_off(shown);
+            (v, more)
+        } else {
+            (links, Vec::new())
+        };
+        facets.push(FacetView {
+            label: key_label(key),
+            values,
+            more,
+        });
+    }
+    let mut active = Vec::new();
+    for key in FILTER_KEYS {
+        for v in params.list(key) {
+            active.push(LinkView {
+                label: format!("{}：{v}", key_label(key)),
+                url: params.without_filter(key, v).url(),
+                active: true,
+                count: 0,
+            });
+        }
+    }
+    if let Some(y) = &params.year {
+        active.push(LinkView {
+            label: format!("年份：{y}"),
+            url: params.without_filter("year", y).url(),
+            active: true,
+            count: 0,
+        });
+    }
+    let clear_url = params.has_filters().then(|| {
+        SearchParams {
+            q: params.q.clone(),
+            unit: params.unit.clone(),
+            sort: params.sort.clone(),
+            limit: params.limit.clone(),
+            ..SearchParams::default()
+        }
+        .url()
+    });
+    let option = |key: &str, value: &str, label: &str, current: bool| LinkView {
+        label: label.into(),
+        url: params.with_option(key, value).url(),
+        active: current,
+        count: 0,
+    };
+    let units = vec![
+        option("unit", "best", "自动", req.unit == crate::model::Unit::Best),
+        option(
+            "unit",
+            "article",
+            "按条文",
+            req.unit == crate::model::Unit::Article,
+        ),
+        option(
+            "unit",
+            "document",
+            "按文档",
+            req.unit == crate::model::Unit::Document,
+        ),
+    ];
+    let sorts = vec![
+        option(
+            "sort",
+            "relevance",
+            "相关度",
+            req.sort == crate::model::Sort::Relevance,
+        ),
+        option("sort", "date", "日期", req.sort == crate::model::Sort::Date),
+    ];
+    // Paging by pages of `limit`; an offset that is not on a page boundary still gets prev/next.
+    let limit = req.limit.max(1);
+    let reachable = resp.total.min(max_window);
+    let page_count = reachable.div_ceil(limit).max(1);
+    let current = req.offset / limit + 1;
+    let page_link = |n: usize| LinkView {
+        label: n.to_string(),
+        url: params.at_page(n).url(),
+        active: n == current,
+        count: 0,
+    };
+    let mut pages = Vec::new();
+    if req.limit > 0 && page_count > 1 {
+        let lo = current.saturating_sub(3).max(1);
+        let hi = (current + 3).min(page_count);
+        if lo > 1 {
+            pages.push(page_link(1));
+        }
+        for n in lo..=hi {
+            pages.push(page_link(n));
+        }
+        if hi < page_count {
+            pages.push(page_link(page_count));
+        }
+    }
+    let prev = (req.limit > 0 && current > 1).then(|| params.at_page(current - 1).url());
+    let next = (req.limit > 0 && current < page_count && req.offset + req.limit < reachable)
+        .then(|| params.at_page(current + 1).url());
+    let mut hidden = Vec::new();
+    for key in FILTER_KEYS {
+        for v in params.list(key) {
+            hidden.push((key.to_string(), v.clone()));
+        }
+    }
+    for (k, v) in [
+        ("year", &params.year),
+        ("unit", &params.unit),
+        ("sort", &params.sort),
+        ("limit", &params.limit),
+    ] {
+        if let Some(v) = v {
+            hidden.push((k.to_string(), v.clone()));
+        }
+    }
+    let shown = resp.hits.len();
+    SearchPage {
+        chrome,
+        total: resp.total,
+        first: if shown == 0 { 0 } else { req.offset + 1 },
+        last: req.offset + shown,
+        ms: format!("{:.0}", took.as_secs_f64() * 1000.0),
+        mode: match resp.mode {
+            "question" => "按问题理解：结果按内容词的相关度排列，不要求包含全部词语。",
+            _ => "",
+        },
+        hits,
+        facets,
+        active,
+        clear_url,
+        units,
+        sorts,
+        pages,
+        prev,
+        next,
+        hidden,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Document
+
+/// One version of the law in the timeline.
+#[derive(Debug, Clone)]
+pub struct VersionView {
+    pub date: String,
+    pub url: String,
+    pub current: bool,
+    pub validity: &'static str,
+    pub validity_class: &'static str,
+}
+
+/// An entry of the table of contents.
+#[derive(Debug, Clone)]
+pub struct TocEntry {
+    pub depth: u8,
+    pub anchor: String,
+    pub text: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "document.html")]
+pub struct DocumentPage {
+    pub chrome: Chrome,
+    pub id: String,
+    pub title: String,
+    pub validity: &'static str,
+    pub validity_class: &'static str,
+    pub meta: Vec<(&'static str, String)>,
+    pub history: Vec<String>,
+    pub versions: Vec<VersionView>,
+    pub toc: Vec<TocEntry>,
+    pub preamble: String,
+    pub blocks: Vec<Block>,
+    /// The body as paragraphs, for documents without articles.
+    pub body: String,
+    pub download_url: String,
+    pub q: String,
+    pub back_url: Option<String>,
+}
+
+fn query_only(raw: Option<&str>) -> PageResult<String> {
+    Ok(SearchParams::parse(raw)?.q)
+}
+
+fn highlight_terms(lib: &crate::library::Library, q: &str) -> Vec<String> {
+    if q.trim().is_empty() {
+        return Vec::new();
+    }
+    search::highlight_terms(lib, q).unwrap_or_default()
+}
+
+fn doc_meta(doc: &Document) -> Vec<(&'static str, String)> {
+    let date = |d: Option<crate::model::Date>| d.map(|d| d.format("%Y年%-m月%-d日").to_string());
+    let mut meta = vec![("类别", Some(doc.kind.label().to_string()))];
+    meta.push(("效力级别", doc.level.map(|l| l.label().to_string())));
+    meta.push(("制定机关", doc.issuer.clone()));
+    meta.push(("文号", doc.doc_number.clone()));
+    meta.push(("公布日期", date(doc.published)));
+    meta.push(("施行日期", date(doc.effective)));
+    meta.push(("版本日期", date(doc.version_date)));
+    meta.push(("地区", doc.region.clone()));
+    meta.push(("年度", doc.year.map(|y| y.to_string())));
+    meta.push(("时效性", Some(doc.validity.label().to_string())));
+    if !doc.articles.is_empty() {
+        meta.push(("条文", Some(format!("{} 条", doc.articles.len()))));
+    }
+    meta.push((
+        "原始文件",
+        Some(format!("{} · {}", doc.format.label(), human_size(doc.size))),
+    ));
+    meta.into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / (1 << 20) as f64)
+    } else if bytes >= 1 << 10 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} 字节")
+    }
+}
+
+/// `GET /documents/{id}`.
+pub async fn document_page(
+    State(st): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> PageResult<DocumentPage> {
+    let Path(id) = path?;
+    let q = query_only(raw.as_deref())?;
+    let mut page_chrome = chrome(&st, "", &q);
+    let page = st
+        .blocking(move |lib| {
+            let doc = lib
+                .store()
+                .get_document(&DocId(id.clone()))?
+                .ok_or_else(|| {
+                    AppError::NotFound(format!("没有 id 为 {id} 的文档 (no such document)"))
+                })?;
+            let terms = highlight_terms(lib, &q);
+            let versions = api::versions(lib, &doc)?
+                .into_iter()
+                .map(|v| VersionView {
+                    date: v
+                        .version_date
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_else(|| "日期不详".into()),
+                    url: markup::document_url(v.id.as_str(), &q),
+                    current: v.id == doc.id,
+                    validity: v.validity.label(),
+                    validity_class: validity_class(v.validity),
+                })
+                .collect::<Vec<_>>();
+            let toc = doc
+                .outline
+                .iter()
+                .enumerate()
+                .map(|(i, h)| TocEntry {
+                    depth: h.depth.clamp(1, 3),
+                    anchor: format!("h{}", i + 1),
+                    text: h.text.clone(),
+                })
+                .collect();
+            let structured = !doc.articles.is_empty();
+            let preamble = if structured {
+                let history: Vec<&str> = doc.history.iter().map(String::as_str).collect();
+                let text: String = markup::preamble(&doc)
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| {
+                        let plain = l.trim_start_matches('#').trim();
+                        !plain.is_empty() && plain != doc.title && !history.contains(&plain)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                markup::paragraphs(&text, &terms)
+            } else {
+                String::new()
+            };
+            Ok(DocumentPage {
+                chrome: Chrome::default(),
+                id: doc.id.to_string(),
+                title: doc.title.clone(),
+                validity: doc.validity.label(),
+                validity_class: validity_class(doc.validity),
+                meta: doc_meta(&doc),
+                history: doc.history.clone(),
+                versions: if versions.len() > 1 {
+                    versions
+                } else {
+                    Vec::new()
+                },
+                toc,
+                preamble,
+                blocks: if structured {
+                    let links_of = |text: &str| match search::resolve_citations(lib, text) {
+                        Ok(cited) => markup::citation_links(text, &cited, &doc.articles),
+                        Err(e) => {
+                            tracing::warn!("resolving citations: {e}");
+                            Vec::new()
+                        }
+                    };
+                    markup::regulation_blocks(&doc, &terms, &q, &links_of)
+                } else {
+                    Vec::new()
+                },
+                body: if structured {
+                    String::new()
+                } else {
+                    markup::paragraphs(&doc.body, &terms)
+                },
+                download_url: format!(
+                    "/documents/{}/original",
+                    super::params::encode_component(doc.id.as_str())
+                ),
+                back_url: (!q.is_empty()).then(|| {
+                    SearchParams {
+                        q: q.clone(),
+                        ..SearchParams::default()
+                    }
+                    .url()
+                }),
+                q,
+            })
+        })
+        .await?;
+    page_chrome.title = page.title.clone();
+    Ok(DocumentPage {
+        chrome: page_chrome,
+        ..page
+    })
+}
+
+/// The MIME type of an original file, by extension.
+fn mime_of(name: &str) -> &'static str {
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv" => "text/csv",
+        "md" => "text/markdown",
+        "txt" => "text/plain",
+        "html" | "htm" => "text/html",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `GET /documents/{id}/original`: the file the document was ingested from.
+pub async fn download(
+    State(st): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> PageResult<Response> {
+    let Path(id) = path?;
+    let (name, bytes) = st
+        .blocking(move |lib| {
+            let doc = lib.store().get_meta(&DocId(id.clone()))?.ok_or_else(|| {
+                AppError::NotFound(format!("没有 id 为 {id} 的文档 (no such document)"))
+            })?;
+            let file = std::path::PathBuf::from(&doc.source);
+            let bytes = std::fs::read(&file).map_err(|e| {
+                tracing::warn!(source = %doc.source, "original file unavailable: {e}");
+                AppError::NotFound("原始文件已不在服务器上 (the original file is gone)".into())
+            })?;
+            let mut name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let uploads = std::fs::canonicalize(lib.config.uploads_dir()).ok();
+            if uploads.is_some()
+                && file.parent() == uploads.as_deref()
+                && let Some((prefix, rest)) = name.split_once('-')
+                && prefix.len() == 12
+                && prefix.chars().all(|c| c.is_ascii_hexdigit())
+            {
+                name = rest.to_string();
+            }
+            Ok((name, bytes))
+        })
+        .await?;
+    let mut resp = bytes.into_response();
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(mime_of(&name)),
+    );
+    if let Ok(v) = HeaderValue::from_str(&markup::content_disposition(&name)) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Article
+
+#[derive(Template, WebTemplate)]
+#[template(path = "article.html")]
+pub struct ArticlePage {
+    pub chrome: Chrome,
+    pub name: String,
+    pub label: String,
+    pub doc_title: String,
+    pub doc_url: String,
+    pub anchor_url: String,
+    pub path: Vec<String>,
+    pub text: String,
+    pub validity: &'static str,
+    pub validity_class: &'static str,
+    pub prev: Option<(String, String)>,
+    pub next: Option<(String, String)>,
+    /// Cited words and the article page they lead to.
+    pub citations: Vec<(String, Option<String>)>,
+}
+
+/// `GET /articles/{id}`.
+pub async fn article_page(
+    State(st): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> PageResult<ArticlePage> {
+    let Path(id) = path?;
+    let q = query_only(raw.as_deref())?;
+    let page_chrome = chrome(&st, "", &q);
+    let page = st
+        .blocking(move |lib| {
+            let article = lib
+                .store()
+                .get_article(&ArticleId(id.clone()))?
+                .ok_or_else(|| {
+                    AppError::NotFound(format!("没有 id 为 {id} 的条文 (no such article)"))
+                })?;
+            let doc = lib.store().get_meta(&article.doc_id)?.ok_or_else(|| {
+                AppError::NotFound(format!("条文 {id} 所属的文档不存在 (no such document)"))
+            })?;
+            let own = lib.store().articles_of(&doc.id)?;
+            let terms = highlight_terms(lib, &q);
+            let cited = search::resolve_citations(lib, &article.text)?;
+            let links = markup::citation_links(&article.text, &cited, &own);
+            let citations = links
+                .iter()
+                .map(|l| {
+                    (
+                        article.text[l.span.clone()].to_string(),
+                        Some(markup::article_url(&l.target, &q)),
+                    )
+                })
+                .collect();
+            let pos = own.iter().position(|a| a.id == article.id);
+            let neighbour = |i: Option<usize>| {
+                i.and_then(|i| own.get(i))
+                    .map(|a| (a.label.clone(), markup::article_url(&a.id, &q)))
+            };
+            let doc_url = markup::document_url(doc.id.as_str(), &q);
+            Ok(ArticlePage {
+                chrome: Chrome::default(),
+                name: article.name.clone(),
+                label: article.label.clone(),
+                doc_title: doc.title.clone(),
+                anchor_url: format!("{doc_url}#{}", article.label),
+                doc_url,
+                path: article.path.clone(),
+                text: markup::linked_paragraphs(&article.text, &terms, &links, &q),
+                validity: doc.validity.label(),
+                validity_class: validity_class(doc.validity),
+                prev: neighbour(pos.and_then(|p| p.checked_sub(1))),
+                next: neighbour(pos.map(|p| p + 1)),
+                citations,
+            })
+        })
+        .await?;
+    Ok(ArticlePage {
+        chrome: Chrome {
+            title: page.name.clone(),
+            ..page_chrome
+        },
+        ..page
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Ingest and tasks
+
+/// A task in a list.
+#[derive(Debug, Clone)]
+pub struct TaskRow {
+    pub url: String,
+    pub created: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub summary: String,
+}
+
+fn status_class(s: TaskStatus) -> &'static str {
+    match s {
+        TaskStatus::Queued => "queued",
+        TaskStatus::Running => "running",
+        TaskStatus::Done => "valid",
+        TaskStatus::Failed => "repealed",
+    }
+}
+
+fn task_summary(t: &Task) -> String {
+    match &t.summary {
+        Some(s) => format!(
+            "{} 个文件：新增 {}，更新 {}，未变 {}，失败 {}；条文 {} 条；用时 {:.1} 秒",
+            s.files, s.added, s.updated, s.unchanged, s.failed, s.articles, s.seconds
+        ),
+        None if t.status == TaskStatus::Running => format!("{} / {} 个文件", t.done, t.total),
+        None => format!("{} 个文件", t.total),
+    }
+}
+
+fn task_row(t: &Task) -> TaskRow {
+    TaskRow {
+        url: format!("/tasks/{}", t.id),
+        created: t.created.replace('T', " ").chars().take(19).collect(),
+        kind: match t.kind {
+            TaskKind::Upload => "上传",
+            TaskKind::Corpus => "语料库",
+        },
+        status: t.status.label(),
+        status_class: status_class(t.status),
+        summary: task_summary(t),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "ingest.html")]
+pub struct IngestPage {
+    pub chrome: Chrome,
+    pub max_mb: usize,
+    pub max_file_mb: u64,
+    pub tasks: Vec<TaskRow>,
+}
+
+/// `GET /ingest`.
+pub async fn ingest_page(State(st): State<AppState>) -> PageResult<IngestPage> {
+    let tasks = st.tasks.clone();
+    let recent = tokio::task::spawn_blocking(move || tasks.recent(20)).await??;
+    Ok(IngestPage {
+        chrome: chrome(&st, "上传文件", ""),
+        max_mb: MAX_UPLOAD_BYTES >> 20,
+        max_file_mb: st.lib.config.extract.max_file_bytes >> 20,
+        tasks: recent.iter().map(task_row).collect(),
+    })
+}
+
+/// `POST /ingest`: the upload form; answers with a redirect to the task's page.
+pub async fn ingest_upload(
+    State(st): State<AppState>,
+    mp: Result<Multipart, MultipartRejection>,
+) -> PageResult<Response> {
+    let uploads = api::read_uploads(mp?).await?;
+    let tasks = st.tasks.clone();
+    let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(uploads)).await??;
+    Ok(Redirect::to(&format!("/tasks/{}", task.id)).into_response())
+}
+
+/// One file of a task, for the page.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    pub name: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub reason: String,
+    pub doc_url: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "task.html")]
+pub struct TaskPage {
+    pub chrome: Chrome,
+    pub row: TaskRow,
+    pub id: String,
+    pub finished: bool,
+    pub percent: usize,
+    pub done: usize,
+    pub total: usize,
+    pub error: Option<String>,
+    pub files: Vec<FileRow>,
+}
+
+/// `GET /tasks/{id}`: progress and per-file results; refreshes itself until the task has finished.
+pub async fn task_page(
+    State(st): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> PageResult<TaskPage> {
+    let Path(id) = path?;
+    let tasks = st.tasks.clone();
+    let lookup = id.clone();
+    let task = tokio::task::spawn_blocking(move || tasks.get(&lookup))
+        .await??
+        .ok_or_else(|| AppError::NotFound(format!("没有 id 为 {id} 的任务 (no such task)")))?;
+    let files = task
+        .files
+        .iter()
+        .map(|f| FileRow {
+            name: f.name.clone(),
+            status: f.status.label(),
+            status_class: match f.status {
+                FileStatus::Indexed => "valid",
+                FileStatus::Unchanged => "amended",
+                FileStatus::Failed => "repealed",
+                FileStatus::Pending => "queued",
+            },
+            reason: f.reason.clone().unwrap_or_default(),
+            doc_url: f
+                .doc_id
+                .as_ref()
+                .map(|d| markup::document_url(d.as_str(), "")),
+        })
+        .collect();
+    Ok(TaskPage {
+        chrome: chrome(&st, "入库任务", ""),
+        row: task_row(&task),
+        id: task.id.clone(),
+        finished: task.status.finished(),
+        percent: (task.done * 100)
+            .checked_div(task.total)
+            .unwrap_or(if task.status.finished() { 100 } else { 0 }),
+        done: task.done,
+        total: task.total,
+        error: task.error.clone(),
+        files,
+    })
+}

@@ -1,0 +1,506 @@
+//! Ingest tasks of the server: uploads kept under the data folder and the first-start corpus ingest, run one
+//! at a time on a worker thread and recorded in the store (queued → running → done/failed, per-file results).
+//! A task found `running` when the server starts again was interrupted and is marked failed; a `queued` one
+//! is queued again.
+
+use super::error::{AppError, AppResult};
+use crate::library::Library;
+use crate::model::DocId;
+use crate::pipeline::{self, Input, Progress};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Instant;
+
+/// Where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl TaskStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskStatus::Queued => "排队中",
+            TaskStatus::Running => "进行中",
+            TaskStatus::Done => "已完成",
+            TaskStatus::Failed => "失败",
+        }
+    }
+    pub fn finished(self) -> bool {
+        matches!(self, TaskStatus::Done | TaskStatus::Failed)
+    }
+}
+
+/// What a task ingests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskKind {
+    /// Files uploaded through the browser or the API.
+    Upload,
+    /// The corpus folder, on first start.
+    Corpus,
+}
+
+/// The outcome of one file of a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// Not ingested yet.
+    Pending,
+    /// Ingested (new or changed) and searchable.
+    Indexed,
+    /// The same bytes were already ingested.
+    Unchanged,
+    /// The file could not be ingested; see `reason`.
+    Failed,
+}
+
+impl FileStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            FileStatus::Pending => "等待",
+            FileStatus::Indexed => "已入库",
+            FileStatus::Unchanged => "内容未变",
+            FileStatus::Failed => "失败",
+        }
+    }
+}
+
+/// One file of a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskFile {
+    /// The name the file was uploaded under (for the corpus: its path inside the corpus folder).
+    pub name: String,
+    /// The kept copy's file name inside the uploads folder (uploads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<String>,
+    pub size: u64,
+    pub status: FileStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_id: Option<DocId>,
+}
+
+/// Counts of a finished task.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskSummary {
+    pub files: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub articles: usize,
+    pub seconds: f64,
+}
+
+/// A task record, as stored and as `GET /api/tasks/{id}` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub kind: TaskKind,
+    pub status: TaskStatus,
+    /// RFC 3339 times.
+    pub created: String,
+    pub started: Option<String>,
+    pub finished: Option<String>,
+    /// Files processed so far and in all.
+    pub done: usize,
+    pub total: usize,
+    /// Per-file results (for the corpus: only the files that failed).
+    pub files: Vec<TaskFile>,
+    pub summary: Option<TaskSummary>,
+    /// Why the whole task failed.
+    pub error: Option<String>,
+}
+
+/// The task being run now and how far it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Running {
+    pub task_id: String,
+    pub kind: TaskKind,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// A file received in an upload.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: axum::body::Bytes,
+}
+
+/// The task queue: records in the store, one worker thread that runs them in order.
+#[derive(Debug)]
+pub struct Tasks {
+    lib: Arc<Library>,
+    queue: Mutex<mpsc::Sender<String>>,
+    running: Arc<Mutex<Option<Running>>>,
+    /// Tasks queued or running.
+    pending: Arc<AtomicU64>,
+    counter: AtomicU64,
+}
+
+fn now() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// A file name safe to keep: its last path component, without control characters, at most 120 characters.
+pub fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    if cleaned.is_empty() {
+        "upload".into()
+    } else {
+        cleaned
+    }
+}
+
+impl Tasks {
+    /// Recovers the records of an earlier run and starts the worker thread.
+    pub fn start(lib: Arc<Library>) -> crate::error::Result<Arc<Tasks>> {
+        let (tx, rx) = mpsc::channel::<String>();
+        let tasks = Arc::new(Tasks {
+            lib: lib.clone(),
+            queue: Mutex::new(tx),
+            running: Arc::new(Mutex::new(None)),
+            pending: Arc::new(AtomicU64::new(0)),
+            counter: AtomicU64::new(0),
+        });
+        let mut requeue = Vec::new();
+        for mut t in lib.store().tasks::<Task>()? {
+            match t.status {
+                TaskStatus::Running => {
+                    t.status = TaskStatus::Failed;
+                    t.finished = Some(now());
+                    t.error = Some("服务重启，任务被中断 (interrupted by a restart)".into());
+                    lib.store().put_task(&t.id, &t)?;
+                    tracing::warn!(task = %t.id, "task was interrupted by a restart");
+                }
+                TaskStatus::Queued => requeue.push(t.id),
+                _ => {}
+            }
+        }
+        lib.store().flush()?;
+        let worker = WorkerCtx {
+            lib,
+            running: tasks.running.clone(),
+            pending: tasks.pending.clone(),
+        };
+        std::thread::Builder::new()
+            .name("yusuan-ingest".into())
+            .spawn(move || {
+                for id in rx {
+                    worker.run(&id);
+                    worker.pending.fetch_sub(1, Ordering::SeqCst);
+                }
+            })
+            .map_err(|e| crate::error::Error::io("ingest worker thread", e))?;
+        for id in requeue {
+            tracing::info!(task = %id, "queued task resumed");
+            tasks.enqueue(id);
+        }
+        Ok(tasks)
+    }
+
+    fn enqueue(&self, id: String) {
+        self.pending.fetch_add(1, Ordering::SeqCst);
+        let sent = self
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(id);
+        if sent.is_err() {
+            self.pending.fetch_sub(1, Ordering::SeqCst);
+            tracing::error!("the ingest worker has stopped");
+        }
+    }
+
+    fn new_id(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::SeqCst);
+        format!("{}-{n:04}", chrono::Local::now().format("%Y%m%d%H%M%S%3f"))
+    }
+
+    fn new_task(&self, kind: TaskKind, files: Vec<TaskFile>) -> Task {
+        Task {
+            id: self.new_id(),
+            kind,
+            status: TaskStatus::Queued,
+            created: now(),
+            started: None,
+            finished: None,
+            done: 0,
+            total: files.len(),
+            files,
+            summary: None,
+            error: None,
+        }
+    }
+
+    /// Queues the ingest of the corpus folder (first start).
+    pub fn submit_corpus(&self) -> crate::error::Result<Task> {
+        let task = self.new_task(TaskKind::Corpus, Vec::new());
+        self.lib.store().put_task(&task.id, &task)?;
+        self.lib.store().flush()?;
+        self.enqueue(task.id.clone());
+        Ok(task)
+    }
+
+    /// Keeps uploaded files under the uploads folder and queues their ingest. Blocking.
+    pub fn submit_uploads(&self, uploads: Vec<Upload>) -> AppResult<Task> {
+        if uploads.is_empty() {
+            return Err(AppError::BadRequest(
+                "没有收到文件，请选择要上传的文件 (no file in the upload)".into(),
+            ));
+        }
+        let dir = self.lib.config.uploads_dir();
+        std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
+        let mut files = Vec::new();
+        for u in uploads {
+            let name = safe_name(&u.name);
+            let hash = blake3::hash(&u.bytes).to_hex();
+            let stored = format!("{}-{name}", &hash[..12]);
+            let path = dir.join(&stored);
+            if !path.exists() {
+                let tmp = dir.join(format!(".{stored}.part"));
+                std::fs::write(&tmp, &u.bytes).map_err(AppError::internal)?;
+                std::fs::rename(&tmp, &path).map_err(AppError::internal)?;
+            }
+            files.push(TaskFile {
+                name,
+                stored: Some(stored),
+                size: u.bytes.len() as u64,
+                status: FileStatus::Pending,
+                reason: None,
+                doc_id: None,
+            });
+        }
+        let task = self.new_task(TaskKind::Upload, files);
+        self.lib.store().put_task(&task.id, &task)?;
+        self.lib.store().flush()?;
+        tracing::info!(task = %task.id, files = task.total, "upload queued");
+        self.enqueue(task.id.clone());
+        Ok(task)
+    }
+
+    /// A task record with the live progress of a running task.
+    pub fn get(&self, id: &str) -> crate::error::Result<Option<Task>> {
+        let Some(mut task) = self.lib.store().get_task::<Task>(id)? else {
+            return Ok(None);
+        };
+        if let Some(r) = self.running()
+            && r.task_id == task.id
+            && task.status == TaskStatus::Running
+        {
+            task.done = r.done;
+            task.total = r.total;
+        }
+        Ok(Some(task))
+    }
+
+    /// The most recent tasks, newest first.
+    pub fn recent(&self, n: usize) -> crate::error::Result<Vec<Task>> {
+        let mut all = self.lib.store().tasks::<Task>()?;
+        all.reverse();
+        all.truncate(n);
+        Ok(all)
+    }
+
+    /// The task being run now.
+    pub fn running(&self) -> Option<Running> {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Whether any task is queued or running.
+    pub fn busy(&self) -> bool {
+        self.pending.load(Ordering::SeqCst) > 0
+    }
+}
+
+/// What the worker thread owns.
+struct WorkerCtx {
+    lib: Arc<Library>,
+    running: Arc<Mutex<Option<Running>>>,
+    pending: Arc<AtomicU64>,
+}
+
+impl WorkerCtx {
+    fn set_running(&self, value: Option<Running>) {
+        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = value;
+    }
+
+    fn run(&self, id: &str) {
+        let store = self.lib.store();
+        let mut task = match store.get_task::<Task>(id) {
+            Ok(Some(t)) if t.status == TaskStatus::Queued => t,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::error!(task = id, "cannot read the task record: {e}");
+                return;
+            }
+        };
+        task.status = TaskStatus::Running;
+        task.started = Some(now());
+        if let Err(e) = store.put_task(&task.id, &task).and_then(|_| store.flush()) {
+            tracing::error!(task = id, "cannot record the task: {e}");
+        }
+        self.set_running(Some(Running {
+            task_id: task.id.clone(),
+            kind: task.kind,
+            done: 0,
+            total: task.total,
+        }));
+        tracing::info!(task = id, kind = ?task.kind, "ingest task started");
+        let outcome = self.ingest(&mut task);
+        self.set_running(None);
+        task.finished = Some(now());
+        match outcome {
+            Ok(()) => {
+                task.status = TaskStatus::Done;
+                tracing::info!(task = id, summary = ?task.summary, "ingest task done");
+            }
+            Err(e) => {
+                tracing::error!(task = id, "ingest task failed: {e}");
+                task.status = TaskStatus::Failed;
+                task.error = Some(AppError::from(e).message());
+            }
+        }
+        if let Err(e) = store.put_task(&task.id, &task).and_then(|_| store.flush()) {
+            tracing::error!(task = id, "cannot record the task: {e}");
+        }
+    }
+
+    fn ingest(&self, task: &mut Task) -> crate::error::Result<()> {
+        let lib = &*self.lib;
+        let (inputs, manifests, base): (Vec<Input>, _, PathBuf) = match task.kind {
+            TaskKind::Upload => {
+                let dir = lib.config.uploads_dir();
+                let paths: Vec<PathBuf> = task
+                    .files
+                    .iter()
+                    .filter_map(|f| f.stored.as_ref().map(|s| dir.join(s)))
+                    .collect();
+                let (inputs, manifests) = pipeline::collect_inputs(&paths)?;
+                let base = std::fs::canonicalize(&dir).unwrap_or(dir);
+                (inputs, manifests, base)
+            }
+            TaskKind::Corpus => {
+                let dir = lib.config.corpus_dir.clone();
+                let (inputs, manifests) = pipeline::collect_inputs(std::slice::from_ref(&dir))?;
+                let base = std::fs::canonicalize(&dir).unwrap_or(dir);
+                (inputs, manifests, base)
+            }
+        };
+        task.total = inputs.len();
+        let running = self.running.clone();
+        let last_log = Mutex::new(Instant::now());
+        let progress = move |p: Progress| {
+            if let Some(r) = running.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                r.done = p.done;
+                r.total = p.total;
+            }
+            let mut last = last_log.lock().unwrap_or_else(|e| e.into_inner());
+            if p.done == p.total || last.elapsed().as_secs_f64() >= 2.0 {
+                *last = Instant::now();
+                tracing::info!(
+                    done = p.done,
+                    total = p.total,
+                    mb = p.bytes as f64 / 1e6,
+                    "正在建立索引"
+                );
+            }
+        };
+        let report = pipeline::ingest_inputs(lib, &inputs, &manifests, &progress)?;
+        task.done = report.files;
+        // Reasons may name the file by its server path: keep only the part below the folder.
+        let base_prefix = format!("{}/", base.display());
+        let hide_base = |reason: &str| reason.replace(&base_prefix, "");
+        let failed_reason = |path: &Path| {
+            report
+                .failed
+                .iter()
+                .find(|f| Path::new(&f.path) == path)
+                .map(|f| hide_base(&f.reason))
+        };
+        match task.kind {
+            TaskKind::Upload => {
+                for f in &mut task.files {
+                    let Some(input) = f.stored.as_ref().and_then(|s| {
+                        inputs
+                            .iter()
+                            .find(|i| i.path.file_name() == Some(s.as_ref()))
+                    }) else {
+                        f.status = FileStatus::Failed;
+                        f.reason = Some("文件未保存".into());
+                        continue;
+                    };
+                    if let Some(reason) = failed_reason(&input.path) {
+                        f.status = FileStatus::Failed;
+                        f.reason = Some(reason);
+                    } else {
+                        let id = DocId::from_source(&input.source);
+                        f.status = if report.doc_ids.contains(&id) {
+                            FileStatus::Indexed
+                        } else {
+                            FileStatus::Unchanged
+                        };
+                        f.doc_id = Some(id);
+                    }
+                }
+            }
+            TaskKind::Corpus => {
+                task.files = report
+                    .failed
+                    .iter()
+                    .map(|f| TaskFile {
+                        name: Path::new(&f.path)
+                            .strip_prefix(&base)
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_else(|_| f.path.clone()),
+                        stored: None,
+                        size: 0,
+                        status: FileStatus::Failed,
+                        reason: Some(hide_base(&f.reason)),
+                        doc_id: None,
+                    })
+                    .collect();
+            }
+        }
+        task.summary = Some(TaskSummary {
+            files: report.files,
+            added: report.added,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            failed: report.failed.len(),
+            articles: report.articles,
+            seconds: report.seconds,
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_names_are_reduced_to_a_safe_base_name() {
+        assert_eq!(safe_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_name("C:\\docs\\预算法.md"), "预算法.md");
+        assert_eq!(safe_name(".hidden"), "hidden");
+        assert_eq!(safe_name("a\u{0}b\n.txt"), "ab.txt");
+        assert_eq!(safe_name(""), "upload");
+        assert_eq!(safe_name("..."), "upload");
+        assert_eq!(safe_name(&"字".repeat(300)).chars().count(), 120);
+    }
+}

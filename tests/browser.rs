@@ -1,0 +1,395 @@
+//! End-to-end tests in headless Chromium against a real server: search with the `/` shortcut, narrow by a
+//! facet, open a document, follow article anchors and citations, upload a file and find it. Screenshots of
+//! the main pages (laptop and phone widths) go to `target/screenshots/`.
+//!
+//! Without a Chromium binary the test is skipped with a printed reason, unless `CI=true`.
+
+mod common;
+
+use common::*;
+use headless_chrome::protocol::cdp::{Emulation, Page};
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Evaluates a JavaScript expression in the page.
+fn js(tab: &Tab, expr: &str) -> Value {
+    tab.evaluate(expr, false)
+        .unwrap_or_else(|e| panic!("{expr}: {e}"))
+        .value
+        .unwrap_or(Value::Null)
+}
+
+/// Waits until a JavaScript expression is true (pages reload and navigate under us).
+fn wait_js(tab: &Tab, expr: &str, what: &str) {
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = tab.evaluate(expr, false)
+            && r.value == Some(Value::Bool(true))
+        {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what} ({expr}); at {}",
+            tab.get_url()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A screenshot of the whole page.
+fn screenshot(tab: &Tab, name: &str) {
+    let png = tab
+        .call_method(Page::CaptureScreenshot {
+            format: Some(Page::CaptureScreenshotFormatOption::Png),
+            quality: None,
+            clip: None,
+            from_surface: Some(true),
+            capture_beyond_viewport: Some(true),
+            optimize_for_speed: None,
+        })
+        .unwrap()
+        .data;
+    use base64_decode::decode;
+    std::fs::write(screenshots_dir().join(name), decode(&png)).unwrap();
+}
+
+/// A small base64 decoder (the screenshot data arrives base64-encoded).
+mod base64_decode {
+    pub fn decode(s: &str) -> Vec<u8> {
+        let val = |c: u8| -> u32 {
+            match c {
+                b'A'..=b'Z' => (c - b'A') as u32,
+                b'a'..=b'z' => (c - b'a' + 26) as u32,
+                b'0'..=b'9' => (c - b'0' + 52) as u32,
+                b'+' => 62,
+                b'/' => 63,
+                _ => 0,
+            }
+        };
+        let bytes: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+        for chunk in bytes.chunks(4) {
+            let pad = chunk.iter().filter(|&&b| b == b'=').count();
+            let mut n = 0u32;
+            for (i, &c) in chunk.iter().enumerate() {
+                n |= val(c) << (18 - 6 * i);
+            }
+            let b = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            out.extend_from_slice(&b[..3 - pad.min(2)]);
+        }
+        out
+    }
+}
+
+fn phone(tab: &Tab, on: bool) {
+    if on {
+        tab.call_method(Emulation::SetDeviceMetricsOverride {
+            width: 390,
+            height: 844,
+            device_scale_factor: 2.0,
+            mobile: true,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
+        })
+        .unwrap();
+    } else {
+        tab.call_method(Emulation::ClearDeviceMetricsOverride(None))
+            .unwrap();
+    }
+}
+
+fn open(tab: &Tab, url: &str) {
+    tab.navigate_to(url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+}
+
+#[test]
+fn search_facet_document_anchor_citation_and_upload_in_chromium() {
+    let Some(chrome) = chromium() else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but no Chromium binary was found (install Debian's `chromium`)");
+        }
+        eprintln!(
+            "skipping the browser test: no Chromium binary (install Debian's `chromium`, or set CHROMIUM)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path());
+    let server = Server::start(started(dir.path()));
+    let profile = tempfile::tempdir().unwrap();
+    let args: Vec<&OsStr> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--lang=zh-CN",
+    ]
+    .iter()
+    .map(OsStr::new)
+    .collect();
+    let options = LaunchOptions::default_builder()
+        .path(Some(chrome))
+        .headless(true)
+        .sandbox(false)
+        .window_size(Some((1280, 900)))
+        .user_data_dir(Some(profile.path().to_path_buf()))
+        .args(args)
+        .idle_browser_timeout(Duration::from_secs(180))
+        .build()
+        .unwrap();
+    let browser = Browser::new(options).unwrap();
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(30));
+
+    // `/` focuses the search box; typing a query and Enter searches.
+    open(&tab, &server.url("/"));
+    tab.wait_for_element("body").unwrap().click().unwrap();
+    tab.press_key("/").unwrap();
+    assert_eq!(js(&tab, "document.activeElement.id"), "q");
+    tab.send_character("预算").unwrap();
+    tab.press_key("Enter").unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/search' && document.querySelectorAll('.hit').length > 0",
+        "results",
+    );
+    assert_eq!(
+        js(&tab, "new URLSearchParams(location.search).get('q')"),
+        "预算"
+    );
+    assert!(
+        js(&tab, "document.querySelectorAll('.hit mark').length")
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let total_before = js(&tab, "document.querySelector('#summary b').textContent");
+    screenshot(&tab, "search.png");
+
+    // A facet narrows the results and shows up as a removable filter; the URL carries it.
+    tab.find_element_by_xpath("//aside[@class='facets']//a[contains(., '已修改')]")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "!!document.getElementById('active-filters')",
+        "the active filter",
+    );
+    assert_eq!(
+        js(&tab, "new URLSearchParams(location.search).get('status')"),
+        "已修改"
+    );
+    assert_eq!(
+        js(&tab, "new URLSearchParams(location.search).get('q')"),
+        "预算"
+    );
+    let total_after = js(&tab, "document.querySelector('#summary b').textContent");
+    assert_ne!(total_before, total_after);
+    assert_eq!(
+        js(
+            &tab,
+            "[...document.querySelectorAll('.hit .tag')].filter(t => t.textContent === '有效').length"
+        ),
+        0
+    );
+    screenshot(&tab, "search-filtered.png");
+
+    // Remove the filter again, then open an article hit: its document opens at the article's anchor.
+    tab.find_element("#active-filters a")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "!document.getElementById('active-filters')",
+        "the filter to go",
+    );
+    tab.find_element_by_xpath(
+        "//li[contains(@class,'hit')][.//span[text()='有效']]//a[@class='name'][contains(., '第')]",
+    )
+    .unwrap()
+    .click()
+    .unwrap();
+    wait_js(
+        &tab,
+        "location.pathname.startsWith('/documents/') && !!document.getElementById('title')",
+        "the document",
+    );
+    let target = js(
+        &tab,
+        "document.querySelector(':target') && document.querySelector(':target').id",
+    );
+    assert_eq!(
+        Value::String(
+            js(&tab, "decodeURIComponent(location.hash.slice(1))")
+                .as_str()
+                .unwrap()
+                .into()
+        ),
+        target
+    );
+    assert!(target.as_str().unwrap().starts_with('第'), "{target}");
+    assert!(
+        js(&tab, "document.querySelectorAll('mark').length")
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(js(&tab, "document.querySelectorAll('#toc a').length"), 2);
+    assert_eq!(
+        js(&tab, "document.querySelectorAll('#versions li').length"),
+        2
+    );
+    screenshot(&tab, "document.png");
+
+    // Follow an article anchor: the label link of 第四十五条.
+    tab.find_element("a[href='#第四十五条']")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "decodeURIComponent(location.hash) === '#第四十五条'",
+        "the anchor",
+    );
+    assert_eq!(
+        js(&tab, "document.querySelector(':target').id"),
+        "第四十五条"
+    );
+
+    // Its own page links the citation 本法第四十四条 to that article.
+    tab.find_element("#第四十五条 a.go")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.pathname.startsWith('/articles/')",
+        "the article page",
+    );
+    tab.wait_for_element("a.cite").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "document.querySelector('h1').textContent.includes('第四十四条')",
+        "the cited article",
+    );
+    screenshot(&tab, "article.png");
+
+    // The old version is reachable through the timeline.
+    tab.find_element(".crumbs a").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "!!document.getElementById('versions')",
+        "the document again",
+    );
+    tab.find_element("#versions a").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "document.querySelector('#title .tag').textContent === '已修改'",
+        "the older version",
+    );
+
+    // Upload a file, watch the task finish, find its text.
+    let upload = write(
+        dir.path(),
+        "upload/2024年示范市预算执行情况报告.md",
+        "# 2024年示范市预算执行情况报告\n\n全年一般公共预算收入增长，翡翠湾生态补偿资金足额拨付。\n",
+    );
+    open(&tab, &server.url("/ingest"));
+    tab.wait_for_element("#files")
+        .unwrap()
+        .set_input_files(&[upload.to_str().unwrap()])
+        .unwrap();
+    tab.find_element("#upload").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.pathname.startsWith('/tasks/') && !!document.getElementById('task-status') && document.getElementById('task-status').textContent === '已完成'",
+        "the task to finish",
+    );
+    assert!(
+        js(&tab, "document.getElementById('task-files').textContent")
+            .as_str()
+            .unwrap()
+            .contains("已入库")
+    );
+    screenshot(&tab, "task.png");
+    open(&tab, &server.url("/ingest"));
+    screenshot(&tab, "ingest.png");
+    open(&tab, &server.url(&format!("/search?q={}", enc("翡翠湾"))));
+    wait_js(
+        &tab,
+        "document.querySelectorAll('.hit').length === 1",
+        "the uploaded document in the results",
+    );
+    assert!(
+        js(&tab, "document.querySelector('.hit .name').textContent")
+            .as_str()
+            .unwrap()
+            .contains("2024年示范市预算执行情况报告")
+    );
+
+    // Phone width: the same pages stay readable (one column).
+    phone(&tab, true);
+    open(&tab, &server.url(&format!("/search?q={}", enc("预算审查"))));
+    tab.wait_for_element(".hit").unwrap();
+    assert!(
+        js(
+            &tab,
+            "document.documentElement.scrollWidth <= window.innerWidth + 1"
+        ) == Value::Bool(true)
+    );
+    screenshot(&tab, "search-phone.png");
+    tab.find_element(".hit a.name").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "!!document.getElementById('title')",
+        "the document on a phone",
+    );
+    assert!(
+        js(
+            &tab,
+            "document.documentElement.scrollWidth <= window.innerWidth + 1"
+        ) == Value::Bool(true)
+    );
+    screenshot(&tab, "document-phone.png");
+    phone(&tab, false);
+}

@@ -1,0 +1,109 @@
+//! Fixtures shared by the web and browser suites: small documents written to a temporary folder, and a real
+//! server on 127.0.0.1:0 running on its own thread.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use yusuan::config::Config;
+use yusuan::web::{self, AppState};
+
+pub const LAW_V1: &str = "# 中华人民共和国示范预算法\n\n1994年3月22日 第八届全国人民代表大会第二次会议通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了规范政府收支行为，强化预算约束，制定本法。\n\n第二条 预算、决算的编制、审查、批准、监督，依照本法规定执行。\n\n## 第四章 预算审查和批准\n\n第四十四条 国务院财政部门应当在每年全国人民代表大会会议举行的四十五日前，将中央预算草案的初步方案提交全国人民代表大会财政经济委员会进行初步审查。\n\n第四十六条 报送各级人民代表大会审查和批准的预算草案应当细化。\n";
+
+pub const LAW_V2: &str = "# 中华人民共和国示范预算法\n\n1994年3月22日 第八届全国人民代表大会第二次会议通过\n\n2018年12月29日 第十三届全国人民代表大会常务委员会第七次会议第二次修正\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了规范政府收支行为，强化预算约束，加强对预算的管理和监督，制定本法。\n\n第二条 预算、决算的编制、审查、批准、监督，以及预算的执行和调整，依照本法规定执行。\n\n## 第四章 预算审查和批准\n\n第四十四条 国务院财政部门应当在每年全国人民代表大会会议举行的四十五日前，将中央预算草案的初步方案提交全国人民代表大会财政经济委员会进行初步审查。\n\n第四十五条 初步审查的结果，依照本法第四十四条的规定报告。\n\n第四十六条 报送各级人民代表大会审查和批准的预算草案应当细化。本级一般公共预算支出，按其功能分类应当编列到项。\n\n第四十七条 国务院应当及时处理待处理的审查意见。\n";
+
+pub const RULE: &str = "# 示范监督条例\n\n2020年1月1日 示范省人民代表大会常务委员会通过\n\n<!-- INFO END -->\n\n第一条 预算审查监督依照《示范预算法》第四十六条的规定进行。\n\n第二条 本条例自公布之日起施行。\n";
+
+pub const REPORT: &str = "2021年政府工作报告\n\n各位代表：\n\n支持中国农业发展银行加大对乡村振兴的信贷投放。\n全年财政赤字率拟按3.2%左右安排。\n";
+
+/// Writes `text` to `dir/rel`, creating folders.
+pub fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// A corpus folder with two versions of a law, a rule citing it and a report.
+pub fn corpus(dir: &Path) -> PathBuf {
+    let c = dir.join("corpus");
+    write(&c, "laws/示范预算法(2014-08-31).md", LAW_V1);
+    write(&c, "laws/示范预算法(2018-12-29).md", LAW_V2);
+    write(&c, "laws/示范监督条例(2020-01-01).md", RULE);
+    write(&c, "reports/2021年政府工作报告.txt", REPORT);
+    c
+}
+
+pub fn config(dir: &Path) -> Config {
+    Config::new(dir.join("index"), dir.join("corpus"))
+}
+
+/// Starts the state as `yusuan serve` does (first start: the corpus is queued) and waits until idle.
+pub fn started(dir: &Path) -> AppState {
+    let state = web::start(config(dir)).unwrap();
+    wait_idle(&state);
+    state
+}
+
+/// Waits until no ingest task is queued or running.
+pub fn wait_idle(state: &AppState) {
+    let start = Instant::now();
+    while state.tasks.busy() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "ingest did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A real server on 127.0.0.1:0, running on its own thread until the test process ends.
+pub struct Server {
+    pub base: String,
+    pub state: AppState,
+}
+
+impl Server {
+    pub fn start(state: AppState) -> Server {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let serving = state.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                web::run(listener, serving).await.unwrap();
+            });
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        Server {
+            base: format!("http://{addr}"),
+            state,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// A multipart/form-data body with one part per (field, file name, bytes).
+pub fn multipart(boundary: &str, files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (field, name, bytes) in files {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("Content-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(b"Content-Type: application/octet-stream\r\n\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// Percent-encodes a URL component.
+pub fn enc(s: &str) -> String {
+    yusuan::web::params::encode_component(s)
+}
