@@ -59,6 +59,12 @@ pub enum Command {
         #[command(subcommand)]
         suite: EvalSuite,
     },
+    /// Serve the web pages and the JSON API; on first start, ingest the corpus folder in the background.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
     /// Measure speed and memory on a corpus: segmentation, the bare indexing ceiling, full ingest, index
     /// size, peak memory and query latency.
     Bench {
@@ -177,6 +183,13 @@ pub struct SearchArgs {
     pub topic: Vec<String>,
 }
 
+impl Command {
+    /// Whether the command prints to standard output and may be piped into a reader that stops early.
+    pub fn writes_to_pipe(&self) -> bool {
+        !matches!(self, Command::Serve { .. })
+    }
+}
+
 /// Parses a year filter: `2020`, `2018..2022`, `2018..`, `..2010`.
 pub fn parse_years(s: &str) -> Result<(Option<i32>, Option<i32>)> {
     let parse = |t: &str| -> Result<Option<i32>> {
@@ -254,6 +267,10 @@ pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::ExtractPdf { file } => {
             std::process::exit(crate::ingest::extract::pdf_worker(file));
+        }
+        Command::Serve { addr } => {
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(crate::web::serve(config(&cli), addr))
         }
         Command::Ingest { paths, json } => {
             let lib = open(&cli)?;

@@ -19,3 +19,4 @@ pub mod pipeline;
 pub mod search;
 pub mod store;
 pub mod text;
+pub mod web;
