@@ -5,6 +5,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = yusuan::cli::Cli::parse();
+    if cli.command.writes_to_pipe() {
+        // A reader that stops early (`yusuan search ... | head`) ends the command quietly, as with any Unix
+        // tool, instead of a broken-pipe panic. The server keeps the default: it must survive closed sockets.
+        // SAFETY: called once at start-up, before any thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
