@@ -118,16 +118,22 @@ pub fn prepare(
     manifests: &Manifests,
     opts: &ExtractOptions,
 ) -> Result<Document, ExtractError> {
-    let meta = std::fs::metadata(&input.path)?;
-    if meta.len() > opts.max_file_bytes {
+    let (bytes, hash) = read_input(input, opts)?;
+    prepare_bytes(input, &bytes, hash, manifests, opts)
+}
+
+/// Reads a file within the size limit and hashes it.
+fn read_input(input: &Input, opts: &ExtractOptions) -> Result<(Vec<u8>, String), ExtractError> {
+    let size = std::fs::metadata(&input.path)?.len();
+    if size > opts.max_file_bytes {
         return Err(ExtractError::TooLarge {
-            size: meta.len(),
+            size,
             limit: opts.max_file_bytes,
         });
     }
     let bytes = std::fs::read(&input.path)?;
     let hash = blake3::hash(&bytes).to_hex().to_string();
-    prepare_bytes(input, &bytes, hash, manifests, opts)
+    Ok((bytes, hash))
 }
 
 fn prepare_bytes(
@@ -324,14 +330,7 @@ pub fn ingest_inputs(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(input) = inputs.get(i) else { break };
                     let outcome = (|| -> Result<Option<(Document, bool)>, ExtractError> {
-                        let bytes = std::fs::read(&input.path)?;
-                        if bytes.len() as u64 > opts.max_file_bytes {
-                            return Err(ExtractError::TooLarge {
-                                size: bytes.len() as u64,
-                                limit: opts.max_file_bytes,
-                            });
-                        }
-                        let hash = blake3::hash(&bytes).to_hex().to_string();
+                        let (bytes, hash) = read_input(input, opts)?;
                         let known = store.source(&input.source).ok().flatten();
                         let existed = known.is_some();
                         if let Some(k) = &known
