@@ -11,6 +11,9 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The `proposals` and `gen` commands.
+pub mod proposals;
+
 /// yusuan (预算): find the rule, see every document on a budget subject, follow each proposal.
 #[derive(Debug, Parser)]
 #[command(name = "yusuan", version, about)]
@@ -102,6 +105,16 @@ pub enum Command {
         /// Who decides (recorded with the decision).
         #[arg(long, default_value = "cli", env = "USER")]
         by: String,
+    },
+    /// Deputy proposals (代表建议): import, list, dashboard, show, similar, record events, benchmark.
+    Proposals {
+        #[command(subcommand)]
+        command: proposals::ProposalsCommand,
+    },
+    /// Generate clearly marked test data.
+    Gen {
+        #[command(subcommand)]
+        what: proposals::GenCommand,
     },
     /// Recompute the links of every document (after the subject or topic rules changed) and re-index them.
     Relink {
@@ -393,6 +406,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let lib = open(&cli)?;
             links_command(&lib, target, *json, *all, (confirm, reject, undo), by)
         }
+        Command::Proposals { command } => proposals::run(command, &cli),
+        Command::Gen { what } => proposals::gen_command(what),
         Command::Relink { json } => {
             let lib = open(&cli)?;
             let tty = std::io::stderr().is_terminal();

@@ -16,6 +16,7 @@ pub mod link;
 pub mod linking;
 pub mod model;
 pub mod pipeline;
+pub mod proposals;
 pub mod search;
 pub mod store;
 pub mod text;

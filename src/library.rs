@@ -15,6 +15,7 @@ pub struct Library {
     store: Store,
     index: SearchIndex,
     reference: Reference,
+    proposals: crate::proposals::Cache,
 }
 
 impl Library {
@@ -35,6 +36,7 @@ impl Library {
             store,
             index,
             reference,
+            proposals: crate::proposals::Cache::default(),
         };
         crate::pipeline::reconcile(&lib)?;
         Ok(lib)
@@ -51,6 +53,11 @@ impl Library {
     /// The subject tree, topics and subject terms of the corpus's reference folder.
     pub fn reference(&self) -> &Reference {
         &self.reference
+    }
+
+    /// The in-memory snapshot of proposals (lists, counts, similarity).
+    pub fn proposal_cache(&self) -> &crate::proposals::Cache {
+        &self.proposals
     }
 
     /// Releases the index writer so that another process can write; the store stays open.

@@ -88,6 +88,7 @@ macro_rules! label_enum {
         }
     };
 }
+pub(crate) use label_enum;
 
 label_enum!(
     /// What a document is, for filtering and for the linker's rules.

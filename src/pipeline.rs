@@ -277,6 +277,7 @@ pub(crate) fn commit_batch(lib: &Library, mut docs: Vec<Document>) -> Result<()>
         store.set_state(&d.id, DocState::Pending)?;
         store.put_document(d)?;
         crate::linking::compute_and_store(lib, d)?;
+        crate::proposals::note_references(lib, d)?;
     }
     store.flush()?;
     for d in &docs {
@@ -312,6 +313,28 @@ pub fn ingest_inputs(
         files: inputs.len(),
         ..IngestReport::default()
     };
+    // Proposal tables (CSV, XLSX, JSON with the proposal columns) become proposals, not documents.
+    let (inputs, tables) = crate::proposals::import_tables(lib, inputs);
+    let inputs = &inputs[..];
+    for (path, outcome) in tables {
+        match outcome {
+            Ok(r) => {
+                match (r.added, r.updated) {
+                    (0, 0) => report.unchanged += 1,
+                    (0, _) => report.updated += 1,
+                    _ => report.added += 1,
+                }
+                report.failed.extend(r.errors.iter().map(|e| FileFailure {
+                    path: format!("{path} 第{}行", e.line),
+                    reason: e.reason.clone(),
+                }));
+            }
+            Err(e) => report.failed.push(FileFailure {
+                path,
+                reason: e.to_string(),
+            }),
+        }
+    }
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())

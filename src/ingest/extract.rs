@@ -10,6 +10,8 @@ mod pdf;
 mod plain;
 mod table;
 
+pub(crate) use plain::decode as decode_text;
+
 use crate::error::ExtractError;
 use crate::model::Format;
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use std::path::{Path, PathBuf};
 
 mod links;
+mod proposals;
 pub use links::ObservedSubject;
 
 /// Where a document stands between store and index (see `pipeline` for the protocol).

@@ -7,7 +7,7 @@ use crate::text::clean;
 
 /// Decodes text bytes: a BOM decides first (UTF-8, UTF-16 LE/BE); then valid UTF-8 wins; otherwise GB18030 is
 /// accepted only if it decodes without a single error. Anything else is an `Encoding` error.
-pub(super) fn decode(bytes: &[u8]) -> Result<String, ExtractError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<String, ExtractError> {
     if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
         if had_errors {

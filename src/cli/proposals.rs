@@ -1,0 +1,530 @@
+//! The `proposals` and `gen` commands: import, list, dashboard, show, similar, record events, export,
+//! benchmark, and the generator of test proposals.
+
+use crate::library::Library;
+use crate::model::Date;
+use crate::proposals::export::ExportFormat;
+use crate::proposals::model::{
+    Event, EventKind, Grade, ProposalId, ProposalType, Satisfaction, Status,
+};
+use crate::proposals::{self, ListFilter};
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Subcommand)]
+pub enum ProposalsCommand {
+    /// Import proposal tables (CSV in UTF-8 or GBK, XLSX, JSON) with Chinese headers (编号, 届次, 标题 ...).
+    /// Bad rows are reported with their line; importing a file again changes nothing.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List proposals with filters and counts; `--export FILE.csv|FILE.xlsx` writes the filtered list.
+    List(ListArgs),
+    /// Totals by status, unit, topic and session, with overdue and due-in-14-days warnings.
+    Dashboard {
+        /// The date that decides what is overdue (default: today).
+        #[arg(long)]
+        today: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a proposal (by number, `届次 编号`, or id such as 16-3-1005): text, timeline, replies, links.
+    Show {
+        number: String,
+        #[arg(long)]
+        today: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Similar proposals (each with number, session, score and reason) and the repeated-issue flag.
+    Similar {
+        number: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record an event: 交办, 签收, 办理中, 延期, 答复, 代表反馈, 重新办理, 办结. Refused if it does not fit.
+    Event {
+        number: String,
+        /// The event kind (Chinese label).
+        kind: String,
+        /// The date (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, default_value = "cli", env = "USER")]
+        actor: String,
+        /// Reply grade: A 已解决, B 正在解决, C 计划解决, D 留作参考.
+        #[arg(long)]
+        grade: Option<String>,
+        /// Reply text.
+        #[arg(long)]
+        text: Option<String>,
+        /// Feedback: 满意, 基本满意, 不满意.
+        #[arg(long)]
+        satisfaction: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Measure import, list, dashboard and similarity times on N generated proposals.
+    Bench {
+        #[arg(long, default_value_t = 20_000)]
+        n: usize,
+        /// Scratch folder (removed afterwards).
+        #[arg(long, default_value = "target/bench-proposals")]
+        work: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// Generate N realistic proposals (marked 生成数据) as CSV, XLSX or JSON (by the --out extension).
+    Proposals {
+        n: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file (.csv, .xlsx, .json); standard output (CSV) when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The date the data is generated for (default: today).
+        #[arg(long)]
+        today: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// 届次, e.g. 十四届全国人大二次会议.
+    #[arg(long)]
+    pub session: Option<String>,
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// 代表建议, 政协提案, 批评和意见.
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    /// 待交办, 已交办, 已签收, 办理中, 已答复, 重新办理, 已办结.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// A lead or co-handling unit.
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[arg(long)]
+    pub delegation: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    /// A, B, C or D.
+    #[arg(long)]
+    pub grade: Option<String>,
+    /// 满意, 基本满意, 不满意.
+    #[arg(long)]
+    pub satisfaction: Option<String>,
+    #[arg(long)]
+    pub topic: Option<String>,
+    #[arg(long)]
+    pub overdue: bool,
+    #[arg(long)]
+    pub due_soon: bool,
+    /// Key supervision (重点督办) only.
+    #[arg(long)]
+    pub key: bool,
+    /// Words in the title or the lead deputy's name.
+    #[arg(long)]
+    pub q: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    #[arg(long)]
+    pub today: Option<String>,
+    /// Write the filtered list (all pages) to a .csv or .xlsx file.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_opt<T>(
+    v: &Option<String>,
+    what: &str,
+    f: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>> {
+    v.as_deref()
+        .map(|s| f(s).ok_or_else(|| anyhow!("unknown {what}: {s}")))
+        .transpose()
+}
+
+fn day(s: &Option<String>) -> Result<Date> {
+    match s {
+        Some(s) => proposals::import::parse_date(s).ok_or_else(|| anyhow!("'{s}' is not a date")),
+        None => Ok(proposals::today()),
+    }
+}
+
+impl ListArgs {
+    pub fn filter(&self) -> Result<ListFilter> {
+        Ok(ListFilter {
+            session: self.session.clone(),
+            year: self.year,
+            kind: parse_opt(&self.kind, "type", ProposalType::parse_loose)?,
+            status: parse_opt(&self.status, "status", Status::parse)?,
+            unit: self.unit.clone(),
+            delegation: self.delegation.clone(),
+            category: self.category.clone(),
+            grade: parse_opt(&self.grade, "grade", Grade::parse_loose)?,
+            satisfaction: parse_opt(&self.satisfaction, "satisfaction", Satisfaction::parse)?,
+            topic: self.topic.clone(),
+            overdue: self.overdue,
+            due_soon: self.due_soon,
+            key_supervision: self.key,
+            q: self.q.clone(),
+            offset: self.offset,
+            limit: self.limit,
+        })
+    }
+}
+
+/// Finds exactly one proposal.
+fn one(lib: &Library, key: &str) -> Result<ProposalId> {
+    let found = proposals::resolve(lib, key)?;
+    match found.as_slice() {
+        [] => bail!("no proposal has the number or id {key}"),
+        [id] => Ok(id.clone()),
+        ids => {
+            // The newest session wins; say so.
+            eprintln!(
+                "{key} 有 {} 件（{}），显示最新届次的一件；用 id 指定其他",
+                ids.len(),
+                ids.iter()
+                    .map(|i| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            );
+            Ok(ids[0].clone())
+        }
+    }
+}
+
+fn print_counts(label: &str, counts: &[(String, usize)], n: usize) {
+    if counts.is_empty() {
+        return;
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .take(n)
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!("{label}: {}", parts.join(" · "));
+}
+
+/// Runs a `proposals` command.
+pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
+    let open = || super::open(cli);
+    match cmd {
+        ProposalsCommand::Import { files, json } => {
+            let lib = open()?;
+            let mut reports = Vec::new();
+            for f in files {
+                reports.push(
+                    proposals::import_file(&lib, f)
+                        .with_context(|| format!("importing {}", f.display()))?,
+                );
+            }
+            lib.close()?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else {
+                for r in &reports {
+                    println!(
+                        "{}: 行 {} · 新增 {} · 更新 {} · 未变 {} · 错误 {} · {:.1} 秒",
+                        r.file,
+                        r.rows,
+                        r.added,
+                        r.updated,
+                        r.unchanged,
+                        r.errors.len(),
+                        r.seconds
+                    );
+                    for e in &r.errors {
+                        println!("  {e}");
+                    }
+                }
+            }
+            Ok(())
+        }
+        ProposalsCommand::List(args) => {
+            let lib = open()?;
+            let filter = args.filter()?;
+            let today = day(&args.today)?;
+            if let Some(path) = &args.export {
+                let format = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .and_then(ExportFormat::parse)
+                    .ok_or_else(|| anyhow!("export to a .csv or .xlsx file"))?;
+                let bytes = proposals::export(&lib, &filter, today, format)?;
+                std::fs::write(path, bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            let page = proposals::list(&lib, &filter, today)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&page)?);
+                return Ok(());
+            }
+            println!("共 {} 件", page.total);
+            for s in &page.items {
+                let mut flags = Vec::new();
+                if s.overdue {
+                    flags.push("逾期");
+                }
+                if s.due_soon {
+                    flags.push("14天内到期");
+                }
+                if s.key_supervision {
+                    flags.push("重点督办");
+                }
+                if s.generated {
+                    flags.push("生成数据");
+                }
+                println!(
+                    "{}  {}{}  {}  [{}{}] {} {}",
+                    s.id,
+                    s.session,
+                    s.number,
+                    s.title,
+                    s.status,
+                    s.grade.map(|g| format!(" {g}")).unwrap_or_default(),
+                    s.lead_unit,
+                    flags.join(" ")
+                );
+            }
+            let c = &page.counts;
+            print_counts("状态", &c.status, 10);
+            print_counts("届次", &c.session, 10);
+            print_counts("主办单位", &c.unit, 10);
+            print_counts("答复类别", &c.grade, 4);
+            print_counts("满意度", &c.satisfaction, 3);
+            println!(
+                "逾期 {} · 14天内到期 {} · 重点督办 {}",
+                c.overdue, c.due_soon, c.key_supervision
+            );
+            Ok(())
+        }
+        ProposalsCommand::Dashboard { today, json } => {
+            let lib = open()?;
+            let d = proposals::dashboard(&lib, day(today)?)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&d)?);
+                return Ok(());
+            }
+            println!("建议 {} 件（截至 {}）", d.total, d.today);
+            print_counts("状态", &d.by_status, 10);
+            print_counts("届次", &d.by_session, 10);
+            print_counts("主办单位", &d.by_unit, 10);
+            print_counts("专题", &d.by_topic, 10);
+            println!(
+                "逾期 {} · 14天内到期 {} · 不满意 {} · 重点督办未办结 {}",
+                d.overdue_count, d.due_soon_count, d.unsatisfied_count, d.key_open_count
+            );
+            for s in &d.overdue {
+                println!(
+                    "  逾期: {} {} {} 期限 {}",
+                    s.id,
+                    s.title,
+                    s.lead_unit,
+                    s.deadline.map(|d| d.to_string()).unwrap_or_default()
+                );
+            }
+            for s in &d.due_soon {
+                println!(
+                    "  将到期: {} {} {} 期限 {}",
+                    s.id,
+                    s.title,
+                    s.lead_unit,
+                    s.deadline.map(|d| d.to_string()).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        ProposalsCommand::Show {
+            number,
+            today,
+            json,
+        } => {
+            let lib = open()?;
+            let id = one(&lib, number)?;
+            let Some(v) = proposals::show(&lib, &id, day(today)?)? else {
+                bail!("no proposal has the id {id}");
+            };
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+                return Ok(());
+            }
+            let p = &v.proposal;
+            println!("{}{} {}", p.session.name, p.number, p.title);
+            println!(
+                "{} · 领衔 {} · {} · 主办 {} · 状态 {}{}",
+                p.kind,
+                p.lead,
+                p.delegation,
+                p.lead_unit,
+                v.state.status,
+                if v.overdue { "（逾期）" } else { "" }
+            );
+            println!("\n{}\n", p.text);
+            for e in &v.events {
+                let extra = [
+                    e.grade.map(|g| format!("{g}类（{}）", g.meaning())),
+                    e.satisfaction.map(|s| s.label().to_string()),
+                    e.text.clone(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+                println!("  {} {} {} {}", e.date, e.kind, e.actor, extra);
+            }
+            for r in &v.replies {
+                println!("答复文件: {} ({})", r.title, r.doc_id);
+            }
+            for l in &v.laws {
+                println!("相关法规: 《{}》", l.name);
+            }
+            if let Some(links) = &v.links {
+                let topics: Vec<&str> = links.topics.iter().map(|t| t.name.as_str()).collect();
+                let subjects: Vec<String> = links
+                    .subjects
+                    .iter()
+                    .map(|s| format!("{} {}", s.code, s.name))
+                    .collect();
+                println!("科目: {}  专题: {}", subjects.join("、"), topics.join("、"));
+            }
+            print_similar(&v.similar);
+            Ok(())
+        }
+        ProposalsCommand::Similar {
+            number,
+            limit,
+            json,
+        } => {
+            let lib = open()?;
+            let id = one(&lib, number)?;
+            let r = proposals::similar(&lib, &id, *limit)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print_similar(&r);
+            }
+            Ok(())
+        }
+        ProposalsCommand::Event {
+            number,
+            kind,
+            date,
+            actor,
+            grade,
+            text,
+            satisfaction,
+            note,
+        } => {
+            let lib = open()?;
+            let id = one(&lib, number)?;
+            let event = Event {
+                kind: EventKind::parse(kind).ok_or_else(|| anyhow!("unknown event: {kind}"))?,
+                date: day(date)?,
+                actor: actor.clone(),
+                note: note.clone(),
+                grade: parse_opt(grade, "grade", Grade::parse_loose)?,
+                text: text.clone(),
+                satisfaction: parse_opt(satisfaction, "satisfaction", Satisfaction::parse)?,
+            };
+            let state = proposals::record_event(&lib, &id, event)?;
+            lib.close()?;
+            println!(
+                "{id}: {}，期限 {}",
+                state.status,
+                state.deadline.map(|d| d.to_string()).unwrap_or_default()
+            );
+            Ok(())
+        }
+        ProposalsCommand::Bench { n, work, json } => {
+            let r = proposals::bench::run(&super::config(cli), *n, work)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!("{r}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_similar(r: &proposals::SimilarReport) {
+    println!(
+        "相似建议（本议题第 {} 次提出{}）:",
+        r.times_raised,
+        if r.repeated_without_a {
+            "，三次以上未获A类答复"
+        } else {
+            ""
+        }
+    );
+    if r.items.is_empty() {
+        println!("  (无)");
+    }
+    for s in &r.items {
+        println!(
+            "  {:.2} {}{} {} [{}{}] {}",
+            s.score,
+            s.session,
+            s.number,
+            s.title,
+            s.status,
+            s.grade.map(|g| format!(" {g}")).unwrap_or_default(),
+            s.reason
+        );
+    }
+}
+
+/// Runs a `gen` command.
+pub fn gen_command(cmd: &GenCommand) -> Result<()> {
+    match cmd {
+        GenCommand::Proposals {
+            n,
+            seed,
+            out,
+            today,
+        } => {
+            let rows = proposals::generate::rows(*n, *seed, day(today)?);
+            let ext = out
+                .as_deref()
+                .and_then(Path::extension)
+                .and_then(|e| e.to_str())
+                .unwrap_or("csv")
+                .to_ascii_lowercase();
+            let bytes = match ext.as_str() {
+                "json" => proposals::generate::to_json(&rows).into_bytes(),
+                e => proposals::export::write(
+                    &rows,
+                    ExportFormat::parse(e).ok_or_else(|| anyhow!("write .csv, .xlsx or .json"))?,
+                )?,
+            };
+            match out {
+                Some(p) => {
+                    std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()))?;
+                    eprintln!("已生成 {n} 件建议（生成数据）: {}", p.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
