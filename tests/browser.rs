@@ -1,6 +1,7 @@
 //! End-to-end tests in headless Chromium against a real server: search with the `/` shortcut, narrow by a
 //! facet, open a document, follow article anchors and citations, upload a file and find it. Screenshots of
-//! the main pages (laptop and phone widths) go to `target/screenshots/`.
+//! the main pages (laptop and phone widths) go to `target/screenshots/`. A second test walks the subject tree
+//! down to a document, rejects one of its links and sees the decision after a reload.
 //!
 //! Without a Chromium binary the test is skipped with a printed reason, unless `CI=true`.
 
@@ -137,20 +138,8 @@ fn open(tab: &Tab, url: &str) {
         .unwrap();
 }
 
-#[test]
-fn search_facet_document_anchor_citation_and_upload_in_chromium() {
-    let Some(chrome) = chromium() else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CI=true but no Chromium binary was found (install Debian's `chromium`)");
-        }
-        eprintln!(
-            "skipping the browser test: no Chromium binary (install Debian's `chromium`, or set CHROMIUM)"
-        );
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    corpus(dir.path());
-    let server = Server::start(started(dir.path()));
+/// Starts headless Chromium with a fresh profile (kept alive by the returned folder).
+fn launch(chrome: PathBuf) -> (Browser, tempfile::TempDir) {
     let profile = tempfile::tempdir().unwrap();
     let args: Vec<&OsStr> = [
         "--headless",
@@ -176,6 +165,32 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
         .build()
         .unwrap();
     let browser = Browser::new(options).unwrap();
+    (browser, profile)
+}
+
+/// The Chromium binary, or None when the test is to be skipped (a missing binary fails under `CI=true`).
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but no Chromium binary was found (install Debian's `chromium`)");
+        }
+        eprintln!(
+            "skipping the browser test: no Chromium binary (install Debian's `chromium`, or set CHROMIUM)"
+        );
+    }
+    found
+}
+
+#[test]
+fn search_facet_document_anchor_citation_and_upload_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path());
+    let server = Server::start(started(dir.path()));
+    let (browser, _profile) = launch(chrome);
     let tab = browser.new_tab().unwrap();
     tab.set_default_timeout(Duration::from_secs(30));
 
@@ -392,4 +407,125 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
     );
     screenshot(&tab, "document-phone.png");
     phone(&tab, false);
+}
+
+/// A corpus folder with the project's reference data (subject tree, topics) and its sample documents.
+fn linked_corpus(dir: &std::path::Path) {
+    let project = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    for sub in ["reference", "samples"] {
+        let to = dir.join("corpus").join(sub);
+        std::fs::create_dir_all(&to).unwrap();
+        for f in std::fs::read_dir(project.join(sub)).unwrap() {
+            let f = f.unwrap().path();
+            if f.is_file() {
+                std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn subject_tree_drill_down_and_rejecting_a_link_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    linked_corpus(dir.path());
+    let server = Server::start(started(dir.path()));
+    let (browser, _profile) = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(30));
+
+    // The tree: classes with counts and the four budgets.
+    open(&tab, &server.url("/subjects"));
+    tab.wait_for_element("#rows").unwrap();
+    assert_eq!(
+        js(&tab, "document.querySelectorAll('#budgets a').length"),
+        5
+    );
+    screenshot(&tab, "subjects.png");
+
+    // Drill into 205: its children with counts and its documents.
+    tab.find_element("a[href='/subjects/205']")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/subjects/205' && !!document.getElementById('documents')",
+        "the 205 page",
+    );
+    assert!(
+        js(&tab, "document.querySelectorAll('#documents .hit').length")
+            .as_u64()
+            .unwrap()
+            >= 2
+    );
+    screenshot(&tab, "subject-205.png");
+
+    // Open the education bureau's final account and see its links with their evidence.
+    tab.find_element_by_xpath("//ul[@id='documents']//a[contains(., '教育局2024年部门决算')]")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.pathname.startsWith('/documents/') && !!document.getElementById('links')",
+        "the document's links",
+    );
+    assert!(
+        js(
+            &tab,
+            "document.querySelector('#link-subjects .why').textContent"
+        )
+        .as_str()
+        .unwrap()
+        .contains("表中科目行")
+    );
+    screenshot(&tab, "document-links.png");
+
+    // Reject one link with a name typed in the form; after the redirect and a reload it is marked.
+    tab.find_element("#links input[name=by]")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.send_character("李四").unwrap();
+    tab.find_element("button[value='reject:subject:2050203']")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "!!document.querySelector(\"li.rejected[data-key='subject:2050203']\")",
+        "the rejected link",
+    );
+    tab.reload(true, None).unwrap();
+    wait_js(
+        &tab,
+        "!!document.querySelector(\"li.rejected[data-key='subject:2050203'] .decision\")",
+        "the rejected link after a reload",
+    );
+    assert!(
+        js(
+            &tab,
+            "document.querySelector(\"li[data-key='subject:2050203'] .decision\").textContent"
+        )
+        .as_str()
+        .unwrap()
+        .starts_with("已否决 · 李四")
+    );
+    assert_eq!(
+        js(&tab, "location.hash"),
+        "#links",
+        "the redirect returns to the links section"
+    );
+    screenshot(&tab, "document-links-rejected.png");
+
+    // A topic dossier.
+    open(&tab, &server.url("/topics/npc-budget-oversight"));
+    tab.wait_for_element("#timeline").unwrap();
+    screenshot(&tab, "topic.png");
+    open(&tab, &server.url("/topics"));
+    tab.wait_for_element("#rows").unwrap();
+    screenshot(&tab, "topics.png");
 }

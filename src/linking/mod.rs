@@ -2,15 +2,19 @@
 //! decisions applied on top, relinking after the rules change, and the views later pages need (a
 //! document's links, the subject tree with counts, a topic's documents, amounts from tables).
 
+pub mod dossier;
 pub mod eval;
+pub mod explain;
+
+pub use dossier::{Dossier, Section, topic_dossier};
 
 use crate::error::{Error, Result};
 use crate::index::IndexQuery;
 use crate::library::Library;
 use crate::link::decision::{self, Decision, Target, Verdict};
 use crate::link::linker::{Rule, SubjectLink, TopicLink};
-use crate::link::{Budget, Links, Taxonomy};
-use crate::model::{DocId, DocKind, Document, FacetField, Filters, Tags, Unit};
+use crate::link::{Budget, Links, Subject, Taxonomy};
+use crate::model::{DocId, Document, FacetField, Filters, Tags, Unit};
 use crate::store::ObservedSubject;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,7 +35,7 @@ pub fn compute_and_store(lib: &Library, doc: &Document) -> Result<Links> {
 }
 
 /// A document's links with the decisions on them applied (stored links, or computed when missing).
-fn effective_links(lib: &Library, doc: &Document) -> Result<Links> {
+pub(crate) fn effective_links(lib: &Library, doc: &Document) -> Result<Links> {
     let mut links = match lib.store().get_links(&doc.id)? {
         Some(l) => l,
         None => compute_and_store(lib, doc)?,
@@ -273,75 +277,115 @@ pub fn subject_tree(
         .collect())
 }
 
-/// A document in a topic dossier.
+/// One of the four budgets with the number of documents linked to any of its subjects.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DossierEntry {
-    pub doc_id: DocId,
-    pub title: String,
-    pub year: Option<i32>,
-    pub score: f64,
+pub struct BudgetCount {
+    pub budget: Budget,
+    pub documents: u64,
 }
 
-/// A topic's documents grouped by kind, newest first within a kind.
+/// The topmost subjects of a budget: those without a parent, or whose parent belongs to another budget
+/// (政府性基金预算's 20822 sits under 一般公共预算's 208).
+fn budget_roots(t: &Taxonomy, budget: Budget) -> Vec<&Subject> {
+    t.in_budget(budget)
+        .filter(|s| t.parent(&s.code).is_none_or(|p| p.budget != budget))
+        .collect()
+}
+
+fn count_documents(lib: &Library, filters: Filters) -> Result<u64> {
+    let hits = lib.index().search(&IndexQuery {
+        filters,
+        unit: Unit::Document,
+        limit: 0,
+        ..IndexQuery::default()
+    })?;
+    Ok(hits.total as u64)
+}
+
+/// Documents per budget under `filters` (its subject filter is replaced by each budget's subjects). A
+/// document linked to subjects of two budgets counts in both.
+pub fn budget_counts(lib: &Library, filters: &Filters) -> Result<Vec<BudgetCount>> {
+    let t = taxonomy(lib)?;
+    let mut out = Vec::new();
+    for &budget in Budget::ALL {
+        let roots: Vec<String> = budget_roots(&t, budget)
+            .iter()
+            .map(|s| s.code.clone())
+            .collect();
+        let documents = if roots.is_empty() {
+            0
+        } else {
+            count_documents(
+                lib,
+                Filters {
+                    subjects: roots,
+                    ..filters.clone()
+                },
+            )?
+        };
+        out.push(BudgetCount { budget, documents });
+    }
+    Ok(out)
+}
+
+/// The topmost subjects of one budget with document counts under `filters`, in code order.
+pub fn budget_subjects(
+    lib: &Library,
+    budget: Budget,
+    filters: &Filters,
+) -> Result<Vec<SubjectNode>> {
+    let t = taxonomy(lib)?;
+    let roots = budget_roots(&t, budget);
+    let mut parents: Vec<Option<&str>> = roots.iter().map(|s| s.parent.as_deref()).collect();
+    parents.dedup();
+    let mut out = Vec::new();
+    for parent in parents {
+        for node in subject_tree(lib, parent, filters)? {
+            if node.budget == budget && roots.iter().any(|r| r.code == node.code) {
+                out.push(node);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    out.dedup_by(|a, b| a.code == b.code);
+    Ok(out)
+}
+
+/// A topic with the number of documents linked to it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Dossier {
+pub struct TopicCount {
     pub id: String,
     pub name: String,
     pub description: String,
-    pub total: usize,
-    pub groups: Vec<(DocKind, Vec<DossierEntry>)>,
-    /// Years with documents, newest first.
-    pub years: Vec<i32>,
+    pub documents: u64,
 }
 
-/// The documents linked to a topic (by id or name), at most `limit`.
-pub fn topic_dossier(lib: &Library, topic: &str, limit: usize) -> Result<Dossier> {
-    let Some(t) = lib.reference().topics.find(topic) else {
-        return Err(Error::NotFound(format!("topic {topic}")));
-    };
+/// Every topic, in the order of the topic file, with document counts under `filters`.
+pub fn topic_counts(lib: &Library, filters: &Filters) -> Result<Vec<TopicCount>> {
     let hits = lib.index().search(&IndexQuery {
-        filters: Filters {
-            topics: vec![t.name.clone()],
-            ..Filters::default()
-        },
+        filters: filters.clone(),
         unit: Unit::Document,
-        sort: crate::model::Sort::Date,
-        limit: limit.min(lib.config.max_window),
+        limit: 0,
+        facets: vec![FacetField::Topic],
         ..IndexQuery::default()
     })?;
-    let mut groups: BTreeMap<DocKind, Vec<DossierEntry>> = BTreeMap::new();
-    let mut years = std::collections::BTreeSet::new();
-    for h in &hits.hits {
-        let Some(doc) = lib.store().get_meta(&h.doc_id)? else {
-            continue;
-        };
-        let score = effective_links(lib, &doc)?
-            .topics
-            .iter()
-            .find(|l| l.id == t.id)
-            .map(|l| l.score)
-            .unwrap_or(0.0);
-        if let Some(y) = doc.year {
-            years.insert(y);
-        }
-        groups.entry(doc.kind).or_default().push(DossierEntry {
-            doc_id: doc.id.clone(),
-            title: doc.title.clone(),
-            year: doc.year,
-            score,
-        });
-    }
-    for entries in groups.values_mut() {
-        entries.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.title.cmp(&b.title)));
-    }
-    Ok(Dossier {
-        id: t.id.clone(),
-        name: t.name.clone(),
-        description: t.description.clone(),
-        total: hits.total,
-        groups: groups.into_iter().collect(),
-        years: years.into_iter().rev().collect(),
-    })
+    let counts: BTreeMap<&str, u64> = hits
+        .facets
+        .iter()
+        .filter(|f| f.field == FacetField::Topic)
+        .flat_map(|f| f.values.iter().map(|(v, c)| (v.as_str(), *c)))
+        .collect();
+    Ok(lib
+        .reference()
+        .topics
+        .iter()
+        .map(|t| TopicCount {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            documents: counts.get(t.name.as_str()).copied().unwrap_or(0),
+        })
+        .collect())
 }
 
 /// An amount a document's table gives for a subject.

@@ -21,7 +21,8 @@ pub async fn search(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<SearchResponse>> {
     let params = SearchParams::parse(raw.as_deref())?;
-    let req = params.request(&st.lib.config)?;
+    let mut req = params.request(&st.lib.config)?;
+    super::links::check_link_filters(&st.lib, &mut req.filters)?;
     let resp = st
         .blocking(move |lib| Ok(search::search(lib, &req)?))
         .await?;

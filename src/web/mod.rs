@@ -3,13 +3,17 @@
 //! functions as the CLI, inside `spawn_blocking` because `Library` is synchronous.
 //!
 //! Routes: pages `/`, `/search`, `/documents/{id}`, `/documents/{id}/original`, `/articles/{id}`, `/ingest`,
-//! `/tasks/{id}`; API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`,
-//! `/api/tasks/{id}`, `/api/health`, `/api/openapi.json`.
+//! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`;
+//! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
+//! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
+//! `/api/documents/{id}/links`.
 
 /// The JSON API handlers and the OpenAPI description.
 pub mod api;
 /// `AppError`: statuses and safe messages for every failure, in one place.
 pub mod error;
+/// Links to budget subjects and topics: the subject tree, topic dossiers, a document's links and decisions.
+pub mod links;
 /// Turning document text into HTML: highlighted terms, article anchors, citation links.
 pub mod markup;
 /// The HTML page handlers and their templates.
@@ -131,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi));
     pages
         .merge(api)
+        .merge(links::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_and_secure))

@@ -26,7 +26,8 @@ pub struct Chrome {
     pub banner: Option<String>,
 }
 
-fn chrome(st: &AppState, title: impl Into<String>, q: &str) -> Chrome {
+/// The layout's chrome for a page: its title, the header's query and the indexing banner.
+pub fn chrome(st: &AppState, title: impl Into<String>, q: &str) -> Chrome {
     let busy = st.tasks.busy();
     let indexing = st.indexing();
     Chrome {
@@ -161,9 +162,21 @@ fn key_label(key: &str) -> &'static str {
         "region" => "地区",
         "year" => "年份",
         "status" => "时效性",
-        "subject" => "预算科目",
+        "subject" => "科目",
         "topic" => "专题",
         _ => "",
+    }
+}
+
+/// A facet value as shown: subjects with their names (「205 教育支出」).
+fn facet_label(
+    key: &str,
+    value: &str,
+    subject_names: &std::collections::BTreeMap<String, String>,
+) -> String {
+    match subject_names.get(value) {
+        Some(name) if key == "subject" => format!("{value} {name}"),
+        _ => value.to_string(),
     }
 }
 
@@ -182,10 +195,15 @@ pub async fn search_page(
 ) -> PageResult<SearchPage> {
     let start = Instant::now();
     let params = SearchParams::parse(raw.as_deref())?;
-    let req = params.request(&st.lib.config)?;
+    let mut req = params.request(&st.lib.config)?;
+    super::links::check_link_filters(&st.lib, &mut req.filters)?;
     let run = req.clone();
-    let resp = st
-        .blocking(move |lib| Ok(search::search(lib, &run)?))
+    let (resp, names) = st
+        .blocking(move |lib| {
+            let resp = search::search(lib, &run)?;
+            let names = super::links::subject_names(lib, &resp, &run.filters)?;
+            Ok((resp, names))
+        })
         .await?;
     let chrome = chrome(
         &st,
@@ -201,6 +219,7 @@ pub async fn search_page(
         &params,
         &req,
         resp,
+        &names,
         st.lib.config.max_window,
         start.elapsed(),
     ))
@@ -211,6 +230,7 @@ fn search_view(
     params: &SearchParams,
     req: &SearchRequest,
     resp: SearchResponse,
+    subject_names: &std::collections::BTreeMap<String, String>,
     max_window: usize,
     took: Duration,
 ) -> SearchPage {
@@ -280,7 +300,7 @@ fn search_view(
                     params.with_filter(key, &v.value)
                 };
                 LinkView {
-                    label: v.value.clone(),
+                    label: facet_label(key, &v.value, subject_names),
                     url: target.url(),
                     active,
                     count: v.count,
@@ -305,7 +325,7 @@ fn search_view(
     for key in FILTER_KEYS {
         for v in params.list(key) {
             active.push(LinkView {
-                label: format!("{}：{v}", key_label(key)),
+                label: format!("{}：{}", key_label(key), facet_label(key, v, subject_names)),
                 url: params.without_filter(key, v).url(),
                 active: true,
                 count: 0,
@@ -468,6 +488,8 @@ pub struct DocumentPage {
     pub download_url: String,
     pub q: String,
     pub back_url: Option<String>,
+    /// The subjects and topics the document is linked to, with the staff's form.
+    pub links: super::links::LinksView,
 }
 
 fn query_only(raw: Option<&str>) -> PageResult<String> {
@@ -572,8 +594,10 @@ pub async fn document_page(
             } else {
                 String::new()
             };
+            let links = super::links::links_view(lib, &doc)?;
             Ok(DocumentPage {
                 chrome: Chrome::default(),
+                links,
                 id: doc.id.to_string(),
                 title: doc.title.clone(),
                 validity: doc.validity.label(),
