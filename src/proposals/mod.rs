@@ -489,19 +489,26 @@ pub struct ListCounts {
     pub key_supervision: usize,
 }
 
-fn counted(map: HashMap<String, usize>) -> Counts {
-    let mut v: Counts = map.into_iter().collect();
+fn counted<K: ToString>(map: impl IntoIterator<Item = (K, usize)>) -> Counts {
+    let mut v: Counts = map.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     v
 }
 
 impl ListFilter {
-    fn accepts(&self, s: &Summary, today: Date) -> bool {
+    /// The session filter read once (numbers compare, whatever the spelling).
+    fn session_order(&self) -> Option<Option<(u32, u32)>> {
+        self.session.as_ref().map(|x| {
+            let s = Session::parse(x);
+            s.term.map(|_| s.order())
+        })
+    }
+
+    fn accepts(&self, s: &Summary, today: Date, session: Option<Option<(u32, u32)>>) -> bool {
         let st = s.state();
-        self.session
-            .as_ref()
-            .is_none_or(|x| s.session == *x || Session::parse(x).same(&Session::parse(&s.session)))
-            && self.year.is_none_or(|y| s.year == y)
+        self.session.as_ref().is_none_or(|x| {
+            s.session == *x || session.flatten().is_some_and(|o| o == s.session_order)
+        }) && self.year.is_none_or(|y| s.year == y)
             && self.kind.is_none_or(|k| s.kind == k)
             && self.status.is_none_or(|x| s.status == x)
             && self
@@ -526,10 +533,11 @@ impl ListFilter {
 /// Every proposal the filter accepts, newest session first, then by number.
 pub fn filtered(lib: &Library, filter: &ListFilter, today: Date) -> Result<Vec<Summary>> {
     let snap = snapshot(lib)?;
+    let session = filter.session_order();
     let mut out: Vec<Summary> = snap
         .items
         .iter()
-        .filter(|s| filter.accepts(s, today))
+        .filter(|s| filter.accepts(s, today, session))
         .map(|s| s.clone().at(today))
         .collect();
     out.sort_by(|a, b| {
@@ -543,26 +551,32 @@ pub fn filtered(lib: &Library, filter: &ListFilter, today: Date) -> Result<Vec<S
 /// A page of the filtered list with counts per dimension. `today` decides what is overdue.
 pub fn list(lib: &Library, filter: &ListFilter, today: Date) -> Result<ListPage> {
     let snap = snapshot(lib)?;
-    let mut counts: [HashMap<String, usize>; 10] = Default::default();
+    let mut counts: [HashMap<&str, usize>; 9] = Default::default();
+    let mut years: HashMap<i32, usize> = HashMap::new();
     let mut c = ListCounts::default();
     let mut matched: Vec<&Summary> = Vec::new();
-    for s in snap.items.iter().filter(|s| filter.accepts(s, today)) {
+    let session = filter.session_order();
+    for s in snap
+        .items
+        .iter()
+        .filter(|s| filter.accepts(s, today, session))
+    {
         let st = s.state();
-        *counts[0].entry(s.status.label().into()).or_default() += 1;
-        *counts[1].entry(s.session.clone()).or_default() += 1;
-        *counts[2].entry(s.year.to_string()).or_default() += 1;
-        *counts[3].entry(s.kind.label().into()).or_default() += 1;
-        *counts[4].entry(s.lead_unit.clone()).or_default() += 1;
-        *counts[5].entry(s.delegation.clone()).or_default() += 1;
-        *counts[6].entry(s.category.clone()).or_default() += 1;
+        *counts[0].entry(s.status.label()).or_default() += 1;
+        *counts[1].entry(&s.session).or_default() += 1;
+        *years.entry(s.year).or_default() += 1;
+        *counts[2].entry(s.kind.label()).or_default() += 1;
+        *counts[3].entry(&s.lead_unit).or_default() += 1;
+        *counts[4].entry(&s.delegation).or_default() += 1;
+        *counts[5].entry(&s.category).or_default() += 1;
         if let Some(g) = s.grade {
-            *counts[7].entry(g.label().into()).or_default() += 1;
+            *counts[6].entry(g.label()).or_default() += 1;
         }
         if let Some(x) = s.satisfaction {
-            *counts[8].entry(x.label().into()).or_default() += 1;
+            *counts[7].entry(x.label()).or_default() += 1;
         }
         for t in &s.topics {
-            *counts[9].entry(t.clone()).or_default() += 1;
+            *counts[8].entry(t).or_default() += 1;
         }
         c.overdue += st.overdue(today) as usize;
         c.due_soon += st.due_soon(today) as usize;
@@ -572,7 +586,6 @@ pub fn list(lib: &Library, filter: &ListFilter, today: Date) -> Result<ListPage>
     let [
         status,
         session,
-        year,
         kind,
         unit,
         delegation,
@@ -583,7 +596,7 @@ pub fn list(lib: &Library, filter: &ListFilter, today: Date) -> Result<ListPage>
     ] = counts;
     c.status = counted(status);
     c.session = counted(session);
-    c.year = counted(year);
+    c.year = counted(years.into_iter().map(|(y, n)| (y.to_string(), n)));
     c.kind = counted(kind);
     c.unit = counted(unit);
     c.delegation = counted(delegation);

@@ -13,9 +13,10 @@ use crate::index::analysis::{Analyzer, is_stopword};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// Score from which two proposals count as raising the same issue (chosen on the labelled set in
-/// `tests/data/proposals-similar.json`; see the README).
-pub const SAME_ISSUE: f32 = 0.30;
+/// Score from which two proposals count as raising the same issue, chosen on the hand-labelled set in
+/// `tests/data/proposals-similar.json` (33 proposals, 9 issues raised in three sessions, 6 unrelated): at 0.20
+/// precision 1.00 and recall 0.93 over all pairs; at 0.30 precision stayed 1.00 but recall fell to 0.63.
+pub const SAME_ISSUE: f32 = 0.20;
 
 /// Words every proposal uses; they say nothing about its issue.
 const GENERIC: &[&str] = &[
