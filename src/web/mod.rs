@@ -20,6 +20,8 @@ pub mod markup;
 pub mod pages;
 /// Search parameters in URLs: parsing, validation and link building.
 pub mod params;
+/// Deputy proposals: list, dashboard, proposal, events and import (JSON API).
+pub mod proposals;
 /// Ingest tasks: uploads, the corpus on first start, the worker thread and task records.
 pub mod tasks;
 
@@ -135,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi));
     pages
         .merge(api)
+        .merge(proposals::router())
         .merge(links::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
