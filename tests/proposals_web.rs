@@ -148,3 +148,224 @@ fn proposal_api_round_trip() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(d["total"], 13);
 }
+
+fn page(state: &AppState, uri: &str) -> (StatusCode, String) {
+    let (s, body) = send(state, Request::get(uri).body(Body::empty()).unwrap());
+    (s, String::from_utf8(body).unwrap())
+}
+
+fn post_form(state: &AppState, uri: &str, body: &[u8]) -> (StatusCode, String, String) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let req = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_vec()))
+            .unwrap();
+        let resp = web::router(state.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, location, String::from_utf8(body.to_vec()).unwrap())
+    })
+}
+
+fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", common::enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes()
+}
+
+#[test]
+fn proposal_pages_list_dashboard_proposal_and_event_form() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("corpus")).unwrap();
+    let state = common::started(dir.path());
+    let csv =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/samples/proposals.csv"))
+            .unwrap();
+    let (s, r) = post(&state, "/api/proposals/import?name=proposals.csv", csv);
+    assert_eq!(s, StatusCode::OK, "{r}");
+
+    // The list: every proposal, counts per filter value, export links, the nav link.
+    let (s, html) = page(&state, "/proposals?today=2025-06-01");
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains(r#"<a href="/proposals">代表建议</a>"#),
+        "nav link"
+    );
+    assert!(html.contains("共 <b>12</b> 件"), "{html}");
+    assert!(
+        html.contains(r#"<span>市教育局</span><span class="n">4</span>"#),
+        "unit counts"
+    );
+    assert!(html.contains(r#"<span>已逾期</span><span class="n">2</span>"#));
+    assert!(html.contains("/api/proposals?format=csv"));
+    assert!(html.contains("/api/proposals?format=xlsx"));
+
+    // Filters combine, stay in the URL of every link and can be removed one by one.
+    let edu = common::enc("市教育局");
+    let (s, html) = page(
+        &state,
+        &format!("/proposals?unit={edu}&overdue=1&today=2025-06-01"),
+    );
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("共 <b>1</b> 件"), "{html}");
+    assert!(html.contains("关于建立学前教育经费稳定增长机制的建议"));
+    assert!(!html.contains("关于推进城镇老旧小区改造资金多元筹措的建议"));
+    assert!(html.contains("承办单位：市教育局 ✕"));
+    assert!(html.contains("已逾期 ✕"));
+    assert!(
+        html.contains(&format!(
+            "/api/proposals?unit={edu}&#38;overdue=1&#38;format=csv"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            r#"href="/proposals?unit={edu}&#38;today=2025-06-01""#
+        )),
+        "removing the overdue filter keeps the unit"
+    );
+    let (s, html) = page(
+        &state,
+        "/proposals?status=%E5%B7%B2%E5%8A%9E%E7%BB%93&year=2023",
+    );
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("共 <b>4</b> 件"), "{html}");
+
+    // A page past the end is empty, not an error; bad values are explained.
+    let (s, html) = page(&state, "/proposals?page=2");
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("这一页没有建议"));
+    for bad in [
+        "/proposals?page=0",
+        "/proposals?page=abc",
+        "/proposals?status=%E4%B9%B1",
+        "/proposals?year=abc",
+        "/proposals?grade=E",
+        "/proposals?today=yesterday",
+        "/proposals?unit=%FF",
+    ] {
+        let (s, html) = page(&state, bad);
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(html.contains("请求有误"), "{bad}: {html}");
+    }
+
+    // The dashboard.
+    let (s, html) = page(&state, "/proposals/dashboard?today=2025-06-01");
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("建议总数<b>12</b>"));
+    assert!(html.contains("已逾期<b>2</b>"));
+    assert!(html.contains("逾期未答复（2 件）"));
+    assert!(html.contains("关于推进城镇老旧小区改造资金多元筹措的建议"));
+    assert!(html.contains("按承办单位") && html.contains("按届次") && html.contains("按专题"));
+    let (_, html) = page(&state, "/proposals/dashboard?today=2025-05-15");
+    assert!(html.contains("14 天内到期（2 件）"), "{html}");
+    assert!(html.contains("逾期未答复（0 件）"));
+    let (s, _) = page(&state, "/proposals/dashboard?today=bad");
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // One proposal: text, metadata, timeline, similar earlier proposals, the repeated-issue flag.
+    let (s, html) = page(&state, "/proposals/16-5-3001?today=2025-06-01");
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains(r#"<h1 id="title">关于建立学前教育经费稳定增长机制的建议</h1>"#));
+    assert!(html.contains("<dt>主办单位</dt><dd>市教育局</dd>"));
+    assert!(html.contains("已逾期：办理期限为 2025-05-24"));
+    assert!(html.contains("同一问题已被提出 3 次"), "{html}");
+    assert!(
+        html.contains("关于加大学前教育经费投入的建议"),
+        "similar 1005"
+    );
+    assert!(html.contains("<span class=\"tag\">往届</span>"));
+    assert!(html.contains("相似度 "));
+    assert!(html.contains("<b>交办</b>"), "timeline");
+    let (s, html) = page(&state, "/proposals/99-9-1");
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(html.contains("没有这件建议"));
+    let (s, _) = page(&state, "/proposals/16-5-3001?today=x");
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // A refused event is shown on the page with its reason and the typed values.
+    let url = "/proposals/16-5-3001/events";
+    let (s, _, html) = post_form(
+        &state,
+        url,
+        &form(&[
+            ("kind", "办结"),
+            ("date", "2025-06-01"),
+            ("actor", "市人大常委会办公厅"),
+        ]),
+    );
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("未能记录"), "{html}");
+    assert!(html.contains("当前状态：办理中"), "{html}");
+    assert!(html.contains(r#"value="市人大常委会办公厅""#));
+    // Invalid values and malformed posts are explained, never a crash.
+    let (s, _, html) = post_form(&state, url, &form(&[("kind", "办结"), ("actor", "")]));
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("请填写办理人或单位"));
+    let (s, _, html) = post_form(
+        &state,
+        url,
+        &form(&[("kind", "答复"), ("date", "2025-13-45"), ("actor", "甲")]),
+    );
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("日期「2025-13-45」无法识别"));
+    let (s, _, html) = post_form(&state, url, &form(&[("kind", "飞走"), ("actor", "甲")]));
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("无法识别的事件「飞走」"));
+    let (s, _, html) = post_form(&state, url, b"kind=%FF%FE&actor=\xff");
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("无法识别的事件"), "{html}");
+    let (s, body) = send(
+        &state,
+        Request::post(url)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from("kind=签收"))
+            .unwrap(),
+    );
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{html}");
+    assert!(html.contains("表单内容无法读取"), "{html}");
+    let (s, _, html) = post_form(
+        &state,
+        "/proposals/99-9-1/events",
+        &form(&[("kind", "签收"), ("actor", "甲")]),
+    );
+    assert_eq!(s, StatusCode::NOT_FOUND, "{html}");
+
+    // An accepted event redirects back to the timeline (a bare number finds the proposal).
+    let (s, location, _) = post_form(
+        &state,
+        "/proposals/3001/events",
+        &form(&[
+            ("kind", "答复"),
+            ("date", "2025-06-01"),
+            ("actor", "市教育局"),
+            ("grade", "B"),
+            ("text", "已将学前教育经费纳入中期财政规划。"),
+        ]),
+    );
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/proposals/16-5-3001#timeline");
+    let (_, html) = page(&state, "/proposals/16-5-3001?today=2025-06-02");
+    assert!(
+        html.contains(r#"<span class="tag" id="status">已答复</span>"#),
+        "{html}"
+    );
+    assert!(html.contains("<p>已将学前教育经费纳入中期财政规划。</p>"));
+    assert!(!html.contains("已逾期："));
+}

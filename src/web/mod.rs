@@ -3,7 +3,8 @@
 //! functions as the CLI, inside `spawn_blocking` because `Library` is synchronous.
 //!
 //! Routes: pages `/`, `/search`, `/documents/{id}`, `/documents/{id}/original`, `/articles/{id}`, `/ingest`,
-//! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`;
+//! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`,
+//! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
 //! `/api/documents/{id}/links`.
@@ -20,6 +21,8 @@ pub mod markup;
 pub mod pages;
 /// Search parameters in URLs: parsing, validation and link building.
 pub mod params;
+/// The proposal pages: list with counts, dashboard, one proposal and its event form.
+pub mod proposal_pages;
 /// Deputy proposals: list, dashboard, proposal, events and import (JSON API).
 pub mod proposals;
 /// Ingest tasks: uploads, the corpus on first start, the worker thread and task records.
@@ -138,6 +141,7 @@ pub fn router(state: AppState) -> Router {
     pages
         .merge(api)
         .merge(proposals::router())
+        .merge(proposal_pages::router())
         .merge(links::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

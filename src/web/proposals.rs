@@ -67,7 +67,7 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn parsed<T>(
+pub(super) fn parsed<T>(
     v: &Option<String>,
     what: &str,
     f: impl Fn(&str) -> Option<T>,
@@ -81,7 +81,7 @@ fn flag(v: &Option<String>) -> bool {
     matches!(nonempty(v), Some("1" | "true" | "on" | "yes" | "是"))
 }
 
-fn today_of(v: &Option<String>) -> AppResult<Date> {
+pub(super) fn today_of(v: &Option<String>) -> AppResult<Date> {
     Ok(parsed(v, "日期", proposals::import::parse_date)?.unwrap_or_else(proposals::today))
 }
 
@@ -166,7 +166,7 @@ pub async fn dashboard(
 }
 
 /// Resolves an id or a number to one proposal (the newest session for a bare number).
-fn resolve(lib: &crate::library::Library, key: &str) -> AppResult<ProposalId> {
+pub(super) fn resolve(lib: &crate::library::Library, key: &str) -> AppResult<ProposalId> {
     proposals::resolve(lib, key)?
         .into_iter()
         .next()
