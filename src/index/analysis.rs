@@ -11,6 +11,9 @@ use std::path::Path;
 use std::sync::{Arc, LazyLock};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
+/// The file of query expansions, beside the user dictionary in the reference folder.
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
+
 /// Words that carry no meaning for retrieval in questions (they are still indexed).
 static STOPWORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
     [
@@ -150,10 +153,210 @@ pub fn is_stopword(word: &str) -> bool {
     STOPWORDS.contains(word)
 }
 
+/// Colloquial words of lay questions that say nothing about the legal matter (pronouns, hedges, question
+/// frames): dropped from natural-language questions in addition to `STOPWORDS`.
+static QUESTION_STOPWORDS: LazyLock<std::collections::HashSet<&'static str>> =
+    LazyLock::new(|| {
+        [
+            "我的",
+            "你的",
+            "他的",
+            "她的",
+            "我家",
+            "咱们",
+            "人家",
+            "别人",
+            "某",
+            "某人",
+            "某某",
+            "一些",
+            "这样",
+            "那样",
+            "这种",
+            "那种",
+            "这么",
+            "那么",
+            "怎么回事",
+            "为什么",
+            "为何",
+            "是不是",
+            "有没有",
+            "能不能",
+            "可不可以",
+            "会不会",
+            "要不要",
+            "该不该",
+            "应不应该",
+            "行不行",
+            "可以吗",
+            "合法吗",
+            "违法吗",
+            "算不算",
+            "属于",
+            "是否是",
+            "怎么样",
+            "如何处理",
+            "怎么处理",
+            "处理",
+            "什么样",
+            "哪种",
+            "哪儿",
+            "哪里",
+            "多久",
+            "多长",
+            "一般",
+            "通常",
+            "现在",
+            "已经",
+            "还是",
+            "或者",
+            "而且",
+            "然后",
+            "之后",
+            "之前",
+            "时候",
+            "的话",
+            "就是",
+            "只是",
+            "还有",
+            "呢？",
+            "吗？",
+            "想",
+            "想要",
+            "打算",
+            "准备",
+            "发现",
+            "知道",
+            "告诉",
+            "觉得",
+            "认为",
+            "希望",
+            "请",
+            "您",
+            "您好",
+            "谢谢",
+            "问题",
+            "事情",
+            "一下",
+            "具体",
+            "主要",
+            "内容",
+            "方面",
+            "依据",
+            "根据",
+            "法律规定",
+            "规定",
+            "条件",
+            "情形",
+            "怎么",
+            "咋办",
+            "能否",
+            "可否",
+            "是否",
+            "么",
+            "吗",
+            "呢",
+            "啊",
+            "吧",
+            "的",
+            "了",
+            "在",
+            "是",
+        ]
+        .into_iter()
+        .collect()
+    });
+
+/// Whether `word` (folded) carries no meaning in a natural-language question.
+pub fn is_question_stopword(word: &str) -> bool {
+    STOPWORDS.contains(word) || QUESTION_STOPWORDS.contains(word)
+}
+
+/// Query expansions from everyday words and abbreviations to the words statutes use, kept as data
+/// (`synonyms.txt` in the reference folder). Lines: `A B C` (each term expands to the others) or
+/// `A => B C` (one way); `#` comments. Terms are folded when loaded.
+#[derive(Debug, Clone, Default)]
+pub struct Synonyms {
+    map: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl Synonyms {
+    /// Parses synonym rules; a malformed line is an error naming `origin` and the line.
+    pub fn parse(text: &str, origin: &str) -> Result<Synonyms> {
+        let mut map: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = |why: &str| Error::Invalid(format!("{origin} line {}: {why}: {line}", i + 1));
+            let (from, to): (Vec<&str>, Vec<&str>) = match line.split_once("=>") {
+                Some((l, r)) => {
+                    if r.contains("=>") {
+                        return Err(bad("more than one =>"));
+                    }
+                    (
+                        l.split_whitespace().collect(),
+                        r.split_whitespace().collect(),
+                    )
+                }
+                None => {
+                    let all: Vec<&str> = line.split_whitespace().collect();
+                    (all.clone(), all)
+                }
+            };
+            if from.is_empty() || to.is_empty() || (from.len() == 1 && from == to) {
+                return Err(bad("a rule needs a term and at least one other term"));
+            }
+            for t in from.iter().chain(&to) {
+                if t.chars().any(|c| !(c.is_alphanumeric() || c == '·')) {
+                    return Err(bad("a term may hold only letters and digits"));
+                }
+            }
+            for f in &from {
+                let f = crate::text::fold_str(f);
+                let entry = map.entry(f.clone()).or_default();
+                for t in &to {
+                    let t = crate::text::fold_str(t);
+                    if t == f {
+                        continue;
+                    }
+                    if !entry.contains(&t) {
+                        entry.push(t);
+                    }
+                }
+            }
+        }
+        Ok(Synonyms { map })
+    }
+
+    /// Reads a synonym file (see `parse`).
+    pub fn load(path: &Path) -> Result<Synonyms> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Synonyms::parse(&text, &path.display().to_string())
+    }
+
+    /// The expansions of a folded word (empty when it has none).
+    pub fn expand(&self, word: &str) -> &[String] {
+        self.map.get(word).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Number of terms with expansions.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
 /// The segmenter: jieba with the default dictionary plus the project's user dictionary.
 #[derive(Clone)]
 pub struct Analyzer {
     jieba: Arc<Jieba>,
+    synonyms: Arc<Synonyms>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -167,11 +370,13 @@ impl Analyzer {
     pub fn new() -> Analyzer {
         Analyzer {
             jieba: Arc::new(Jieba::new()),
+            synonyms: Arc::default(),
         }
     }
 
-    /// The default dictionary plus a user dictionary file (`word [freq] [tag]` per line, `#` comments).
-    /// A malformed line is an error naming the file and line.
+    /// The default dictionary plus a user dictionary file (`word [freq] [tag]` per line, `#` comments), and
+    /// the query expansions of `synonyms.txt` in the same folder when it exists.
+    /// A malformed line in either file is an error naming the file and line.
     pub fn with_user_dict(path: &Path) -> Result<Analyzer> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut jieba = Jieba::new();
@@ -204,9 +409,27 @@ impl Analyzer {
             };
             jieba.add_word(&crate::text::fold_str(word), freq, tag);
         }
+        let synonyms_file = path.with_file_name(SYNONYMS_FILE);
+        let synonyms = if synonyms_file.exists() {
+            Synonyms::load(&synonyms_file)?
+        } else {
+            Synonyms::default()
+        };
         Ok(Analyzer {
             jieba: Arc::new(jieba),
+            synonyms: Arc::new(synonyms),
         })
+    }
+
+    /// The same analyzer with other query expansions.
+    pub fn with_synonyms(mut self, synonyms: Synonyms) -> Analyzer {
+        self.synonyms = Arc::new(synonyms);
+        self
+    }
+
+    /// The query expansions (from `synonyms.txt` beside the user dictionary, if present).
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
     }
 
     /// Search-mode words of a folded text as (word, first char index, end char index).
@@ -454,6 +677,55 @@ mod tests {
             .map(|w| w.0)
             .collect();
         assert!(words.contains(&"农业"), "{words:?}");
+    }
+
+    #[test]
+    fn synonyms_expand_both_ways_and_one_way() {
+        let s = Synonyms::parse(
+            "# comment\n人大常委会 => 人民代表大会常务委员会\n工资 薪水 劳动报酬\n",
+            "test",
+        )
+        .unwrap();
+        assert_eq!(s.expand("人大常委会"), ["人民代表大会常务委员会"]);
+        assert!(s.expand("人民代表大会常务委员会").is_empty());
+        assert_eq!(s.expand("薪水"), ["工资", "劳动报酬"]);
+        assert_eq!(s.len(), 4);
+    }
+
+    #[test]
+    fn synonyms_reject_malformed_lines() {
+        for (text, needle) in [
+            ("工资\n", "at least one other term"),
+            ("工资 => \n", "at least one other term"),
+            ("工资 => 工资\n", "at least one other term"),
+            ("a => b => c\n", "more than one =>"),
+            ("工资，薪水 劳动报酬\n", "only letters and digits"),
+        ] {
+            let err = Synonyms::parse(&format!("# v1\n{text}"), "syn.txt")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("syn.txt line 2") && err.contains(needle),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_project_synonym_list_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/reference/synonyms.txt");
+        let s = Synonyms::load(&path).unwrap();
+        assert!(s.len() > 100, "{}", s.len());
+    }
+
+    #[test]
+    fn question_stopwords_cover_colloquial_frames() {
+        for w in ["我", "怎么办", "是不是", "可以吗", "什么"] {
+            assert!(is_question_stopword(w), "{w}");
+        }
+        for w in ["配偶", "工资", "他人"] {
+            assert!(!is_question_stopword(w), "{w}");
+        }
     }
 
     #[test]
