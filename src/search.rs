@@ -219,7 +219,15 @@ pub fn parse_query(q: &str, max_chars: usize) -> Result<ParsedQuery> {
     let has_operators = q.contains(['"', '“', '”', '「', '」'])
         || q.split_whitespace()
             .any(|w| w == "OR" || w.starts_with('-'));
-    if !has_operators && !q.contains(char::is_whitespace) && is_question(q) {
+    // A sentence (question mark or Chinese sentence punctuation) may quote words and break lines without
+    // becoming a keyword query: only ASCII quotes, 「」 and the OR/- operators make it one.
+    let sentence = q.contains(['？', '?', '。', '，', '！'])
+        && !q.contains(['"', '「', '」'])
+        && !q
+            .split_whitespace()
+            .any(|w| w == "OR" || (w.starts_with('-') && w.chars().count() > 1));
+    let plain = !has_operators && !q.contains(char::is_whitespace);
+    if (plain || sentence) && is_question(q) {
         return Ok(ParsedQuery {
             all: vec![vec![Match::Question(q.to_string())]],
             none: vec![],
@@ -607,6 +615,17 @@ mod tests {
         assert!(matches!(q.all[0][0], Match::Question(_)));
         let q = p("一般公共预算").unwrap();
         assert_eq!(q.all, vec![vec![Match::Text("一般公共预算".into())]]);
+        // Sentences keep question semantics despite quotation marks and line breaks.
+        for text in [
+            "如何判断合同是不是“名为保理实为借贷”？",
+            "保管人未出具提货单的，承担违约责任吗？\n向第三人放货",
+        ] {
+            let q = p(text).unwrap();
+            assert!(matches!(q.all[0][0], Match::Question(_)), "{text}");
+        }
+        // ASCII quotes and operators still make keyword queries.
+        let q = p("\"名为保理\" 借贷？").unwrap();
+        assert_eq!(q.all[0], vec![Match::Phrase("名为保理".into())]);
     }
 
     #[test]

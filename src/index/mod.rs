@@ -101,6 +101,95 @@ pub struct IndexQuery {
     pub pins: Vec<String>,
 }
 
+/// Candidates ranked in the first pass of a question search.
+const QUESTION_DEPTH: usize = 300;
+/// Weight of words found inside a longer word of the question (search-mode sub-words).
+const SUB_WORD_WEIGHT: f32 = 0.5;
+/// Weight of a synonym-list expansion.
+const EXPANSION_WEIGHT: f32 = 0.5;
+/// Top candidates whose laws count as the question's likely laws, and the boost of their articles.
+const LAW_CLUSTER_TOP: usize = 100;
+const LAW_CLUSTER_BOOST: f32 = 0.15;
+
+/// The question-mode prior of a rank: laws well ahead of other levels, local regulations (unless the
+/// question names a place) and versions no longer in force far behind.
+fn question_rank_weight(rank: u64, local_ok: bool) -> f32 {
+    let validity = match rank / 10 {
+        2 => 1.0,
+        1 => 0.49,
+        _ => 0.42,
+    };
+    let level = match rank % 10 {
+        3 => 1.5,
+        2 => 1.08,
+        0 if local_ok => 0.92,
+        0 => 0.5,
+        _ => 1.0,
+    };
+    validity * level
+}
+
+/// One weighted term of a question.
+#[derive(Debug, Clone, PartialEq)]
+struct QuestionTerm {
+    text: String,
+    weight: f32,
+}
+
+/// Provinces and large cities: a question naming one may be about local regulations.
+const PLACES: &[&str] = &[
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+    "深圳",
+    "广州",
+    "杭州",
+    "南京",
+    "武汉",
+    "成都",
+    "西安",
+    "本省",
+    "本市",
+    "地方性法规",
+];
+
+/// Whether a question names a province, city or local regulations.
+fn mentions_place(q: &str) -> bool {
+    let folded = crate::text::fold_str(q);
+    PLACES.iter().any(|p| folded.contains(p))
+}
+
 /// Whether a hit is a whole document or an article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HitUnit {
@@ -461,6 +550,47 @@ impl SearchIndex {
         words
     }
 
+    /// The weighted terms of a natural-language question: content words (search mode, question stopwords
+    /// dropped; words inside longer words weigh less) and their expansions from the synonym list.
+    fn question_terms(&self, q: &str) -> Vec<QuestionTerm> {
+        let folded = crate::text::fold_str(q);
+        let coarse = self.analyzer.coarse_words(&folded);
+        let mut terms: Vec<QuestionTerm> = Vec::new();
+        let push = |terms: &mut Vec<QuestionTerm>, text: &str, weight: f32| {
+            if let Some(e) = terms.iter_mut().find(|e| e.text == text) {
+                e.weight = e.weight.max(weight);
+            } else {
+                terms.push(QuestionTerm {
+                    text: text.to_string(),
+                    weight,
+                });
+            }
+        };
+        for (w, _, _) in self.analyzer.words(&folded) {
+            if !analysis::is_question_stopword(w) {
+                let weight = if coarse.contains(&w) {
+                    1.0
+                } else {
+                    SUB_WORD_WEIGHT
+                };
+                push(&mut terms, w, weight);
+            }
+        }
+        let mut sources: Vec<String> = coarse.iter().map(|w| w.to_string()).collect();
+        sources.extend(terms.iter().map(|t| t.text.clone()));
+        sources.dedup();
+        for w in &sources {
+            for e in self.analyzer.synonyms().expand(w) {
+                for (x, _, _) in self.analyzer.words(e) {
+                    if !analysis::is_question_stopword(x) {
+                        push(&mut terms, x, EXPANSION_WEIGHT);
+                    }
+                }
+            }
+        }
+        terms
+    }
+
     fn match_query(&self, m: &Match) -> Option<Box<dyn Query>> {
         let f = self.fields;
         match m {
@@ -478,18 +608,21 @@ impl SearchIndex {
                 Some(Box::new(BooleanQuery::new(clauses)))
             }
             Match::Question(q) => {
-                let words = self.content_words(q);
-                if words.is_empty() {
+                // Article titles (law name + label) are left out: a law's name matching a question word
+                // lifts every article of that law alike and buries the one that answers it.
+                let terms = self.question_terms(q);
+                if terms.is_empty() {
                     return self.substring_anywhere(q);
                 }
-                let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                for w in &words {
-                    clauses.push((Occur::Should, self.term_query(f.body, w)));
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(self.term_query(f.title, w), 1.5)),
-                    ));
-                }
+                let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+                    .iter()
+                    .map(|t| -> (Occur, Box<dyn Query>) {
+                        (
+                            Occur::Should,
+                            Box::new(BoostQuery::new(self.term_query(f.body, &t.text), t.weight)),
+                        )
+                    })
+                    .collect();
                 Some(Box::new(BooleanQuery::new(clauses)))
             }
         }
@@ -619,8 +752,105 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(all))
     }
 
+    /// The stored unit id and document id of a hit.
+    fn stored_ids(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: tantivy::DocAddress,
+    ) -> Result<(String, String)> {
+        let stored: TantivyDocument = searcher.doc(addr)?;
+        let get = |field: Field| {
+            stored
+                .get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok((get(self.fields.id), get(self.fields.doc_id)))
+    }
+
+    /// Question search: a wide first pass by the question's weighted terms and the question-mode rank
+    /// prior, then a second pass that lifts articles of the laws most of the best candidates come from.
+    fn search_question(&self, q: &IndexQuery, question: &str) -> Result<IndexHits> {
+        let searcher = self.reader.searcher();
+        let query = self.build(q);
+        let depth = (q.offset + q.limit.max(1)).max(QUESTION_DEPTH);
+        let local_ok = mentions_place(question);
+        let collector =
+            TopDocs::with_limit(depth).tweak_score(move |segment: &tantivy::SegmentReader| {
+                let rank = segment
+                    .fast_fields()
+                    .u64("rank")
+                    .ok()
+                    .map(|c| c.first_or_default_col(21));
+                move |doc: tantivy::DocId, score: tantivy::Score| {
+                    let r = rank.as_ref().map(|c| c.get_val(doc)).unwrap_or(21);
+                    score * question_rank_weight(r, local_ok)
+                }
+            });
+        let mut facet_collector = FacetCollector::for_field("facets");
+        for field in &q.facets {
+            facet_collector.add_facet(Facet::from_path([field.as_str()]));
+        }
+        let (total, docs, facet_counts) =
+            searcher.search(&query, &(Count, collector, facet_collector))?;
+        // (score, unit id, document id), best first.
+        let mut scored: Vec<(f32, String, String)> = Vec::with_capacity(docs.len());
+        for (score, addr) in &docs {
+            let (id, doc_id) = self.stored_ids(&searcher, *addr)?;
+            scored.push((*score, id, doc_id));
+        }
+        if let Some(best) = scored.first().map(|s| s.0).filter(|s| *s > 0.0) {
+            let mut mass: std::collections::HashMap<String, f32> = Default::default();
+            for s in scored.iter().take(LAW_CLUSTER_TOP) {
+                *mass.entry(s.2.clone()).or_default() += s.0 / best;
+            }
+            let max = mass.values().copied().fold(0f32, f32::max);
+            if max > 0.0 {
+                for s in scored.iter_mut() {
+                    if let Some(m) = mass.get(&s.2) {
+                        s.0 *= 1.0 + LAW_CLUSTER_BOOST * m / max;
+                    }
+                }
+            }
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let hits = scored
+            .into_iter()
+            .skip(q.offset)
+            .take(q.limit)
+            .map(|(score, id, doc_id)| IndexHit {
+                unit: if id == doc_id {
+                    HitUnit::Document
+                } else {
+                    HitUnit::Article
+                },
+                id,
+                doc_id: DocId(doc_id),
+                score,
+            })
+            .collect();
+        let facets = self.facet_values(q, &facet_counts);
+        Ok(IndexHits {
+            total,
+            hits,
+            facets,
+        })
+    }
+
     /// Runs a query: exact total, one page of hits and the requested facet counts.
     pub fn search(&self, q: &IndexQuery) -> Result<IndexHits> {
+        let question = q.all.iter().flatten().find_map(|m| match m {
+            Match::Question(text) => Some(text.clone()),
+            _ => None,
+        });
+        if let Some(question) = question
+            && q.sort == Sort::Relevance
+            && q.subject_drill.is_none()
+            && q.unit != Unit::Document
+        {
+            return self.search_question(q, &question);
+        }
         let searcher = self.reader.searcher();
         let query = self.build(q);
         let mut facet_collector = FacetCollector::for_field("facets");
@@ -689,6 +919,19 @@ impl SearchIndex {
                 });
             }
         }
+        let facets = self.facet_values(q, &facet_counts);
+        Ok(IndexHits {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    fn facet_values(
+        &self,
+        q: &IndexQuery,
+        facet_counts: &tantivy::collector::FacetCounts,
+    ) -> Vec<FacetCounts> {
         let mut facets = Vec::new();
         for field in &q.facets {
             let root = match (field, &q.subject_drill) {
@@ -716,10 +959,6 @@ impl SearchIndex {
                 values,
             });
         }
-        Ok(IndexHits {
-            total,
-            hits,
-            facets,
-        })
+        facets
     }
 }
