@@ -104,19 +104,29 @@ pub fn evaluate(lib: &Library, questions: &[Question]) -> Result<Metrics> {
 /// share article names).
 pub fn ranked_names(lib: &Library, query: &str, depth: usize) -> Result<Vec<String>> {
     let q: String = query.chars().take(lib.config.max_query_chars).collect();
-    let req = SearchRequest {
-        q,
-        unit: Unit::Article,
-        limit: depth.min(lib.config.max_limit),
-        ..SearchRequest::default()
-    };
-    let resp = search::search(lib, &req)?;
+    let page = lib.config.max_limit.max(1);
     let mut names: Vec<String> = Vec::new();
-    for h in resp.hits {
-        let n = normalize_name(&h.name);
-        if !names.contains(&n) {
-            names.push(n);
+    let mut offset = 0;
+    while offset < depth {
+        let req = SearchRequest {
+            q: q.clone(),
+            unit: Unit::Article,
+            offset,
+            limit: page.min(depth - offset),
+            ..SearchRequest::default()
+        };
+        let resp = search::search(lib, &req)?;
+        let n_hits = resp.hits.len();
+        for h in resp.hits {
+            let n = normalize_name(&h.name);
+            if !names.contains(&n) {
+                names.push(n);
+            }
         }
+        if n_hits < req.limit {
+            break;
+        }
+        offset += req.limit;
     }
     Ok(names)
 }
