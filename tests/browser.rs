@@ -1,7 +1,8 @@
 //! End-to-end tests in headless Chromium against a real server: search with the `/` shortcut, narrow by a
 //! facet, open a document, follow article anchors and citations, upload a file and find it. Screenshots of
 //! the main pages (laptop and phone widths) go to `target/screenshots/`. A second test walks the subject tree
-//! down to a document, rejects one of its links and sees the decision after a reload.
+//! down to a document, rejects one of its links and sees the decision after a reload. A third narrows the
+//! proposal list by a facet, opens a proposal, sees a refused event explained and records an accepted one.
 //!
 //! Without a Chromium binary the test is skipped with a printed reason, unless `CI=true`.
 
@@ -528,4 +529,119 @@ fn subject_tree_drill_down_and_rejecting_a_link_in_chromium() {
     open(&tab, &server.url("/topics"));
     tab.wait_for_element("#rows").unwrap();
     screenshot(&tab, "topics.png");
+}
+
+#[test]
+fn proposal_list_facet_page_and_event_form_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("corpus")).unwrap();
+    let server = Server::start(started(dir.path()));
+    let csv = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus/samples/proposals.csv"),
+    )
+    .unwrap();
+    let report = yusuan::proposals::import_bytes(
+        &server.state.lib,
+        "proposals.csv",
+        yusuan::proposals::import::TableFormat::Csv,
+        &csv,
+    )
+    .unwrap();
+    assert_eq!(report.added, 12);
+    let (browser, _profile) = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(30));
+
+    // The list (linked from the header), narrowed by the unit facet.
+    open(&tab, &server.url("/proposals"));
+    tab.wait_for_element("#proposals").unwrap();
+    assert_eq!(
+        js(
+            &tab,
+            "document.querySelectorAll(\"nav a[href='/proposals']\").length"
+        ),
+        1
+    );
+    assert_eq!(
+        js(&tab, "document.querySelectorAll('#proposals .prop').length"),
+        12
+    );
+    screenshot(&tab, "proposals.png");
+    tab.find_element_by_xpath("//aside[@id='facets']//a[contains(., '市教育局')]")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.search.includes('unit=') && document.querySelectorAll('#proposals .prop').length === 4",
+        "the list narrowed to one unit",
+    );
+
+    // A proposal: a refused event is explained on the page with the typed name kept.
+    tab.find_element_by_xpath("//ol[@id='proposals']//a[contains(., '稳定增长机制')]")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/proposals/16-5-3001' && !!document.getElementById('record')",
+        "the proposal page",
+    );
+    assert!(
+        js(&tab, "document.getElementById('repeated').textContent")
+            .as_str()
+            .unwrap()
+            .contains("3 次")
+    );
+    screenshot(&tab, "proposal.png");
+    js(
+        &tab,
+        "document.getElementById('ev-kind').value = '办结'; document.getElementById('ev-actor').value = '王五'; \
+         document.querySelector('#record form').submit(); true",
+    );
+    wait_js(
+        &tab,
+        "!!document.getElementById('form-error')",
+        "the refusal",
+    );
+    assert!(
+        js(&tab, "document.getElementById('form-error').textContent")
+            .as_str()
+            .unwrap()
+            .contains("办理中")
+    );
+    assert_eq!(
+        js(&tab, "document.getElementById('ev-actor').value"),
+        "王五"
+    );
+    screenshot(&tab, "proposal-refused.png");
+
+    // An accepted event: back on the timeline with the new status.
+    js(
+        &tab,
+        "document.getElementById('ev-kind').value = '答复'; document.getElementById('ev-grade').value = 'B'; \
+         document.getElementById('ev-text').value = '已纳入中期财政规划。'; document.getElementById('ev-date').value = ''; \
+         document.querySelector('#record form').submit(); true",
+    );
+    wait_js(
+        &tab,
+        "location.hash === '#timeline' && document.getElementById('status').textContent === '已答复'",
+        "the recorded reply",
+    );
+
+    // The dashboard and the list on a phone.
+    open(&tab, &server.url("/proposals/dashboard?today=2025-06-01"));
+    tab.wait_for_element("#kpis").unwrap();
+    screenshot(&tab, "proposals-dashboard.png");
+    phone(&tab, true);
+    open(&tab, &server.url("/proposals?today=2025-06-01"));
+    tab.wait_for_element("#proposals").unwrap();
+    screenshot(&tab, "proposals-phone.png");
+    open(&tab, &server.url("/proposals/16-5-3001"));
+    tab.wait_for_element("#record").unwrap();
+    screenshot(&tab, "proposal-phone.png");
+    phone(&tab, false);
 }

@@ -283,6 +283,7 @@ fn proposal_pages_list_dashboard_proposal_and_event_form() {
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains(r#"<h1 id="title">关于建立学前教育经费稳定增长机制的建议</h1>"#));
     assert!(html.contains("<dt>主办单位</dt><dd>市教育局</dd>"));
+    assert!(html.contains("<dt>编号</dt><dd>第3001号</dd>"), "{html}");
     assert!(html.contains("已逾期：办理期限为 2025-05-24"));
     assert!(html.contains("同一问题已被提出 3 次"), "{html}");
     assert!(

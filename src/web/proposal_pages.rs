@@ -243,7 +243,7 @@ fn row(s: &Summary) -> ProposalRow {
     ProposalRow {
         url: proposal_url(s.id.as_str()),
         title: s.title.clone(),
-        number: format!("第{}号", s.number),
+        number: s.number.to_string(),
         session: s.session.clone(),
         status: s.status.label(),
         tags,
@@ -719,7 +719,7 @@ async fn proposal_view(
         )
     });
     let mut meta: Vec<(&'static str, String)> = vec![
-        ("编号", format!("第{}号", p.number)),
+        ("编号", p.number.to_string()),
         ("届次", p.session.name.clone()),
         ("状态", s.status.label().to_string()),
     ];
@@ -807,7 +807,7 @@ async fn proposal_view(
             url: proposal_url(x.id.as_str()),
             title: x.title.clone(),
             session: x.session.clone(),
-            number: format!("第{}号", x.number),
+            number: x.number.to_string(),
             score: format!("{:.0}%", (x.score * 100.0).clamp(0.0, 100.0)),
             reason: x.reason.clone(),
             status: x.status.label(),
@@ -836,7 +836,7 @@ async fn proposal_view(
     Ok(ProposalPage {
         chrome: chrome(st, p.title.clone(), ""),
         title: p.title.clone(),
-        number: format!("第{}号", p.number),
+        number: p.number.to_string(),
         session: p.session.name.clone(),
         status: s.status.label(),
         tags,
