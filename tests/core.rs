@@ -92,6 +92,11 @@ fn words_inside_longer_words_are_found() {
     // A phrase that crosses word boundaries is an exact substring.
     assert_eq!(names(&lib, req("\"发展银行加大\"")), ["2021年政府工作报告"]);
     assert!(names(&lib, req("\"银行发展\"")).is_empty());
+    // A phrase whose Chinese run is followed by digits lines up with the indexed positions.
+    assert_eq!(
+        names(&lib, req("\"财政赤字率拟按3.2%\"")),
+        ["2021年政府工作报告"]
+    );
     // Traditional and full-width forms match.
     assert_eq!(names(&lib, req("農業")), ["2021年政府工作报告"]);
     assert_eq!(names(&lib, req("３.２％")).len(), 1);

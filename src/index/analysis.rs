@@ -564,9 +564,8 @@ pub fn grams(folded: &Folded, query_form: bool) -> Vec<Gram> {
                         end: start + k + 2,
                     });
                 }
-                if !(query_form && k + 1 == run.len() && !single) {
-                    position += 1;
-                }
+                // Every character takes a position in both forms, so that what follows a run lines up.
+                position += 1;
             }
         } else if c.is_alphanumeric() {
             let start = i;
@@ -639,6 +638,17 @@ mod tests {
         );
         let q = grams(&fold("预算法"), true);
         assert_eq!(texts(&q), [("预算".into(), 0), ("算法".into(), 1)]);
+        let q = grams(&fold("部门决算2024年"), true);
+        assert_eq!(
+            texts(&q),
+            [
+                ("部门".into(), 0),
+                ("门决".into(), 1),
+                ("决算".into(), 2),
+                ("2024".into(), 4),
+                ("年".into(), 5)
+            ]
+        );
         let q = grams(&fold("第46条"), true);
         assert_eq!(
             texts(&q),

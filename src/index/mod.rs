@@ -614,7 +614,7 @@ impl SearchIndex {
                 if terms.is_empty() {
                     return self.substring_anywhere(q);
                 }
-                let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = terms
                     .iter()
                     .map(|t| -> (Occur, Box<dyn Query>) {
                         (
@@ -623,6 +623,11 @@ impl SearchIndex {
                         )
                     })
                     .collect();
+                // A long query that is a document's title (or part of it) still finds that document first.
+                let whole = q.trim().trim_end_matches(['？', '?', '。']);
+                if let Some(title) = self.substring_query(f.title_bg, whole) {
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(title, 20.0))));
+                }
                 Some(Box::new(BooleanQuery::new(clauses)))
             }
         }
