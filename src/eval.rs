@@ -18,6 +18,11 @@ pub struct Question {
 
 /// Reads a JSON-lines question file; a malformed line is an error naming the line.
 pub fn read_questions(path: &Path) -> Result<Vec<Question>> {
+    read_jsonl(path)
+}
+
+/// Reads a JSON-lines file of records; blank lines are skipped, a malformed line is an error naming the line.
+pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     text.lines()
         .enumerate()

@@ -3,7 +3,7 @@
 //! expected class among the classes of a document's top three kept subject links, and the precision and
 //! recall of kept topic links, per class, per topic and overall.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::library::Library;
 use crate::link::taxonomy::class_of;
 use crate::model::DocId;
@@ -25,15 +25,7 @@ pub struct Label {
 
 /// Reads a JSON-lines label file; a malformed line is an error naming the line.
 pub fn read_labels(path: &Path) -> Result<Vec<Label>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l)
-                .map_err(|e| Error::Invalid(format!("{} line {}: {e}", path.display(), i + 1)))
-        })
-        .collect()
+    crate::eval::read_jsonl(path)
 }
 
 /// Recall of one class.
