@@ -561,7 +561,7 @@ pub fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResponse> {
             validity: doc.validity,
             region: doc.region.clone(),
             year: doc.year,
-            date: doc.date(),
+            date: doc.version_date.or(doc.published).or(doc.effective),
             doc_number: doc.doc_number.clone(),
             score: h.score,
             snippet: snippet(&text, &terms, 160),
