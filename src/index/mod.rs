@@ -5,7 +5,8 @@ pub mod analysis;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    DocId, Document, FacetField, Filters, Level, Sort, Tags, Unit, Validity, subject_path,
+    DocId, Document, FacetField, Filters, Level, PROVINCES, Sort, Tags, Unit, Validity,
+    subject_path,
 };
 use analysis::{Analyzer, BigramTokenizer, grams};
 use std::ops::Bound;
@@ -136,42 +137,9 @@ struct QuestionTerm {
     weight: f32,
 }
 
-/// Provinces and large cities: a question naming one may be about local regulations.
-const PLACES: &[&str] = &[
-    "北京",
-    "天津",
-    "上海",
-    "重庆",
-    "河北",
-    "山西",
-    "辽宁",
-    "吉林",
-    "黑龙江",
-    "江苏",
-    "浙江",
-    "安徽",
-    "福建",
-    "江西",
-    "山东",
-    "河南",
-    "湖北",
-    "湖南",
-    "广东",
-    "海南",
-    "四川",
-    "贵州",
-    "云南",
-    "陕西",
-    "甘肃",
-    "青海",
+/// Besides the provinces, words that show a question is about a place and its local rules.
+const LOCAL_MARKERS: &[&str] = &[
     "台湾",
-    "内蒙古",
-    "广西",
-    "西藏",
-    "宁夏",
-    "新疆",
-    "香港",
-    "澳门",
     "深圳",
     "广州",
     "杭州",
@@ -187,7 +155,10 @@ const PLACES: &[&str] = &[
 /// Whether a question names a province, city or local regulations.
 fn mentions_place(q: &str) -> bool {
     let folded = crate::text::fold_str(q);
-    PLACES.iter().any(|p| folded.contains(p))
+    PROVINCES
+        .iter()
+        .chain(LOCAL_MARKERS)
+        .any(|p| folded.contains(p))
 }
 
 /// Whether a hit is a whole document or an article.

@@ -1,7 +1,7 @@
 //! Metadata derived from a document's text and path, overridden by manifest and sidecar files.
 
 use crate::error::{Error, Result};
-use crate::model::{Date, DocKind, Level, Metadata, Validity};
+use crate::model::{Date, DocKind, Level, Metadata, PROVINCES, Validity};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -85,43 +85,6 @@ pub fn read_sidecar(file: &Path) -> Result<Option<Sidecar>> {
         Err(e) => Err(Error::io(&path, e)),
     }
 }
-
-/// Provinces and province-level cities, for the region of local documents.
-const REGIONS: &[&str] = &[
-    "北京",
-    "天津",
-    "河北",
-    "山西",
-    "内蒙古",
-    "辽宁",
-    "吉林",
-    "黑龙江",
-    "上海",
-    "江苏",
-    "浙江",
-    "安徽",
-    "福建",
-    "江西",
-    "山东",
-    "河南",
-    "湖北",
-    "湖南",
-    "广东",
-    "广西",
-    "海南",
-    "重庆",
-    "四川",
-    "贵州",
-    "云南",
-    "西藏",
-    "陕西",
-    "甘肃",
-    "青海",
-    "宁夏",
-    "新疆",
-    "香港",
-    "澳门",
-];
 
 static DATE_CN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日").expect("valid regex")
@@ -209,7 +172,7 @@ fn kind_from_title(title: &str, text: &str) -> Option<DocKind> {
         return Some(DocKind::Law);
     }
     if t.ends_with("条例") {
-        let local = REGIONS.iter().any(|r| t.starts_with(r)) || t.contains("自治");
+        let local = PROVINCES.iter().any(|r| t.starts_with(r)) || t.contains("自治");
         return Some(if local {
             DocKind::LocalRegulation
         } else {
@@ -229,11 +192,11 @@ fn kind_from_title(title: &str, text: &str) -> Option<DocKind> {
 
 fn region_from(path: &Path, title: &str) -> Option<String> {
     for part in path.iter().filter_map(|p| p.to_str()) {
-        if let Some(r) = REGIONS.iter().find(|r| part.starts_with(**r)) {
+        if let Some(r) = PROVINCES.iter().find(|r| part.starts_with(**r)) {
             return Some(r.to_string());
         }
     }
-    REGIONS
+    PROVINCES
         .iter()
         .find(|r| title.starts_with(**r))
         .map(|r| r.to_string())

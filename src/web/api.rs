@@ -117,18 +117,13 @@ pub async fn article(
     let Path(id) = path?;
     let out = st
         .blocking(move |lib| {
-            let article = lib
-                .store()
-                .get_article(&ArticleId(id.clone()))?
-                .ok_or_else(|| {
-                    AppError::NotFound(format!("没有 id 为 {id} 的条文 (no such article)"))
-                })?;
-            let doc = lib.store().get_meta(&article.doc_id)?.ok_or_else(|| {
-                AppError::NotFound(format!("条文 {id} 所属的文档不存在 (no such document)"))
-            })?;
-            let own = lib.store().articles_of(&doc.id)?;
-            let cited = search::resolve_citations(lib, &article.text)?;
-            let links = super::markup::citation_links(&article.text, &cited, &own);
+            let super::markup::ArticleInContext {
+                article,
+                doc,
+                cited,
+                links,
+                ..
+            } = super::markup::article_in_context(lib, &id)?;
             let citations = cited
                 .iter()
                 .map(|c| CitationOut {

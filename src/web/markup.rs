@@ -242,6 +242,40 @@ pub fn content_disposition(name: &str) -> String {
     )
 }
 
+/// An article with its law, the law's other articles, and the citations in its text linked where possible.
+pub struct ArticleInContext {
+    pub article: Article,
+    pub doc: Document,
+    pub own: Vec<Article>,
+    pub cited: Vec<Citation>,
+    pub links: Vec<Link>,
+}
+
+/// Loads an article for the article page and `GET /api/articles/{id}`.
+pub fn article_in_context(
+    lib: &crate::library::Library,
+    id: &str,
+) -> super::error::AppResult<ArticleInContext> {
+    use super::error::AppError;
+    let article = lib
+        .store()
+        .get_article(&ArticleId(id.to_string()))?
+        .ok_or_else(|| AppError::NotFound(format!("没有 id 为 {id} 的条文 (no such article)")))?;
+    let doc = lib.store().get_meta(&article.doc_id)?.ok_or_else(|| {
+        AppError::NotFound(format!("条文 {id} 所属的文档不存在 (no such document)"))
+    })?;
+    let own = lib.store().articles_of(&doc.id)?;
+    let cited = crate::search::resolve_citations(lib, &article.text)?;
+    let links = citation_links(&article.text, &cited, &own);
+    Ok(ArticleInContext {
+        article,
+        doc,
+        own,
+        cited,
+        links,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -742,19 +742,14 @@ pub async fn article_page(
     let page_chrome = chrome(&st, "", &q);
     let page = st
         .blocking(move |lib| {
-            let article = lib
-                .store()
-                .get_article(&ArticleId(id.clone()))?
-                .ok_or_else(|| {
-                    AppError::NotFound(format!("没有 id 为 {id} 的条文 (no such article)"))
-                })?;
-            let doc = lib.store().get_meta(&article.doc_id)?.ok_or_else(|| {
-                AppError::NotFound(format!("条文 {id} 所属的文档不存在 (no such document)"))
-            })?;
-            let own = lib.store().articles_of(&doc.id)?;
+            let markup::ArticleInContext {
+                article,
+                doc,
+                own,
+                links,
+                ..
+            } = markup::article_in_context(lib, &id)?;
             let terms = highlight_terms(lib, &q);
-            let cited = search::resolve_citations(lib, &article.text)?;
-            let links = markup::citation_links(&article.text, &cited, &own);
             let citations = links
                 .iter()
                 .map(|l| {
