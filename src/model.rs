@@ -227,6 +227,58 @@ pub struct Metadata {
     pub history: Vec<String>,
 }
 
+label_enum! {
+    /// Who may read a document or a proposal.
+    Access { Public => "公开", Restricted => "内部" }
+}
+
+impl Default for Access {
+    fn default() -> Access {
+        Access::Public
+    }
+}
+
+impl Access {
+    /// Parses the label or its English name (`public`, `restricted`), as sidecars and forms may give either.
+    pub fn parse_any(s: &str) -> Option<Access> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "public" | "open" => Some(Access::Public),
+            "restricted" | "internal" | "private" => Some(Access::Restricted),
+            other => Access::parse(other),
+        }
+    }
+}
+
+/// What one reader may see. Every search, page, count and snippet is computed inside one scope, so that a
+/// restricted document cannot leak through totals or facets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Staff and administrators: everything.
+    All,
+    /// Public documents, plus the restricted ones owned by the named deputy (their own proposals).
+    Public { deputy: Option<String> },
+}
+
+impl Scope {
+    /// Whether a document or proposal with this access and these owners is visible in the scope.
+    pub fn allows(&self, access: Access, owners: &[String]) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Public { deputy } => {
+                access == Access::Public
+                    || deputy
+                        .as_deref()
+                        .is_some_and(|d| owners.iter().any(|o| o == d))
+            }
+        }
+    }
+
+    /// Whether a document is visible in the scope.
+    pub fn sees(&self, doc: &Document) -> bool {
+        self.allows(doc.access, &doc.owners)
+    }
+}
+
 /// A document as stored: metadata, full text, outline and articles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Document {
@@ -258,6 +310,12 @@ pub struct Document {
     pub articles: Vec<Article>,
     /// Size of the source file in bytes.
     pub size: u64,
+    /// Who may read it (public unless marked restricted).
+    #[serde(default)]
+    pub access: Access,
+    /// Deputies who may read it even when restricted (the authors of a proposal).
+    #[serde(default)]
+    pub owners: Vec<String>,
 }
 
 impl Document {

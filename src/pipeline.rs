@@ -194,6 +194,8 @@ fn prepare_bytes(
         outline: structure.outline,
         articles,
         size: bytes.len() as u64,
+        access: Default::default(),
+        owners: Vec::new(),
     })
 }
 

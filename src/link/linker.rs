@@ -987,6 +987,8 @@ mod tests {
             outline: vec![],
             articles: vec![],
             size: 0,
+            access: Default::default(),
+            owners: Vec::new(),
         }
     }
 

@@ -261,6 +261,8 @@ pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Docu
         expired: false,
         history: Vec::new(),
         size: body.len() as u64,
+        access: Default::default(),
+        owners: Vec::new(),
         body,
         outline: Vec::new(),
         articles: Vec::new(),
