@@ -4,6 +4,7 @@
 //! subjects and topics; `store` (sled) keeps documents and records, `index` (tantivy) makes them searchable;
 //! `search` answers typed requests; `web` and `cli` are the edges that call the same library.
 
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -11,6 +11,8 @@
 
 /// The JSON API handlers and the OpenAPI description.
 pub mod api;
+/// Who is asking: the viewer of each request.
+pub mod auth;
 /// `AppError`: statuses and safe messages for every failure, in one place.
 pub mod error;
 /// Links to budget subjects and topics: the subject tree, topic dossiers, a document's links and decisions.
