@@ -13,6 +13,8 @@ use std::time::Duration;
 
 /// The `proposals` and `gen` commands.
 pub mod proposals;
+/// The `user`, `audit` and `settings` commands.
+pub mod users;
 
 /// yusuan (预算): find the rule, see every document on a budget subject, follow each proposal.
 #[derive(Debug, Parser)]
@@ -110,6 +112,19 @@ pub enum Command {
     Proposals {
         #[command(subcommand)]
         command: proposals::ProposalsCommand,
+    },
+    /// Accounts and API tokens: add, list, disable, enable, passwd, role, token, tokens, revoke.
+    User {
+        #[command(subcommand)]
+        command: users::UserCommand,
+    },
+    /// Export the audit log (who searched, viewed, ingested or changed what) as CSV or JSON lines.
+    Audit(users::AuditArgs),
+    /// Show or change instance settings.
+    Settings {
+        /// Whether visitors who are not logged in may read public documents: on or off.
+        #[arg(long)]
+        anonymous: Option<String>,
     },
     /// Generate clearly marked test data.
     Gen {
@@ -272,6 +287,9 @@ pub fn config(cli: &Cli) -> Config {
     if let Ok(exe) = std::env::current_exe() {
         config = config.with_pdf_worker(&exe, Duration::from_secs(60));
     }
+    config.admin_password = std::env::var("YUSUAN_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     config
 }
 
@@ -284,6 +302,18 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve { addr } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(crate::web::serve(config(&cli), addr))
+        }
+        Command::User { command } => {
+            let lib = open(&cli)?;
+            users::run_user(&lib, command)
+        }
+        Command::Audit(args) => {
+            let lib = open(&cli)?;
+            users::run_audit(&lib, args)
+        }
+        Command::Settings { anonymous } => {
+            let lib = open(&cli)?;
+            users::run_settings(&lib, anonymous.as_deref())
         }
         Command::Ingest { paths, json } => {
             let lib = open(&cli)?;

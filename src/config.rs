@@ -20,6 +20,9 @@ pub struct Config {
     pub max_limit: usize,
     /// Deepest result offset (offset + limit).
     pub max_window: usize,
+    /// The password of the administrator created on first start (`YUSUAN_ADMIN_PASSWORD`); without it a
+    /// one-time password is generated and printed.
+    pub admin_password: Option<String>,
 }
 
 impl Config {
@@ -33,6 +36,7 @@ impl Config {
             max_query_chars: 500,
             max_limit: 200,
             max_window: 10_000,
+            admin_password: None,
         }
     }
 

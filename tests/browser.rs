@@ -132,6 +132,23 @@ fn phone(tab: &Tab, on: bool) {
     }
 }
 
+/// Logs in as the first administrator through the login form.
+fn log_in(tab: &Tab, server: &Server) {
+    tab.set_default_timeout(Duration::from_secs(30));
+    open(tab, &server.url("/search"));
+    // Not logged in: the search page sends the browser to the login form.
+    assert!(tab.get_url().contains("/login?next="), "{}", tab.get_url());
+    tab.wait_for_element("#name").unwrap().type_into("admin").unwrap();
+    tab.wait_for_element("#password")
+        .unwrap()
+        .type_into(ADMIN_PASSWORD)
+        .unwrap();
+    tab.wait_for_element("#login-submit").unwrap().click().unwrap();
+    tab.wait_until_navigated().unwrap();
+    wait_js(tab, "!!document.getElementById('logout')", "logged in");
+    assert!(tab.get_url().ends_with("/search"), "{}", tab.get_url());
+}
+
 fn open(tab: &Tab, url: &str) {
     tab.navigate_to(url)
         .unwrap()
@@ -193,6 +210,7 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
     let server = Server::start(started(dir.path()));
     let (browser, _profile) = launch(chrome);
     let tab = browser.new_tab().unwrap();
+    log_in(&tab, &server);
     tab.set_default_timeout(Duration::from_secs(30));
 
     // `/` focuses the search box; typing a query and Enter searches.
@@ -435,6 +453,7 @@ fn subject_tree_drill_down_and_rejecting_a_link_in_chromium() {
     let server = Server::start(started(dir.path()));
     let (browser, _profile) = launch(chrome);
     let tab = browser.new_tab().unwrap();
+    log_in(&tab, &server);
     tab.set_default_timeout(Duration::from_secs(30));
 
     // The tree: classes with counts and the four budgets.
@@ -553,6 +572,7 @@ fn proposal_list_facet_page_and_event_form_in_chromium() {
     assert_eq!(report.added, 12);
     let (browser, _profile) = launch(chrome);
     let tab = browser.new_tab().unwrap();
+    log_in(&tab, &server);
     tab.set_default_timeout(Duration::from_secs(30));
 
     // The list (linked from the header), narrowed by the unit facet.

@@ -54,7 +54,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 fn send(state: &AppState, req: Request<Body>) -> Reply {
     rt().block_on(async {
-        let resp = web::router(state.clone()).oneshot(req).await.unwrap();
+        let resp = web::router(state.clone()).oneshot(as_staff(req)).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
@@ -694,8 +694,17 @@ fn real_server_indexes_on_first_start_then_serves_uploads_and_searches() {
     let dir = tempfile::tempdir().unwrap();
     corpus(dir.path());
     let state = web::start(config(dir.path())).unwrap();
+    let token = admin_token(&state);
     let server = Server::start(state);
-    let http = reqwest::blocking::Client::new();
+    let mut auth = reqwest::header::HeaderMap::new();
+    auth.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    let http = reqwest::blocking::Client::builder()
+        .default_headers(auth)
+        .build()
+        .unwrap();
     // The server answers while the corpus is indexed, and reports progress.
     let start = Instant::now();
     loop {
@@ -817,4 +826,12 @@ fn search_pages_on_real_laws_are_fast() {
         .to_string();
     let html = get(&state, &format!("/documents/{id}")).text();
     assert!(html.contains("id=\"第一条\""));
+}
+
+/// The request as made by a logged-in staff member (unless the test set another viewer).
+fn as_staff<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
+    if req.extensions().get::<yusuan::auth::Viewer>().is_none() {
+        req.extensions_mut().insert(common::staff());
+    }
+    req
 }

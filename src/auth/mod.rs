@@ -1,5 +1,12 @@
 //! Accounts and access: roles, the viewer of a request and the scope of what they may see.
 
+/// Users, passwords, sessions, API tokens and instance settings.
+pub mod accounts;
+/// The audit log.
+pub mod audit;
+/// Login rate limiting.
+pub mod limiter;
+
 use crate::model::Scope;
 use serde::{Deserialize, Serialize};
 use std::fmt;

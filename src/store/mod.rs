@@ -6,6 +6,7 @@ use crate::model::{Article, ArticleId, DocId, Document};
 use serde::{Serialize, de::DeserializeOwned};
 use std::path::{Path, PathBuf};
 
+mod accounts;
 mod links;
 mod proposals;
 pub use links::ObservedSubject;

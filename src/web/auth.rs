@@ -1,9 +1,33 @@
-//! Who is asking: the `Viewer` of each request, as the session layer has established it.
+//! Who is asking and what they may do: the `Viewer` of each request (from an API token, a signed session
+//! cookie, or nobody), the access policy of every route, CSRF checks on every form, login and logout with
+//! rate limiting, the account page, and the audit record of each request.
 
-use crate::auth::Viewer;
-use axum::extract::FromRequestParts;
+use super::AppState;
+use super::error::{AppError, AppResult};
+use super::pages::{Chrome, PageError, chrome, error_page};
+use crate::auth::accounts::{self, Session};
+use crate::auth::audit::{self, AuditAction, AuditEntry};
+use crate::auth::{Role, Viewer};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
 use std::convert::Infallible;
+use std::net::SocketAddr;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "yusuan_session";
+/// The cookie that binds the login form to the browser that loaded it.
+pub const LOGIN_COOKIE: &str = "yusuan_login";
+/// The form field and header that carry the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Largest form or JSON body the policy layer reads (to check its token and note it in the audit log).
+pub const MAX_FORM_BYTES: usize = 1 << 20;
 
 /// Handlers take the request's viewer as an extractor; a request nobody authenticated is anonymous.
 impl<S: Send + Sync> FromRequestParts<S> for Viewer {
@@ -15,5 +39,865 @@ impl<S: Send + Sync> FromRequestParts<S> for Viewer {
             .get::<Viewer>()
             .cloned()
             .unwrap_or_else(Viewer::anonymous))
+    }
+}
+
+/// The session a request came with, for pages that show or use its CSRF token.
+#[derive(Debug, Clone)]
+pub struct CurrentSession(pub Session);
+
+/// How the viewer was established.
+#[derive(Debug, Clone)]
+enum Credential {
+    /// Set inside the process (tests, embedding): trusted as is.
+    InProcess,
+    /// An `Authorization: Bearer` API token: no cookies, so no CSRF.
+    Token,
+    /// A session cookie: unsafe methods need the session's CSRF token.
+    Cookie(Session),
+    None,
+}
+
+/// A handler's check that the viewer acts at least in `role`.
+pub fn require(viewer: &Viewer, role: Role) -> AppResult<()> {
+    if viewer.can(role) {
+        Ok(())
+    } else if viewer.role == Role::Anonymous {
+        Err(AppError::Unauthorized)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The least role a request needs, before the instance setting for anonymous readers is applied: one table
+/// for the whole application.
+pub fn required_role(method: &Method, path: &str) -> Role {
+    let read = method == Method::GET || method == Method::HEAD;
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if matches!(path, "/login" | "/api/health" | "/api/openapi.json") {
+        return Role::Anonymous;
+    }
+    if under("/admin") || under("/api/admin") {
+        return Role::Admin;
+    }
+    if under("/account") || path == "/logout" || path == "/api/me" {
+        return Role::Deputy;
+    }
+    if under("/ingest") || under("/api/ingest") || under("/tasks") || under("/api/tasks") {
+        return Role::Staff;
+    }
+    if read {
+        // Reading: anonymous visitors if the instance allows it (applied by the caller).
+        return Role::Anonymous;
+    }
+    // Every other write (link decisions, proposal events and imports, access changes): staff.
+    Role::Staff
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// The client's address, when the server knows it.
+fn client_address(req: &Request) -> Option<String> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+/// Establishes the viewer of a request from its credentials, and whether the account must first replace a
+/// one-time password.
+fn identify(st: &AppState, req: &Request) -> AppResult<(Viewer, Credential, bool)> {
+    if let Some(v) = req.extensions().get::<Viewer>() {
+        return Ok((v.clone(), Credential::InProcess, false));
+    }
+    let store = st.lib.store();
+    if let Some(token) = bearer(req.headers()) {
+        return match accounts::token_viewer(store, token)? {
+            Some(v) => Ok((v, Credential::Token, false)),
+            None => Err(AppError::Unauthorized),
+        };
+    }
+    if let Some(value) = cookie(req.headers(), SESSION_COOKIE)
+        && let Some(id) = accounts::verify_signature(&st.cookie_key, value)
+        && let Some((session, user)) = accounts::session(store, &id)?
+    {
+        let mut viewer = user.viewer();
+        if user.must_change {
+            // Until the one-time password is replaced the account may only change it.
+            viewer.role = viewer.role.min(Role::Deputy);
+            viewer.deputy = None;
+        }
+        return Ok((viewer, Credential::Cookie(session), user.must_change));
+    }
+    Ok((Viewer::anonymous(), Credential::None, false))
+}
+
+/// Decoded `application/x-www-form-urlencoded` pairs.
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    url_decode_pairs(&String::from_utf8_lossy(body))
+}
+
+fn url_decode_pairs(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (
+                super::params::decode_component(k).unwrap_or_else(|_| k.to_string()),
+                super::params::decode_component(v).unwrap_or_else(|_| v.to_string()),
+            )
+        })
+        .collect()
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// What the audit log keeps of a request: its action, target and detail; `None` for requests not worth a
+/// line (health checks, task polling, the layout's own pages).
+fn audit_kind(method: &Method, path: &str) -> Option<AuditAction> {
+    let read = method == Method::GET || method == Method::HEAD;
+    let under = |prefix: &str| path.starts_with(prefix);
+    if matches!(path, "/api/health" | "/api/openapi.json" | "/login" | "/logout") {
+        return None;
+    }
+    if under("/admin") || under("/api/admin") {
+        return Some(AuditAction::Admin);
+    }
+    if under("/account") {
+        return (!read).then_some(AuditAction::Change);
+    }
+    if !read {
+        return Some(
+            if path == "/ingest" || path == "/api/ingest" || path.ends_with("/import") {
+                AuditAction::Ingest
+            } else {
+                AuditAction::Change
+            },
+        );
+    }
+    if under("/tasks") || under("/api/tasks") || path == "/ingest" {
+        return None;
+    }
+    if path == "/" || path == "/search" || path == "/api/search" {
+        return Some(AuditAction::Search);
+    }
+    if path.ends_with("/original") || path.contains("/export") {
+        return Some(AuditAction::Download);
+    }
+    Some(AuditAction::View)
+}
+
+/// The audit detail of a form or JSON body: its fields without secrets.
+fn body_detail(ctype: &str, body: &[u8]) -> String {
+    if ctype.starts_with("application/x-www-form-urlencoded") {
+        form_pairs(body)
+            .into_iter()
+            .filter(|(k, _)| k != CSRF_FIELD && !k.contains("password"))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else if ctype.starts_with("application/json") {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(mut m)) => {
+                m.retain(|k, _| !k.contains("password"));
+                serde_json::Value::Object(m).to_string()
+            }
+            Ok(v) => v.to_string(),
+            Err(_) => format!("{} bytes", body.len()),
+        }
+    } else if ctype.starts_with("multipart/") {
+        "multipart upload".into()
+    } else {
+        String::new()
+    }
+}
+
+fn refuse(err: AppError, path: &str, next_url: &str) -> Response {
+    if is_api(path) {
+        return err.into_response();
+    }
+    if err == AppError::Unauthorized {
+        let to = format!(
+            "/login?next={}",
+            super::params::encode_component(next_url)
+        );
+        return Redirect::to(&to).into_response();
+    }
+    error_page(err)
+}
+
+/// The policy layer: identifies the viewer, enforces the route's role and the CSRF token, passes the viewer
+/// to the handler, fills the account part of pages and writes the audit line.
+pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| path.clone());
+    let ip = client_address(&req);
+    let (viewer, credential, must_change) = match identify(&st, &req) {
+        Ok(x) => x,
+        Err(e) => return refuse(e, &path, &here),
+    };
+    let mut req = req;
+    let settings = st.settings();
+    let mut need = required_role(&method, &path);
+    if need == Role::Anonymous
+        && !settings.allow_anonymous
+        && !matches!(path.as_str(), "/login" | "/api/health" | "/api/openapi.json")
+    {
+        need = Role::Deputy;
+    }
+    if must_change && !matches!(path.as_str(), "/account" | "/account/password" | "/logout") {
+        if is_api(&path) {
+            return AppError::Forbidden.into_response();
+        }
+        return Redirect::to("/account").into_response();
+    }
+    let write = !(method == Method::GET || method == Method::HEAD);
+    if let Err(e) = require(&viewer, need) {
+        if viewer.role != Role::Anonymous || write {
+            record(
+                &st,
+                &viewer,
+                AuditAction::Denied,
+                &path,
+                &format!("{method} needs {need}"),
+                e.status().as_u16(),
+                ip.clone(),
+            );
+        }
+        return refuse(e, &path, &here);
+    }
+    // Read the body of forms and JSON posts: for the CSRF token and the audit line.
+    let ctype = content_type(req.headers()).to_string();
+    let mut detail = String::new();
+    if write && !ctype.starts_with("multipart/") {
+        let (parts, body) = req.into_parts();
+        let bytes: Bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+            Ok(b) => b,
+            Err(_) => {
+                return refuse(
+                    AppError::TooLarge(format!(
+                        "请求内容超过 {} KiB (request body too large)",
+                        MAX_FORM_BYTES >> 10
+                    )),
+                    &path,
+                    &here,
+                );
+            }
+        };
+        detail = body_detail(&ctype, &bytes);
+        if let Credential::Cookie(s) = &credential
+            && !csrf_ok(s, req_headers(&parts), &ctype, &bytes, &query)
+        {
+            record(&st, &viewer, AuditAction::Denied, &path, "CSRF", 403, ip.clone());
+            return refuse(AppError::CsrfRejected, &path, &here);
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    } else if write
+        && let Credential::Cookie(s) = &credential
+        && !csrf_ok(s, req.headers(), &ctype, &[], &query)
+    {
+        record(&st, &viewer, AuditAction::Denied, &path, "CSRF", 403, ip.clone());
+        return refuse(AppError::CsrfRejected, &path, &here);
+    }
+    if !write {
+        detail = url_decode_pairs(&query)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    if let Credential::Cookie(s) = &credential {
+        req.extensions_mut().insert(CurrentSession(s.clone()));
+    }
+    req.extensions_mut().insert(viewer.clone());
+    let resp = next.run(req).await;
+    if let Some(action) = audit_kind(&method, &path) {
+        record(
+            &st,
+            &viewer,
+            action,
+            &path,
+            &detail,
+            resp.status().as_u16(),
+            ip,
+        );
+    }
+    let csrf = match &credential {
+        Credential::Cookie(s) => Some(s.csrf.as_str()),
+        _ => None,
+    };
+    fill_page(resp, &viewer, csrf).await
+}
+
+fn req_headers(parts: &Parts) -> &HeaderMap {
+    &parts.headers
+}
+
+/// Whether an unsafe request made with a session cookie carries the session's CSRF token: in the header,
+/// in the form's field, or (for file uploads, whose body is not read here) in the action URL.
+fn csrf_ok(s: &Session, headers: &HeaderMap, ctype: &str, body: &[u8], query: &str) -> bool {
+    let want = s.csrf.as_bytes();
+    let same = |given: &str| constant_time_eq(given.as_bytes(), want);
+    if let Some(h) = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return same(h);
+    }
+    if ctype.starts_with("application/x-www-form-urlencoded") {
+        return form_pairs(body)
+            .iter()
+            .any(|(k, v)| k == CSRF_FIELD && same(v));
+    }
+    if ctype.starts_with("multipart/") {
+        return url_decode_pairs(query)
+            .iter()
+            .any(|(k, v)| k == CSRF_FIELD && same(v));
+    }
+    false
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Writes one audit line; a failure is logged, never shown to the client.
+fn record(
+    st: &AppState,
+    viewer: &Viewer,
+    action: AuditAction,
+    target: &str,
+    detail: &str,
+    status: u16,
+    ip: Option<String>,
+) {
+    let entry = AuditEntry {
+        seq: 0,
+        time: chrono::Utc::now(),
+        user: viewer.user.clone(),
+        role: viewer.role,
+        action,
+        target: target.to_string(),
+        detail: detail.to_string(),
+        status,
+        ip,
+    };
+    if let Err(e) = audit::record(st.lib.store(), entry) {
+        tracing::error!("audit log: {e}");
+    }
+}
+
+/// The placeholder in the layout's header where the account links go.
+pub const ACCOUNT_SLOT: &str = "<!--account-->";
+
+/// The header's account links for a viewer (HTML).
+fn account_links(viewer: &Viewer) -> String {
+    let esc = crate::search::html_escape;
+    let mut out = String::new();
+    if viewer.can(Role::Staff) {
+        out.push_str("<a href=\"/ingest\">上传</a>");
+    }
+    if viewer.can(Role::Admin) {
+        out.push_str("<a href=\"/admin\">管理</a>");
+    }
+    match &viewer.user {
+        Some(name) => out.push_str(&format!(
+            "<a href=\"/account\" id=\"account\" title=\"{}\">{}</a><form method=\"post\" action=\"/logout\" class=\"inline\"><button type=\"submit\" class=\"linkbtn\" id=\"logout\">退出</button></form>",
+            viewer.role.label(),
+            esc(name)
+        )),
+        None => out.push_str("<a href=\"/login\" id=\"login\">登录</a>"),
+    }
+    out
+}
+
+/// Fills the account slot of an HTML page and puts the CSRF token into each of its POST forms (as a hidden
+/// field, and in the action URL of file-upload forms, whose bodies the policy layer does not read).
+async fn fill_page(resp: Response, viewer: &Viewer, csrf: Option<&str>) -> Response {
+    let is_html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !is_html {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 << 20).await else {
+        return AppError::internal("page body unreadable").into_response();
+    };
+    let html = String::from_utf8_lossy(&bytes);
+    let html = html.replacen(ACCOUNT_SLOT, &account_links(viewer), 1);
+    let html = match csrf {
+        Some(token) => with_csrf(&html, token),
+        None => html,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(html))
+}
+
+/// Adds the CSRF token to every `<form … method="post" …>` of a page.
+pub fn with_csrf(html: &str, token: &str) -> String {
+    // ASCII lower-casing keeps byte offsets, so positions found in `lower` are positions in `html`.
+    let lower = html.to_ascii_lowercase();
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut pos = 0;
+    while let Some(i) = lower[pos..].find("<form").map(|i| pos + i) {
+        out.push_str(&html[pos..i]);
+        let Some(end) = lower[i..].find('>').map(|e| i + e) else {
+            pos = i;
+            break;
+        };
+        let tag = &html[i..end];
+        let tag_lower = &lower[i..end];
+        if tag_lower.contains("method=\"post\"") {
+            if tag_lower.contains("multipart/form-data") {
+                out.push_str(&add_query_to_action(tag, token));
+            } else {
+                out.push_str(tag);
+            }
+            out.push('>');
+            out.push_str(&format!(
+                "<input type=\"hidden\" name=\"{CSRF_FIELD}\" value=\"{token}\">"
+            ));
+        } else {
+            out.push_str(tag);
+            out.push('>');
+        }
+        pos = end + 1;
+    }
+    out.push_str(&html[pos..]);
+    out
+}
+
+fn add_query_to_action(tag: &str, token: &str) -> String {
+    let Some(a) = tag.find("action=\"") else {
+        return tag.to_string();
+    };
+    let start = a + "action=\"".len();
+    let Some(len) = tag[start..].find('"') else {
+        return tag.to_string();
+    };
+    let action = &tag[start..start + len];
+    let sep = if action.contains('?') { "&amp;" } else { "?" };
+    format!(
+        "{}{action}{sep}{CSRF_FIELD}={token}{}",
+        &tag[..start],
+        &tag[start + len..]
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Login, logout, account
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub chrome: Chrome,
+    pub next: String,
+    pub name: String,
+    pub error: Option<String>,
+    pub form_token: String,
+}
+
+fn safe_next(next: &str) -> String {
+    // Only paths of this site, never another origin.
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".into()
+    }
+}
+
+fn cookie_header(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let age = match max_age {
+        Some(s) => format!("; Max-Age={s}"),
+        None => String::new(),
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn login_page(st: &AppState, next: &str, name: &str, error: Option<String>) -> AppResult<Response> {
+    let token = accounts::random_hex::<16>()?;
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    let page = LoginPage {
+        chrome: chrome(st, "登录", ""),
+        next: safe_next(next),
+        name: name.to_string(),
+        error,
+        form_token: token.clone(),
+    };
+    let mut resp = (status, page).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(LOGIN_COOKIE, &token, Some(1800)),
+    );
+    Ok(resp)
+}
+
+/// `GET /login`.
+pub async fn login_form(
+    State(st): State<AppState>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    let next = url_decode_pairs(raw.as_deref().unwrap_or(""))
+        .into_iter()
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| "/".into());
+    Ok(login_page(&st, &next, "", None)?)
+}
+
+/// `POST /login`: checks the password (rate-limited per name and address), opens a session and sets its
+/// signed cookie.
+pub async fn login_submit(
+    State(st): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = form_pairs(&body);
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (name, password, next) = (field("name").trim().to_string(), field("password"), field("next"));
+    let address = connect
+        .map(|c| c.0.0.ip().to_string())
+        .unwrap_or_else(|| "local".into());
+    let bound = cookie(&headers, LOGIN_COOKIE)
+        .is_some_and(|c| !c.is_empty() && constant_time_eq(c.as_bytes(), field("form_token").as_bytes()));
+    if !bound {
+        return Ok(login_page(
+            &st,
+            &next,
+            &name,
+            Some("登录表单已过期，请重新输入 (login form expired)".into()),
+        )?);
+    }
+    if let Err(wait) = st.limiter.check(&name, &address) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let anon = Viewer {
+            user: Some(name.clone()),
+            role: Role::Anonymous,
+            deputy: None,
+        };
+        record(&st, &anon, AuditAction::LoginFailed, "/login", "rate limited", 429, Some(address));
+        let mut resp = login_page(
+            &st,
+            &next,
+            &name,
+            Some(format!(
+                "登录失败次数过多，请 {minutes} 分钟后再试 (too many failed logins)"
+            )),
+        )?;
+        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(resp);
+    }
+    let lib = st.lib.clone();
+    let (n, p) = (name.clone(), password);
+    let user = tokio::task::spawn_blocking(move || accounts::verify_login(lib.store(), &n, &p))
+        .await
+        .map_err(AppError::from)?
+        .map_err(AppError::from)?;
+    let Some(user) = user else {
+        st.limiter.fail(&name, &address);
+        let anon = Viewer {
+            user: Some(name.clone()),
+            role: Role::Anonymous,
+            deputy: None,
+        };
+        record(&st, &anon, AuditAction::LoginFailed, "/login", "", 401, Some(address));
+        return Ok(login_page(
+            &st,
+            &next,
+            &name,
+            Some("用户名或密码不正确，或账号已停用 (wrong name or password)".into()),
+        )?);
+    };
+    st.limiter.succeed(&name);
+    let session = accounts::open_session(st.lib.store(), &user).map_err(AppError::from)?;
+    record(&st, &user.viewer(), AuditAction::Login, "/login", "", 303, Some(address));
+    let to = if user.must_change {
+        "/account".to_string()
+    } else {
+        safe_next(&next)
+    };
+    let mut resp = Redirect::to(&to).into_response();
+    let signed = accounts::sign(&st.cookie_key, &session.id);
+    let h = resp.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        cookie_header(SESSION_COOKIE, &signed, Some(accounts::SESSION_HOURS * 3600)),
+    );
+    h.append(header::SET_COOKIE, cookie_header(LOGIN_COOKIE, "", Some(0)));
+    Ok(resp)
+}
+
+/// `POST /logout`.
+pub async fn logout(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    session: Option<axum::Extension<CurrentSession>>,
+) -> Result<Response, PageError> {
+    if let Some(axum::Extension(CurrentSession(s))) = session {
+        accounts::close_session(st.lib.store(), &s.id).map_err(AppError::from)?;
+        record(&st, &viewer, AuditAction::Logout, "/logout", "", 303, None);
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut()
+        .append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, "", Some(0)));
+    Ok(resp)
+}
+
+/// One API token, for the account page.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: String,
+    pub role: &'static str,
+    pub label: String,
+    pub created: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub chrome: Chrome,
+    pub name: String,
+    pub role: &'static str,
+    pub deputy: String,
+    pub must_change: bool,
+    pub message: Option<String>,
+    pub error: Option<String>,
+    pub new_token: Option<String>,
+    pub tokens: Vec<TokenRow>,
+    pub roles: Vec<(&'static str, &'static str)>,
+}
+
+fn account_page(
+    st: &AppState,
+    viewer: &Viewer,
+    message: Option<String>,
+    error: Option<String>,
+    new_token: Option<String>,
+) -> AppResult<Response> {
+    let name = viewer.user.clone().ok_or(AppError::Unauthorized)?;
+    let store = st.lib.store();
+    let user = store.get_user(&name)?.ok_or(AppError::Unauthorized)?;
+    let tokens = store
+        .list_tokens()?
+        .into_iter()
+        .filter(|t| t.user == name)
+        .map(|t| TokenRow {
+            id: t.id,
+            role: t.role.label(),
+            label: t.label,
+            created: t.created.format("%Y-%m-%d %H:%M").to_string(),
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let roles = Role::ALL
+        .iter()
+        .filter(|r| **r != Role::Anonymous && **r <= user.role)
+        .map(|r| (r.as_str(), r.label()))
+        .collect();
+    let page = AccountPage {
+        chrome: chrome(st, "我的账号", ""),
+        name,
+        role: user.role.label(),
+        deputy: user.deputy.clone().unwrap_or_default(),
+        must_change: user.must_change,
+        message,
+        error,
+        new_token,
+        tokens,
+        roles,
+    };
+    Ok((status, page).into_response())
+}
+
+/// `GET /account`: change the password, manage API tokens.
+pub async fn account(State(st): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    Ok(account_page(&st, &viewer, None, None, None)?)
+}
+
+/// `POST /account/password`: the current password and the new one twice.
+pub async fn change_password(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = form_pairs(&body);
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let name = viewer.user.clone().ok_or(AppError::Unauthorized)?;
+    let (current, new, again) = (field("password"), field("new_password"), field("new_password2"));
+    let lib = st.lib.clone();
+    let n = name.clone();
+    let outcome = tokio::task::spawn_blocking(move || -> crate::error::Result<Option<String>> {
+        if accounts::verify_login(lib.store(), &n, &current)?.is_none() {
+            return Ok(Some("当前密码不正确 (wrong current password)".into()));
+        }
+        if new != again {
+            return Ok(Some("两次输入的新密码不一致 (passwords differ)".into()));
+        }
+        if new == current {
+            return Ok(Some("新密码不能与当前密码相同 (choose a new password)".into()));
+        }
+        accounts::set_password(lib.store(), &n, &new, false)?;
+        Ok(None)
+    })
+    .await
+    .map_err(AppError::from)?;
+    match outcome {
+        Ok(None) => {
+            // Changing the password ended every session, this one too: log in again.
+            let mut resp = Redirect::to("/login?next=/account").into_response();
+            resp.headers_mut()
+                .append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, "", Some(0)));
+            Ok(resp)
+        }
+        Ok(Some(msg)) => Ok(account_page(&st, &viewer, None, Some(msg), None)?),
+        Err(crate::error::Error::Invalid(msg)) => {
+            Ok(account_page(&st, &viewer, None, Some(msg), None)?)
+        }
+        Err(e) => Err(AppError::from(e).into()),
+    }
+}
+
+/// `POST /account/tokens`: a new API token for the viewer (shown once).
+pub async fn create_token(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = form_pairs(&body);
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let name = viewer.user.clone().ok_or(AppError::Unauthorized)?;
+    let role = Role::parse(&field("role"));
+    match accounts::create_token(st.lib.store(), &name, role, &field("label")) {
+        Ok((_, token)) => Ok(account_page(
+            &st,
+            &viewer,
+            Some("已生成新令牌，请立即复制保存，它只显示这一次。".into()),
+            None,
+            Some(token),
+        )?),
+        Err(crate::error::Error::Invalid(msg)) => {
+            Ok(account_page(&st, &viewer, None, Some(msg), None)?)
+        }
+        Err(e) => Err(AppError::from(e).into()),
+    }
+}
+
+/// `POST /account/tokens/{id}/revoke`: revokes one of the viewer's tokens.
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, PageError> {
+    let name = viewer.user.clone().ok_or(AppError::Unauthorized)?;
+    let store = st.lib.store();
+    match store.get_token(&id).map_err(AppError::from)? {
+        Some(t) if t.user == name || viewer.can(Role::Admin) => {
+            accounts::revoke_token(store, &id).map_err(AppError::from)?;
+            Ok(account_page(&st, &viewer, Some(format!("令牌 {id} 已作废。")), None, None)?)
+        }
+        _ => Err(AppError::NotFound(format!("没有令牌 {id} (no such token)")).into()),
+    }
+}
+
+/// `GET /api/me`: the viewer as the server sees it.
+pub async fn me(viewer: Viewer) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "user": viewer.user,
+        "role": viewer.role.as_str(),
+        "deputy": viewer.deputy,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_post_form_gets_the_token() {
+        let html = r#"<form action="/search" method="get"><input></form><form method="post" action="/x"><button></button></form><FORM METHOD="POST" action="/ingest" enctype="multipart/form-data">"#;
+        let out = with_csrf(html, "tok");
+        assert_eq!(out.matches("name=\"csrf\" value=\"tok\"").count(), 2);
+        assert!(out.contains("action=\"/ingest?csrf=tok\""));
+        assert!(out.starts_with("<form action=\"/search\" method=\"get\"><input>"));
+    }
+
+    #[test]
+    fn the_policy_table() {
+        assert_eq!(required_role(&Method::GET, "/search"), Role::Anonymous);
+        assert_eq!(required_role(&Method::GET, "/admin/audit"), Role::Admin);
+        assert_eq!(required_role(&Method::POST, "/api/admin/backup"), Role::Admin);
+        assert_eq!(required_role(&Method::GET, "/ingest"), Role::Staff);
+        assert_eq!(required_role(&Method::POST, "/documents/x/links"), Role::Staff);
+        assert_eq!(required_role(&Method::POST, "/proposals/x/events"), Role::Staff);
+        assert_eq!(required_role(&Method::POST, "/account/password"), Role::Deputy);
+        assert_eq!(required_role(&Method::GET, "/login"), Role::Anonymous);
+        // A path such as /administrator is not under /admin.
+        assert_eq!(required_role(&Method::GET, "/administrator"), Role::Anonymous);
+    }
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/documents/1"), "/documents/1");
+        assert_eq!(safe_next("//evil.example/"), "/");
+        assert_eq!(safe_next("https://evil.example/"), "/");
+        assert_eq!(safe_next("/\\evil"), "/");
     }
 }

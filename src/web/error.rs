@@ -16,6 +16,14 @@ pub enum AppError {
     NotFound(String),
     /// The method is not allowed on this path (405).
     MethodNotAllowed,
+    /// Not logged in, or the credentials are not valid (401).
+    Unauthorized,
+    /// Logged in, but the role does not allow this (403).
+    Forbidden,
+    /// A form came without the token of the session that loaded it (403).
+    CsrfRejected,
+    /// Too many requests of this kind; try again later (429).
+    TooMany(String),
     /// The request body is over the size limit (413).
     TooLarge(String),
     /// The server cannot answer now (503).
@@ -48,6 +56,9 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -60,6 +71,10 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::CsrfRejected => "csrf",
+            AppError::TooMany(_) => "too_many_requests",
             AppError::TooLarge(_) => "too_large",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal => "internal",
@@ -72,7 +87,13 @@ impl AppError {
             AppError::BadRequest(m)
             | AppError::NotFound(m)
             | AppError::TooLarge(m)
-            | AppError::Unavailable(m) => m.clone(),
+            | AppError::Unavailable(m)
+            | AppError::TooMany(m) => m.clone(),
+            AppError::Unauthorized => "请先登录 (login required)".into(),
+            AppError::Forbidden => "没有权限执行此操作 (forbidden)".into(),
+            AppError::CsrfRejected => {
+                "表单已过期或来源不明，请刷新页面后重试 (CSRF token missing or wrong)".into()
+            }
             AppError::MethodNotAllowed => "不支持该请求方法 (method not allowed)".into(),
             AppError::Internal => {
                 "服务器内部错误，详情已记录在服务器日志中 (internal error)".into()

@@ -11,7 +11,9 @@
 
 /// The JSON API handlers and the OpenAPI description.
 pub mod api;
-/// Who is asking: the viewer of each request.
+/// Administration: users, instance settings and the audit log.
+pub mod admin;
+/// Who is asking: the viewer of each request, the access policy, CSRF, login and the account page.
 pub mod auth;
 /// `AppError`: statuses and safe messages for every failure, in one place.
 pub mod error;
@@ -39,7 +41,9 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use error::{AppError, AppResult};
-use std::sync::Arc;
+use crate::auth::accounts::{self, FirstAdmin, Settings};
+use crate::auth::limiter::LoginLimiter;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use tasks::{TaskKind, TaskStatus, Tasks};
 
@@ -51,6 +55,12 @@ pub const MAX_UPLOAD_BYTES: usize = 64 << 20;
 pub struct AppState {
     pub lib: Arc<Library>,
     pub tasks: Arc<Tasks>,
+    /// Signs session cookies.
+    pub cookie_key: [u8; 32],
+    /// Failed logins per name and address.
+    pub limiter: Arc<LoginLimiter>,
+    /// The instance settings, kept in memory and written through to the store.
+    settings: Arc<RwLock<Settings>>,
 }
 
 /// How far the index is being built, for the banner and `/api/health`.
@@ -64,7 +74,27 @@ impl AppState {
     /// Wraps an opened library and starts its task worker (recovering tasks of an earlier run).
     pub fn new(lib: Arc<Library>) -> crate::error::Result<AppState> {
         let tasks = Tasks::start(lib.clone())?;
-        Ok(AppState { lib, tasks })
+        let cookie_key = accounts::cookie_key(lib.store())?;
+        let settings = accounts::settings(lib.store())?;
+        Ok(AppState {
+            lib,
+            tasks,
+            cookie_key,
+            limiter: Arc::new(LoginLimiter::default()),
+            settings: Arc::new(RwLock::new(settings)),
+        })
+    }
+
+    /// The instance settings.
+    pub fn settings(&self) -> Settings {
+        *self.settings.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes the instance settings (stored before they take effect).
+    pub fn save_settings(&self, s: Settings) -> crate::error::Result<()> {
+        accounts::save_settings(self.lib.store(), s)?;
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = s;
+        Ok(())
     }
 
     /// The ingest in progress, if any.
@@ -89,7 +119,21 @@ impl AppState {
 /// Opens the data folder and starts the state; on first start (no documents, or the last corpus ingest did
 /// not finish) queues the ingest of the corpus folder.
 pub fn start(config: Config) -> crate::error::Result<AppState> {
+    let admin_password = config.admin_password.clone();
     let lib = Arc::new(Library::open(config)?);
+    match accounts::ensure_first_admin(lib.store(), admin_password.as_deref())? {
+        FirstAdmin::Exists => {}
+        FirstAdmin::FromEnvironment => {
+            tracing::info!("first start: administrator {} created", accounts::FIRST_ADMIN);
+        }
+        FirstAdmin::OneTime(password) => {
+            eprintln!(
+                "yusuan: 首次启动，已创建管理员账号 {}，一次性密码：{password}\n        (first start: administrator {} created with this one-time password; it must be changed at the first login)",
+                accounts::FIRST_ADMIN,
+                accounts::FIRST_ADMIN
+            );
+        }
+    }
     let state = AppState::new(lib.clone())?;
     let last_corpus = state
         .tasks
@@ -128,7 +172,16 @@ pub fn router(state: AppState) -> Router {
                 .post(pages::ingest_upload)
                 .layer(upload_limit),
         )
-        .route("/tasks/{id}", get(pages::task_page));
+        .route("/tasks/{id}", get(pages::task_page))
+        .route("/login", get(auth::login_form).post(auth::login_submit))
+        .route("/logout", axum::routing::post(auth::logout))
+        .route("/account", get(auth::account))
+        .route("/account/password", axum::routing::post(auth::change_password))
+        .route("/account/tokens", axum::routing::post(auth::create_token))
+        .route(
+            "/account/tokens/{id}/revoke",
+            axum::routing::post(auth::revoke_token),
+        );
     let api = Router::new()
         .route("/api/search", get(api::search))
         .route("/api/documents/{id}", get(api::document))
@@ -139,14 +192,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/tasks/{id}", get(api::task))
         .route("/api/health", get(api::health))
+        .route("/api/me", get(auth::me))
         .route("/api/openapi.json", get(api::openapi));
     pages
         .merge(api)
         .merge(proposals::router())
         .merge(proposal_pages::router())
         .merge(links::router())
+        .merge(admin::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::gate))
         .layer(middleware::from_fn(log_and_secure))
         .with_state(state)
 }
@@ -204,7 +260,10 @@ async fn log_and_secure(req: Request, next: Next) -> Response {
 /// Runs the application on a bound listener until Ctrl-C.
 pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app)
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");

@@ -70,6 +70,9 @@ pub fn error_page(err: AppError) -> Response {
         StatusCode::BAD_REQUEST => "请求有误",
         StatusCode::PAYLOAD_TOO_LARGE => "文件过大",
         StatusCode::METHOD_NOT_ALLOWED => "不支持的请求",
+        StatusCode::UNAUTHORIZED => "需要登录",
+        StatusCode::FORBIDDEN => "没有权限",
+        StatusCode::TOO_MANY_REQUESTS => "请求过多",
         StatusCode::SERVICE_UNAVAILABLE => "暂时无法服务",
         _ => "出错了",
     };

@@ -33,8 +33,29 @@ pub fn corpus(dir: &Path) -> PathBuf {
     c
 }
 
+/// The password of the administrator created on first start in tests.
+pub const ADMIN_PASSWORD: &str = "示例管理员密码-2026";
+
 pub fn config(dir: &Path) -> Config {
-    Config::new(dir.join("index"), dir.join("corpus"))
+    let mut c = Config::new(dir.join("index"), dir.join("corpus"));
+    c.admin_password = Some(ADMIN_PASSWORD.into());
+    c
+}
+
+/// A staff member acting in-process (router tests put it on the request as the authenticated viewer).
+pub fn staff() -> yusuan::auth::Viewer {
+    yusuan::auth::Viewer {
+        user: Some("staff-test".into()),
+        role: yusuan::auth::Role::Staff,
+        deputy: None,
+    }
+}
+
+/// An API token of the first administrator, for tests that talk to a real server over HTTP.
+pub fn admin_token(state: &AppState) -> String {
+    yusuan::auth::accounts::create_token(state.lib.store(), "admin", None, "tests")
+        .unwrap()
+        .1
 }
 
 /// Starts the state as `yusuan serve` does (first start: the corpus is queued) and waits until idle.

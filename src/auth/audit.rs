@@ -1,0 +1,221 @@
+//! The audit log: who searched, viewed, ingested or changed what, and when. Entries are appended to the
+//! store in order; changes are flushed before they are acknowledged, reads within the store's flush interval.
+
+use super::Role;
+use crate::error::Result;
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What kind of thing happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Login,
+    LoginFailed,
+    Logout,
+    Search,
+    View,
+    Download,
+    Ingest,
+    Change,
+    Admin,
+    Denied,
+}
+
+impl AuditAction {
+    pub const ALL: &'static [AuditAction] = &[
+        AuditAction::Login,
+        AuditAction::LoginFailed,
+        AuditAction::Logout,
+        AuditAction::Search,
+        AuditAction::View,
+        AuditAction::Download,
+        AuditAction::Ingest,
+        AuditAction::Change,
+        AuditAction::Admin,
+        AuditAction::Denied,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Login => "login",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::Logout => "logout",
+            AuditAction::Search => "search",
+            AuditAction::View => "view",
+            AuditAction::Download => "download",
+            AuditAction::Ingest => "ingest",
+            AuditAction::Change => "change",
+            AuditAction::Admin => "admin",
+            AuditAction::Denied => "denied",
+        }
+    }
+
+    /// The Chinese label shown to administrators.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::Login => "登录",
+            AuditAction::LoginFailed => "登录失败",
+            AuditAction::Logout => "退出",
+            AuditAction::Search => "检索",
+            AuditAction::View => "查看",
+            AuditAction::Download => "下载",
+            AuditAction::Ingest => "导入",
+            AuditAction::Change => "修改",
+            AuditAction::Admin => "管理",
+            AuditAction::Denied => "拒绝访问",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL
+            .iter()
+            .copied()
+            .find(|a| a.as_str() == s || a.label() == s)
+    }
+
+    /// Whether the entry records a change, which must be on disk before the change is acknowledged.
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            AuditAction::Ingest | AuditAction::Change | AuditAction::Admin
+        )
+    }
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Position in the log (assigned when appended).
+    #[serde(default)]
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    /// The account, `None` for an anonymous visitor.
+    pub user: Option<String>,
+    pub role: Role,
+    pub action: AuditAction,
+    /// What was acted on: a path, a document id, a user name.
+    pub target: String,
+    /// The query, the form's fields, the result.
+    pub detail: String,
+    /// The answer's HTTP status, or 0 outside the web.
+    pub status: u16,
+    /// The client address, when known.
+    pub ip: Option<String>,
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub user: Option<String>,
+    pub action: Option<AuditAction>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Substring of target or detail.
+    pub text: Option<String>,
+}
+
+impl AuditFilter {
+    pub fn matches(&self, e: &AuditEntry) -> bool {
+        self.user
+            .as_deref()
+            .is_none_or(|u| e.user.as_deref() == Some(u))
+            && self.action.is_none_or(|a| e.action == a)
+            && self.since.is_none_or(|t| e.time >= t)
+            && self.until.is_none_or(|t| e.time < t)
+            && self
+                .text
+                .as_deref()
+                .is_none_or(|t| e.target.contains(t) || e.detail.contains(t))
+    }
+}
+
+/// Appends an entry; a change is flushed to disk before returning.
+pub fn record(store: &Store, mut entry: AuditEntry) -> Result<u64> {
+    entry.detail = entry.detail.chars().take(500).collect();
+    entry.target = entry.target.chars().take(300).collect();
+    let write = entry.action.is_write();
+    let seq = store.append_audit(&mut entry)?;
+    if write {
+        store.flush()?;
+    }
+    Ok(seq)
+}
+
+/// The newest entries matching the filter, newest first, at most `limit`.
+pub fn recent(store: &Store, filter: &AuditFilter, limit: usize) -> Result<Vec<AuditEntry>> {
+    let mut out = Vec::new();
+    store.scan_audit_newest_first(|e| {
+        if filter.matches(&e) {
+            out.push(e);
+        }
+        out.len() < limit
+    })?;
+    Ok(out)
+}
+
+/// Writes matching entries, oldest first, as CSV (UTF-8 with BOM, so spreadsheet programs read Chinese).
+pub fn export_csv(store: &Store, filter: &AuditFilter, out: &mut dyn std::io::Write) -> Result<usize> {
+    let io = |e: std::io::Error| crate::error::Error::io("audit export", e);
+    out.write_all("\u{feff}".as_bytes()).map_err(io)?;
+    let mut w = csv::Writer::from_writer(out);
+    let csv_err = |e: csv::Error| crate::error::Error::Invalid(format!("audit export: {e}"));
+    w.write_record(["序号", "时间", "用户", "角色", "操作", "对象", "详情", "状态", "地址"])
+        .map_err(csv_err)?;
+    let mut n = 0;
+    let mut failure = None;
+    store.scan_audit_oldest_first(|e| {
+        if !filter.matches(&e) {
+            return true;
+        }
+        let row = [
+            e.seq.to_string(),
+            e.time.to_rfc3339(),
+            e.user.clone().unwrap_or_default(),
+            e.role.as_str().to_string(),
+            e.action.as_str().to_string(),
+            e.target.clone(),
+            e.detail.clone(),
+            e.status.to_string(),
+            e.ip.clone().unwrap_or_default(),
+        ];
+        if let Err(err) = w.write_record(&row) {
+            failure = Some(err);
+            return false;
+        }
+        n += 1;
+        true
+    })?;
+    if let Some(e) = failure {
+        return Err(csv_err(e));
+    }
+    w.flush().map_err(io)?;
+    Ok(n)
+}
+
+/// Writes matching entries, oldest first, as JSON lines.
+pub fn export_jsonl(
+    store: &Store,
+    filter: &AuditFilter,
+    out: &mut dyn std::io::Write,
+) -> Result<usize> {
+    let mut n = 0;
+    let mut failure = None;
+    store.scan_audit_oldest_first(|e| {
+        if !filter.matches(&e) {
+            return true;
+        }
+        let line = serde_json::to_string(&e).unwrap_or_default();
+        if let Err(err) = writeln!(out, "{line}") {
+            failure = Some(err);
+            return false;
+        }
+        n += 1;
+        true
+    })?;
+    if let Some(e) = failure {
+        return Err(crate::error::Error::io("audit export", e));
+    }
+    Ok(n)
+}

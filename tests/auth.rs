@@ -1,0 +1,659 @@
+//! Accounts and access through the real router and a real server: the first administrator, login with
+//! signed cookies, one-time passwords, CSRF on forms, login rate limiting, roles per route, API tokens
+//! scoped by role, the anonymous setting, the audit log and its export, and the `yusuan user` commands.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use tower::ServiceExt;
+use yusuan::auth::accounts::{self, Settings};
+use yusuan::auth::audit::{self, AuditAction, AuditFilter};
+use yusuan::auth::{Role, Viewer};
+use yusuan::web::{self, AppState};
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+    /// The `name=value` of a Set-Cookie header for this cookie.
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+}
+
+fn send(state: &AppState, req: Request<Body>) -> Reply {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let resp = web::router(state.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).to_string(),
+        }
+    })
+}
+
+/// A browser-like client: keeps the cookies the server sets.
+struct Client<'a> {
+    state: &'a AppState,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'a> Client<'a> {
+    fn new(state: &'a AppState) -> Client<'a> {
+        Client {
+            state,
+            cookies: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, r: &Reply) {
+        for v in r.headers.get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !val.is_empty() {
+                self.cookies.push((k.to_string(), val.to_string()));
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn get(&mut self, uri: &str) -> Reply {
+        let r = send(
+            self.state,
+            Request::get(uri)
+                .header(header::COOKIE, self.cookie_header())
+                .body(Body::empty())
+                .unwrap(),
+        );
+        self.keep(&r);
+        r
+    }
+
+    fn post_form(&mut self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let r = send(
+            self.state,
+            Request::post(uri)
+                .header(header::COOKIE, self.cookie_header())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        );
+        self.keep(&r);
+        r
+    }
+
+    /// Loads the login form and submits it.
+    fn log_in(&mut self, name: &str, password: &str) -> Reply {
+        let form = self.get("/login?next=%2Fsearch");
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        let token = hidden(&form.body, "form_token");
+        self.post_form(
+            "/login",
+            &[
+                ("name", name),
+                ("password", password),
+                ("next", "/search"),
+                ("form_token", &token),
+            ],
+        )
+    }
+}
+
+/// The value of a hidden input in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no hidden {name} in {html}"))
+        + key.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+fn fixture(dir: &Path) -> AppState {
+    corpus(dir);
+    started(dir)
+}
+
+fn with_viewer(mut req: Request<Body>, v: Viewer) -> Request<Body> {
+    req.extensions_mut().insert(v);
+    req
+}
+
+fn bearer_get(state: &AppState, uri: &str, token: &str) -> Reply {
+    send(
+        state,
+        Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+}
+
+fn bearer_post_json(state: &AppState, uri: &str, token: &str, json: &str) -> Reply {
+    send(
+        state,
+        Request::post(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json.to_string()))
+            .unwrap(),
+    )
+}
+
+fn law_doc_id(state: &AppState) -> String {
+    let r = yusuan::search::search(
+        &state.lib,
+        &yusuan::search::SearchRequest {
+            q: "示范预算法".into(),
+            unit: yusuan::model::Unit::Document,
+            ..yusuan::search::SearchRequest::default()
+        },
+    );
+    let r = r.unwrap();
+    r.hits[0].doc_id.to_string()
+}
+
+#[test]
+fn nothing_is_readable_without_login_by_default_and_the_setting_opens_public_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    // Pages send the visitor to the login form, keeping where they wanted to go.
+    let r = send(&state, Request::get("/search?q=预算").body(Body::empty()).unwrap());
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.header("location").starts_with("/login?next=%2Fsearch"), "{}", r.header("location"));
+    // The API answers 401 in JSON.
+    let r = send(&state, Request::get("/api/search?q=预算").body(Body::empty()).unwrap());
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("\"unauthorized\""), "{}", r.body);
+    // Health and the login page stay open.
+    assert_eq!(send(&state, Request::get("/api/health").body(Body::empty()).unwrap()).status, StatusCode::OK);
+    assert_eq!(send(&state, Request::get("/login").body(Body::empty()).unwrap()).status, StatusCode::OK);
+
+    state.save_settings(Settings { allow_anonymous: true }).unwrap();
+    let r = send(&state, Request::get("/api/search?q=预算").body(Body::empty()).unwrap());
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("示范预算法"));
+    // Reading is open, writing and staff pages are not.
+    let r = send(&state, Request::get("/ingest").body(Body::empty()).unwrap());
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let id = law_doc_id(&state);
+    let r = send(
+        &state,
+        Request::post(format!("/api/documents/{id}/links"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"target":"205","action":"confirm"}"#))
+            .unwrap(),
+    );
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    // The setting survives a restart of the state.
+    drop(state);
+}
+
+#[test]
+fn login_sets_a_signed_httponly_strict_cookie_and_logout_ends_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let mut c = Client::new(&state);
+    let r = c.log_in("admin", ADMIN_PASSWORD);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.header("location"), "/search");
+    let set = r.cookie("yusuan_session").expect("session cookie");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
+    let page = c.get("/search?q=预算");
+    assert_eq!(page.status, StatusCode::OK);
+    // The header shows the account, an upload link for staff and the administration link.
+    assert!(page.body.contains("id=\"account\"") && page.body.contains("href=\"/admin\""), "{}", page.body);
+
+    // A forged or altered cookie is not a session.
+    let (_, value) = c.cookies.iter().find(|(k, _)| k == "yusuan_session").unwrap().clone();
+    let (sid, mac) = value.rsplit_once('.').unwrap();
+    let mut other = sid.to_string();
+    other.replace_range(0..1, if sid.starts_with('a') { "b" } else { "a" });
+    for forged in [format!("{other}.{mac}"), sid.to_string(), format!("{sid}.{}", "0".repeat(64))] {
+        let r = send(
+            &state,
+            Request::get("/api/search?q=预算")
+                .header(header::COOKIE, format!("yusuan_session={forged}"))
+                .body(Body::empty())
+                .unwrap(),
+        );
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "forged {forged}");
+    }
+
+    // Logout needs the form's CSRF token like every other form.
+    let r = c.post_form("/logout", &[]);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let token = hidden(&page.body, "csrf");
+    let r = c.post_form("/logout", &[("csrf", &token)]);
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The old cookie no longer works even if replayed.
+    let r = send(
+        &state,
+        Request::get("/api/search?q=预算")
+            .header(header::COOKIE, format!("yusuan_session={value}"))
+            .body(Body::empty())
+            .unwrap(),
+    );
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn a_login_form_from_elsewhere_and_wrong_passwords_are_refused_and_rate_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    // Without the cookie that the login form sets, a posted login is refused.
+    let mut c = Client::new(&state);
+    let r = c.post_form(
+        "/login",
+        &[("name", "admin"), ("password", ADMIN_PASSWORD), ("form_token", "x")],
+    );
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.cookie("yusuan_session").is_none());
+
+    for _ in 0..5 {
+        let r = Client::new(&state).log_in("admin", "wrong password 123");
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.body.contains("用户名或密码不正确"));
+    }
+    // The sixth attempt is refused even with the right password.
+    let r = Client::new(&state).log_in("admin", ADMIN_PASSWORD);
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(r.body.contains("登录失败次数过多"));
+    assert!(r.cookie("yusuan_session").is_none());
+    // Another account is not locked by the failures of this one.
+    accounts::add_user(state.lib.store(), "li", Role::Staff, None, Some("另一个工作人员的密码")).unwrap();
+    let r = Client::new(&state).log_in("li", "另一个工作人员的密码");
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    let failed = audit::recent(
+        state.lib.store(),
+        &AuditFilter { action: Some(AuditAction::LoginFailed), ..Default::default() },
+        100,
+    )
+    .unwrap();
+    assert_eq!(failed.len(), 6, "{failed:?}");
+    assert!(failed.iter().all(|e| e.user.as_deref() == Some("admin")));
+}
+
+#[test]
+fn every_post_form_carries_the_csrf_token_and_a_post_without_it_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let mut c = Client::new(&state);
+    c.log_in("admin", ADMIN_PASSWORD);
+    let id = law_doc_id(&state);
+    let page = c.get(&format!("/documents/{id}"));
+    assert_eq!(page.status, StatusCode::OK);
+    // Each POST form of the pages gets the hidden token.
+    for uri in [format!("/documents/{id}"), "/account".into(), "/admin".into(), "/search".into()] {
+        let p = c.get(&uri);
+        let forms = p.body.matches("method=\"post\"").count();
+        assert!(forms >= 1, "{uri} has a logout form at least");
+        assert_eq!(p.body.matches("name=\"csrf\"").count(), forms, "{uri}");
+    }
+    let token = hidden(&page.body, "csrf");
+    let before = state.lib.store().list_users().unwrap().len();
+    let r = c.post_form("/admin/users", &[("name", "wang"), ("role", "staff")]);
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = c.post_form("/admin/users", &[("name", "wang"), ("role", "staff"), ("csrf", "not-the-token")]);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(state.lib.store().list_users().unwrap().len(), before);
+    let r = c.post_form("/admin/users", &[("name", "wang"), ("role", "staff"), ("csrf", &token)]);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("一次性密码"));
+    assert_eq!(state.lib.store().list_users().unwrap().len(), before + 1);
+    // The upload form carries the token in its action URL (its body is a file).
+    let ingest = c.get("/ingest");
+    assert!(ingest.body.contains(&format!("action=\"/ingest?csrf={token}\"")), "{}", ingest.body);
+    // The token is bound to the session: another session's token is refused.
+    let mut other = Client::new(&state);
+    other.log_in("admin", ADMIN_PASSWORD);
+    let r = other.post_form("/admin/users", &[("name", "zhao"), ("role", "staff"), ("csrf", &token)]);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let denied = audit::recent(
+        state.lib.store(),
+        &AuditFilter { action: Some(AuditAction::Denied), ..Default::default() },
+        100,
+    )
+    .unwrap();
+    assert!(denied.iter().filter(|e| e.detail == "CSRF").count() >= 3, "{denied:?}");
+}
+
+#[test]
+fn a_one_time_password_must_be_changed_before_anything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let made = accounts::add_user(state.lib.store(), "zhou", Role::Staff, None, None).unwrap();
+    let otp = made.one_time_password.unwrap();
+    let mut c = Client::new(&state);
+    let r = c.log_in("zhou", &otp);
+    assert_eq!(r.header("location"), "/account");
+    let r = c.get("/search?q=预算");
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("location"), "/account");
+    let page = c.get("/account");
+    assert!(page.body.contains("id=\"must-change\""));
+    let token = hidden(&page.body, "csrf");
+    // Mismatched or too short passwords are refused with a message.
+    let r = c.post_form(
+        "/account/password",
+        &[("csrf", &token), ("password", &otp), ("new_password", "短密码"), ("new_password2", "短密码")],
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("密码须为"), "{}", r.body);
+    let r = c.post_form(
+        "/account/password",
+        &[("csrf", &token), ("password", &otp), ("new_password", "周的新密码很安全"), ("new_password2", "周的新密码很安全")],
+    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The old password no longer works, the new one does and opens the search.
+    assert_eq!(Client::new(&state).log_in("zhou", &otp).status, StatusCode::UNAUTHORIZED);
+    let mut c2 = Client::new(&state);
+    assert_eq!(c2.log_in("zhou", "周的新密码很安全").status, StatusCode::SEE_OTHER);
+    assert_eq!(c2.get("/search?q=预算").status, StatusCode::OK);
+}
+
+#[test]
+fn roles_decide_what_each_account_may_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let id = law_doc_id(&state);
+    let deputy = Viewer { user: Some("dep".into()), role: Role::Deputy, deputy: Some("王丽".into()) };
+    let staff = staff();
+    let get = |uri: &str, v: &Viewer| send(&state, with_viewer(Request::get(uri).body(Body::empty()).unwrap(), v.clone()));
+    // A deputy reads, but may not ingest, decide links or administer.
+    assert_eq!(get("/search?q=预算", &deputy).status, StatusCode::OK);
+    assert_eq!(get(&format!("/documents/{id}"), &deputy).status, StatusCode::OK);
+    assert_eq!(get("/ingest", &deputy).status, StatusCode::FORBIDDEN);
+    assert_eq!(get("/admin", &deputy).status, StatusCode::FORBIDDEN);
+    assert_eq!(get("/admin/audit", &staff).status, StatusCode::FORBIDDEN);
+    assert_eq!(get("/ingest", &staff).status, StatusCode::OK);
+    let decide = |v: &Viewer| {
+        send(
+            &state,
+            with_viewer(
+                Request::post(format!("/api/documents/{id}/links"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(r#"{"target":"205","action":"confirm","by":"x"}"#))
+                    .unwrap(),
+                v.clone(),
+            ),
+        )
+    };
+    let r = decide(&deputy);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("\"forbidden\""));
+    assert_eq!(decide(&staff).status, StatusCode::OK);
+    // The deputy's page shows neither the upload nor the administration link.
+    let page = get("/search?q=预算", &deputy);
+    assert!(!page.body.contains("href=\"/ingest\"") && !page.body.contains("href=\"/admin\""));
+}
+
+#[test]
+fn api_tokens_act_in_their_role_and_stop_when_revoked_or_the_user_is_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let store = state.lib.store();
+    let id = law_doc_id(&state);
+    accounts::add_user(store, "chen", Role::Staff, None, Some("陈的密码足够长了")).unwrap();
+    let (_, staff_token) = accounts::create_token(store, "chen", None, "导入脚本").unwrap();
+    let (read_rec, read_token) = accounts::create_token(store, "chen", Some(Role::Deputy), "只读").unwrap();
+    // A token cannot be above its user.
+    assert!(accounts::create_token(store, "chen", Some(Role::Admin), "").is_err());
+    let body = r#"{"target":"205","action":"confirm"}"#;
+    let uri = format!("/api/documents/{id}/links");
+    assert_eq!(bearer_get(&state, "/api/search?q=预算", &read_token).status, StatusCode::OK);
+    assert_eq!(bearer_post_json(&state, &uri, &read_token, body).status, StatusCode::FORBIDDEN);
+    assert_eq!(bearer_post_json(&state, &uri, &staff_token, body).status, StatusCode::OK);
+    assert_eq!(bearer_get(&state, "/api/admin/audit", &staff_token).status, StatusCode::FORBIDDEN);
+    // A token is not a session: no CSRF token needed, and a wrong token is 401, never anonymous.
+    let wrong = format!("{}x", &staff_token[..staff_token.len() - 1]);
+    assert_eq!(bearer_get(&state, "/api/search?q=预算", &wrong).status, StatusCode::UNAUTHORIZED);
+    assert!(accounts::revoke_token(store, &read_rec.id).unwrap());
+    assert_eq!(bearer_get(&state, "/api/search?q=预算", &read_token).status, StatusCode::UNAUTHORIZED);
+    accounts::set_disabled(store, "chen", true).unwrap();
+    assert_eq!(bearer_get(&state, "/api/search?q=预算", &staff_token).status, StatusCode::UNAUTHORIZED);
+    // The audit log names the token's user for what it did.
+    let changes = audit::recent(
+        store,
+        &AuditFilter { user: Some("chen".into()), action: Some(AuditAction::Change), ..Default::default() },
+        10,
+    )
+    .unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(changes[0].detail.contains("205"), "{:?}", changes[0]);
+}
+
+#[test]
+fn the_audit_log_records_searches_views_changes_and_logins_and_admins_export_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let id = law_doc_id(&state);
+    let mut c = Client::new(&state);
+    c.log_in("admin", ADMIN_PASSWORD);
+    c.get("/search?q=初步审查");
+    c.get(&format!("/documents/{id}"));
+    let page = c.get("/admin");
+    let token = hidden(&page.body, "csrf");
+    c.post_form("/admin/settings", &[("csrf", &token), ("anonymous", "on")]);
+    assert!(state.settings().allow_anonymous);
+    let all = audit::recent(state.lib.store(), &AuditFilter::default(), 100).unwrap();
+    let find = |a: AuditAction| all.iter().filter(move |e| e.action == a).collect::<Vec<_>>();
+    assert_eq!(find(AuditAction::Login).len(), 1);
+    let search = find(AuditAction::Search);
+    assert!(search.iter().any(|e| e.detail.contains("q=初步审查") && e.user.as_deref() == Some("admin")), "{search:?}");
+    assert!(find(AuditAction::View).iter().any(|e| e.target == format!("/documents/{id}")));
+    let admin = find(AuditAction::Admin);
+    assert!(admin.iter().any(|e| e.target == "/admin/settings" && e.detail.contains("anonymous=on")), "{admin:?}");
+    // Newest first.
+    assert!(all.windows(2).all(|w| w[0].seq > w[1].seq));
+
+    // The page filters; the export has every matching line, oldest first, with a header.
+    let r = c.get("/admin/audit?action=search");
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("q=初步审查"));
+    let csv = c.get("/admin/audit/export?format=csv&user=admin");
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header("content-disposition").contains("audit.csv"));
+    let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("序号,时间,用户"));
+    assert!(lines.iter().any(|l| l.contains("/documents/")));
+    let jsonl = c.get("/admin/audit/export?format=jsonl&action=login");
+    let entries: Vec<serde_json::Value> = jsonl.body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["user"], "admin");
+    assert_eq!(c.get("/admin/audit/export?format=xml").status, StatusCode::BAD_REQUEST);
+    assert_eq!(c.get("/admin/audit?since=yesterday").status, StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn the_audit_log_and_accounts_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let state = fixture(dir.path());
+        let mut c = Client::new(&state);
+        c.log_in("admin", ADMIN_PASSWORD);
+        c.get("/search?q=重启之前的检索");
+        accounts::add_user(state.lib.store(), "wu", Role::Deputy, Some("吴代表"), Some("吴代表的登录密码")).unwrap();
+        state.lib.close().unwrap();
+    }
+    let state = web::start(config(dir.path())).unwrap();
+    let all = audit::recent(state.lib.store(), &AuditFilter::default(), 1000).unwrap();
+    assert!(all.iter().any(|e| e.detail.contains("重启之前的检索")));
+    let u = state.lib.store().get_user("wu").unwrap().unwrap();
+    assert_eq!(u.deputy.as_deref(), Some("吴代表"));
+    // The cookie key is kept, so a deputy logs in and reads.
+    let mut c = Client::new(&state);
+    assert_eq!(c.log_in("wu", "吴代表的登录密码").status, StatusCode::SEE_OTHER);
+    assert_eq!(c.get("/api/me").body, r#"{"deputy":"吴代表","role":"deputy","user":"wu"}"#);
+}
+
+fn yusuan(data: &Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_yusuan"));
+    cmd.arg("--index")
+        .arg(data)
+        .arg("--corpus")
+        .arg(data.join("no-corpus"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(s) = stdin {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn user_commands_add_list_disable_passwd_and_export_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("index");
+    let (ok, out, err) = yusuan(&data, &["user", "add", "sun", "--role", "staff"], None);
+    assert!(ok, "{err}");
+    let otp = out.lines().find_map(|l| l.split(": ").nth(1)).unwrap().trim().to_string();
+    assert_eq!(otp.chars().count(), 16, "{out}");
+    let (ok, _, err) = yusuan(&data, &["user", "add", "dep1", "--role", "deputy", "--deputy", "刘代表", "--password-stdin"], Some("刘代表的长密码一二三\n"));
+    assert!(ok, "{err}");
+    // Refusals are clear.
+    let (ok, _, err) = yusuan(&data, &["user", "add", "sun", "--role", "staff"], None);
+    assert!(!ok && err.contains("已存在"), "{err}");
+    let (ok, _, err) = yusuan(&data, &["user", "add", "x", "--role", "deputy"], None);
+    assert!(!ok && err.contains("代表姓名"), "{err}");
+    let (ok, _, err) = yusuan(&data, &["user", "add", "y", "--role", "king"], None);
+    assert!(!ok && err.contains("unknown role"), "{err}");
+    let (ok, out, _) = yusuan(&data, &["user", "list", "--json"], None);
+    assert!(ok);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert!(list.to_string().contains("刘代表"));
+    assert!(!out.contains("argon2"), "password hashes are never listed");
+    let (ok, _, _) = yusuan(&data, &["user", "passwd", "sun", "--password-stdin"], Some("孙的新密码足够长\n"));
+    assert!(ok);
+    let (ok, _, _) = yusuan(&data, &["user", "disable", "dep1"], None);
+    assert!(ok);
+    let (ok, out, _) = yusuan(&data, &["settings", "--anonymous", "on"], None);
+    assert!(ok && out.contains("on"));
+
+    // The server opened on this folder sees the same accounts.
+    let mut config = yusuan::config::Config::new(&data, dir.path().join("no-corpus"));
+    config.admin_password = None;
+    let state = web::start(config).unwrap();
+    assert!(state.settings().allow_anonymous);
+    let mut c = Client::new(&state);
+    assert_eq!(c.log_in("sun", &otp).status, StatusCode::UNAUTHORIZED);
+    assert_eq!(Client::new(&state).log_in("dep1", "刘代表的长密码一二三").status, StatusCode::UNAUTHORIZED);
+    let mut c = Client::new(&state);
+    assert_eq!(c.log_in("sun", "孙的新密码足够长").status, StatusCode::SEE_OTHER);
+    c.get("/search?q=命令行导出");
+    // Accounts existed already: no first administrator was made.
+    assert!(state.lib.store().get_user("admin").unwrap().is_none());
+    state.lib.close().unwrap();
+    drop(c);
+    drop(state);
+}
+
+#[test]
+fn first_start_without_a_password_prints_a_one_time_password_for_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("index");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(&data)
+        .arg("--corpus")
+        .arg(dir.path().join("none"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env_remove("YUSUAN_ADMIN_PASSWORD")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut password = None;
+    let mut url = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(p) = line.split("一次性密码：").nth(1) {
+            password = Some(p.trim().to_string());
+        }
+        if let Some(u) = line.strip_prefix("yusuan: http://") {
+            url = Some(u.trim().to_string());
+            break;
+        }
+    }
+    let password = password.expect("a one-time password is printed");
+    let addr = url.expect("the server prints its address");
+    // Log in over real HTTP: the one-time password works once and leads to the password change.
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = http.get(format!("http://{addr}login")).send().unwrap();
+    let cookie = form.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let token = hidden(&form.text().unwrap(), "form_token");
+    let r = http
+        .post(format!("http://{addr}login"))
+        .header(reqwest::header::COOKIE, cookie)
+        .form(&[("name", "admin"), ("password", password.as_str()), ("form_token", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[reqwest::header::LOCATION], "/account");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The password is stored hashed with argon2, never in clear.
+    let lib = yusuan::library::Library::open(yusuan::config::Config::new(&data, dir.path().join("none"))).unwrap();
+    let admin = lib.store().get_user("admin").unwrap().unwrap();
+    assert!(admin.password.starts_with("$argon2id$"));
+    assert!(!admin.password.contains(&password));
+    assert!(admin.must_change);
+}
