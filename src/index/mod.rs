@@ -5,8 +5,8 @@ pub mod analysis;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    DocId, Document, FacetField, Filters, Level, PROVINCES, Sort, Tags, Unit, Validity,
-    subject_path,
+    Access, DocId, Document, FacetField, Filters, Level, PROVINCES, Scope, Sort, Tags, Unit,
+    Validity, subject_path,
 };
 use analysis::{Analyzer, BigramTokenizer, grams};
 use std::ops::Bound;
@@ -41,6 +41,10 @@ struct Fields {
     year: Field,
     date: Field,
     rank: Field,
+    /// `public` or `restricted`.
+    access: Field,
+    /// Deputies who may read a restricted document.
+    owner: Field,
 }
 
 fn build_schema() -> (Schema, Fields) {
@@ -67,6 +71,8 @@ fn build_schema() -> (Schema, Fields) {
         year: b.add_i64_field("year", INDEXED | FAST),
         date: b.add_i64_field("date", FAST),
         rank: b.add_u64_field("rank", FAST),
+        access: b.add_text_field("access", STRING),
+        owner: b.add_text_field("owner", STRING),
     };
     (b.build(), fields)
 }
@@ -100,6 +106,17 @@ pub struct IndexQuery {
     pub subject_drill: Option<String>,
     /// Unit ids to rank first when they match the filters (cited articles); they count as matches.
     pub pins: Vec<String>,
+    /// What the reader may see: a required clause of every query, so that hits, totals and facet counts
+    /// stay inside it. The default is the narrowest scope.
+    pub scope: Scope,
+}
+
+/// The index term of an access value.
+fn access_term(access: Access) -> &'static str {
+    match access {
+        Access::Public => "public",
+        Access::Restricted => "restricted",
+    }
 }
 
 /// Candidates ranked in the first pass of a question search.
@@ -333,6 +350,10 @@ impl SearchIndex {
             .unwrap_or(0);
         common.add_i64(f.date, date);
         common.add_u64(f.rank, rank_of(doc));
+        common.add_text(f.access, access_term(doc.access));
+        for owner in &doc.owners {
+            common.add_text(f.owner, owner);
+        }
 
         let mut out = Vec::with_capacity(doc.articles.len() + 1);
         let mut whole = common.clone();
@@ -670,6 +691,9 @@ impl SearchIndex {
             Unit::Article => "art",
         };
         out.push((Occur::Must, self.term_query(f.unit, unit)));
+        if let Some(scope) = self.scope_query(&q.scope) {
+            out.push((Occur::Must, scope));
+        }
         if !q.doc_ids.is_empty() {
             let ids = q
                 .doc_ids
@@ -679,6 +703,24 @@ impl SearchIndex {
             out.push((Occur::Must, Box::new(BooleanQuery::new(ids))));
         }
         out
+    }
+
+    /// The clause that keeps a query inside a reader's scope; `None` for the full scope.
+    fn scope_query(&self, scope: &Scope) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        match scope {
+            Scope::All => None,
+            Scope::Public { deputy } => {
+                let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(
+                    Occur::Should,
+                    self.term_query(f.access, access_term(Access::Public)),
+                )];
+                if let Some(d) = deputy {
+                    any.push((Occur::Should, self.term_query(f.owner, d)));
+                }
+                Some(Box::new(BooleanQuery::new(any)))
+            }
+        }
     }
 
     /// Translates a typed query into a tantivy query.

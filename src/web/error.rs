@@ -12,6 +12,9 @@ use serde::Serialize;
 pub enum AppError {
     /// A parameter, query or upload is invalid (400).
     BadRequest(String),
+    /// The viewer's role may not do this (403). Reading something outside the viewer's scope is
+    /// `NotFound`, never this, so that its existence does not leak.
+    Forbidden,
     /// The id names nothing (404).
     NotFound(String),
     /// The method is not allowed on this path (405).
@@ -46,6 +49,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -58,6 +62,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
+            AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge(_) => "too_large",
@@ -74,6 +79,7 @@ impl AppError {
             | AppError::TooLarge(m)
             | AppError::Unavailable(m) => m.clone(),
             AppError::MethodNotAllowed => "不支持该请求方法 (method not allowed)".into(),
+            AppError::Forbidden => "没有权限执行此操作 (forbidden)".into(),
             AppError::Internal => {
                 "服务器内部错误，详情已记录在服务器日志中 (internal error)".into()
             }

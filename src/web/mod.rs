@@ -4,10 +4,11 @@
 //!
 //! Routes: pages `/`, `/search`, `/documents/{id}`, `/documents/{id}/original`, `/articles/{id}`, `/ingest`,
 //! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`,
+//! `POST /documents/{id}/access`,
 //! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
-//! `/api/documents/{id}/links`.
+//! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`.
 
 /// The JSON API handlers and the OpenAPI description.
 pub mod api;
@@ -121,6 +122,10 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(pages::search_page))
         .route("/documents/{id}", get(pages::document_page))
         .route("/documents/{id}/original", get(pages::download))
+        .route(
+            "/documents/{id}/access",
+            axum::routing::post(pages::access_form),
+        )
         .route("/articles/{id}", get(pages::article_page))
         .route(
             "/ingest",
@@ -132,6 +137,10 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/search", get(api::search))
         .route("/api/documents/{id}", get(api::document))
+        .route(
+            "/api/documents/{id}/access",
+            axum::routing::post(api::document_access),
+        )
         .route("/api/articles/{id}", get(api::article))
         .route(
             "/api/ingest",
