@@ -538,7 +538,15 @@ fn proposal_list_facet_page_and_event_form_in_chromium() {
     };
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("corpus")).unwrap();
-    let server = Server::start(started(dir.path()));
+    // Committee staff: every proposal, public or not, and the event form.
+    let server = Server::start_as(
+        started(dir.path()),
+        yusuan::auth::Viewer {
+            user: Some("staff".into()),
+            role: yusuan::auth::Role::Staff,
+            deputy: None,
+        },
+    );
     let csv = std::fs::read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus/samples/proposals.csv"),
     )

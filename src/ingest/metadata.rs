@@ -388,6 +388,7 @@ mod tests {
             publish: Some("2020-05-14".into()),
             valid_from: None,
             expired: true,
+            access: None,
         };
         let side = Sidecar {
             issuer: Some("上海市人大常委会".into()),

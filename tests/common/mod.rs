@@ -81,6 +81,33 @@ impl Server {
         }
     }
 
+    /// A real server on which every request is made by `viewer` (as the session layer would establish it).
+    pub fn start_as(state: AppState, viewer: yusuan::auth::Viewer) -> Server {
+        use axum::extract::Request;
+        use axum::middleware::{self, Next};
+        let (tx, rx) = std::sync::mpsc::channel();
+        let serving = state.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                let app = web::router(serving).layer(middleware::from_fn(
+                    move |mut req: Request, next: Next| {
+                        req.extensions_mut().insert(viewer.clone());
+                        next.run(req)
+                    },
+                ));
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        Server {
+            base: format!("http://{addr}"),
+            state,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
