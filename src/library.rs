@@ -64,7 +64,7 @@ impl Library {
     /// A whole document with its articles, if it exists and is inside `scope`. A document outside the scope
     /// is answered exactly like a missing one.
     pub fn document(&self, id: &DocId, scope: &Scope) -> Result<Option<Document>> {
-        if !self.meta(id, scope)?.is_some() {
+        if self.meta(id, scope)?.is_none() {
             return Ok(None);
         }
         self.store.get_document(id)
@@ -80,9 +80,7 @@ impl Library {
         let Some(article) = self.store.get_article(id)? else {
             return Ok(None);
         };
-        Ok(self
-            .meta(&article.doc_id, scope)?
-            .map(|doc| (article, doc)))
+        Ok(self.meta(&article.doc_id, scope)?.map(|doc| (article, doc)))
     }
 
     /// Releases the index writer so that another process can write; the store stays open.

@@ -234,6 +234,8 @@ label_enum! {
     Access { Public => "公开", Restricted => "内部" }
 }
 
+// `label_enum!` declares the enum, so `#[default]` cannot be put on a variant.
+#[allow(clippy::derivable_impls)]
 impl Default for Access {
     fn default() -> Access {
         Access::Public

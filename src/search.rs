@@ -547,7 +547,11 @@ pub fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResponse> {
     let mut hits = Vec::with_capacity(found.hits.len());
     for h in found.hits {
         // The index query kept to the scope; the store's record is checked again all the same.
-        let Some(doc) = lib.store().get_meta(&h.doc_id)?.filter(|d| req.scope.sees(d)) else {
+        let Some(doc) = lib
+            .store()
+            .get_meta(&h.doc_id)?
+            .filter(|d| req.scope.sees(d))
+        else {
             continue;
         };
         let (name, article, text) = match h.unit {

@@ -25,7 +25,14 @@ const SECRET_REPORT: &str = "2023年示例市内部审计情况的报告\n\n翠�
 
 const PROPOSAL_HEADER: &str = "编号,届次,年份,类型,标题,内容,领衔代表,联名代表,代表团,分类,主办单位,协办单位,交办日期,办理期限,状态,答复日期,答复内容,答复类别,满意度,重点督办,公开";
 
-fn proposal_row(number: u32, title: &str, text: &str, lead: &str, co: &str, public: bool) -> String {
+fn proposal_row(
+    number: u32,
+    title: &str,
+    text: &str,
+    lead: &str,
+    co: &str,
+    public: bool,
+) -> String {
     format!(
         "{number},第十六届人民代表大会第三次会议,2023,建议,{title},{text},{lead},{co},东城区代表团,教育,市教育局,,2023-02-20,2023-05-20,办理中,,,,,否,{}",
         if public { "是" } else { "否" }
@@ -289,11 +296,18 @@ fn snippets_of_shared_words_never_show_restricted_text() {
         assert!(public.total > 0, "{q}");
         for h in &public.hits {
             assert!(!h.snippet.plain().contains(SECRET), "{q}: {}", h.name);
-            assert!(!h.title.contains("保密") && !h.title.contains("内部"), "{q}: {}", h.title);
+            assert!(
+                !h.title.contains("保密") && !h.title.contains("内部"),
+                "{q}: {}",
+                h.title
+            );
         }
         let staff = run(&f.lib, q, Unit::Best, Scope::All);
         assert!(
-            staff.hits.iter().any(|h| h.snippet.plain().contains(SECRET)),
+            staff
+                .hits
+                .iter()
+                .any(|h| h.snippet.plain().contains(SECRET)),
             "{q}"
         );
     }
@@ -323,7 +337,8 @@ fn citations_of_a_restricted_law_do_not_resolve_outside_the_scope() {
 fn subject_and_topic_counts_are_computed_inside_the_scope() {
     let f = fixture();
     let none = Filters::default();
-    let tree = |lib: &Library, scope: &Scope| linking::subject_tree(lib, None, &none, scope).unwrap();
+    let tree =
+        |lib: &Library, scope: &Scope| linking::subject_tree(lib, None, &none, scope).unwrap();
     let counts = |nodes: Vec<linking::SubjectNode>| -> Vec<(String, u64)> {
         nodes.into_iter().map(|n| (n.code, n.documents)).collect()
     };
@@ -352,22 +367,22 @@ fn subject_and_topic_counts_are_computed_inside_the_scope() {
             .map(|b| b.documents)
             .collect()
     };
-    assert_eq!(budgets(&f.lib, &anonymous()), budgets(&f.plain, &Scope::All));
+    assert_eq!(
+        budgets(&f.lib, &anonymous()),
+        budgets(&f.plain, &Scope::All)
+    );
     // The restricted documents are linked: staff counts are higher.
     let total = |v: Vec<(String, u64)>| v.iter().map(|x| x.1).sum::<u64>();
     assert!(total(topics(&f.lib, &Scope::All)) > total(topics(&f.lib, &anonymous())));
-    assert!(
-        total(counts(tree(&f.lib, &Scope::All))) > total(counts(tree(&f.lib, &anonymous())))
-    );
+    assert!(total(counts(tree(&f.lib, &Scope::All))) > total(counts(tree(&f.lib, &anonymous()))));
     // Topic dossiers list and count only what the reader may see.
     let mut grew = false;
     for topic in ["compulsory-education", "rural-revitalization"] {
         let public = linking::topic_dossier(&f.lib, topic, 50, &anonymous()).unwrap();
         let plain = linking::topic_dossier(&f.plain, topic, 50, &Scope::All).unwrap();
         assert_eq!(public.total, plain.total, "{topic}");
-        let subjects = |d: &linking::Dossier| -> Vec<u64> {
-            d.subjects.iter().map(|s| s.documents).collect()
-        };
+        let subjects =
+            |d: &linking::Dossier| -> Vec<u64> { d.subjects.iter().map(|s| s.documents).collect() };
         assert_eq!(subjects(&public), subjects(&plain), "{topic}");
         for (_, list) in &public.sections {
             for e in list {
@@ -429,7 +444,14 @@ fn deputies_see_their_own_restricted_proposals_only() {
     assert_eq!(status_sum(dash(anonymous())), 1);
     // Show and similar: another deputy's restricted proposal is not found.
     let snap = proposals::snapshot(&f.lib).unwrap();
-    let id = |n: u32| snap.items.iter().find(|s| s.number.0 == n).unwrap().id.clone();
+    let id = |n: u32| {
+        snap.items
+            .iter()
+            .find(|s| s.number.0 == n)
+            .unwrap()
+            .id
+            .clone()
+    };
     assert!(
         proposals::show(&f.lib, &id(1002), today, &deputy("李某"))
             .unwrap()
@@ -510,9 +532,17 @@ fn a_stored_access_decision_survives_reingest_and_reopening() {
     assert_eq!(visible(&lib), (0, 1));
 
     // A changed file is ingested again: the decision wins over the file and its sidecar.
-    write(&docs, "示范财政监督法.md", &format!("{PUBLIC_LAW}\n第三条 本法自公布之日起施行。\n"));
-    write(&docs, "示范保密审计法.md", &format!("{SECRET_LAW}\n第三条 本法自公布之日起施行。\n"));
-    let r = pipeline::ingest(&lib, &[docs.clone()], &|_| {}).unwrap();
+    write(
+        &docs,
+        "示范财政监督法.md",
+        &format!("{PUBLIC_LAW}\n第三条 本法自公布之日起施行。\n"),
+    );
+    write(
+        &docs,
+        "示范保密审计法.md",
+        &format!("{SECRET_LAW}\n第三条 本法自公布之日起施行。\n"),
+    );
+    let r = pipeline::ingest(&lib, std::slice::from_ref(&docs), &|_| {}).unwrap();
     assert_eq!(r.updated, 2, "{r:?}");
     assert_eq!(visible(&lib), (0, 1));
     assert_eq!(

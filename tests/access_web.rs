@@ -63,7 +63,11 @@ fn send(state: &AppState, mut req: Request<Body>, viewer: Option<Viewer>) -> Rep
 }
 
 fn get(state: &AppState, uri: &str, viewer: Option<Viewer>) -> Reply {
-    send(state, Request::get(uri).body(Body::empty()).unwrap(), viewer)
+    send(
+        state,
+        Request::get(uri).body(Body::empty()).unwrap(),
+        viewer,
+    )
 }
 
 fn post_json(state: &AppState, uri: &str, body: &str, viewer: Option<Viewer>) -> Reply {
@@ -117,7 +121,10 @@ fn anonymous_requests_get_404_exactly_as_for_a_missing_document() {
     let missing_doc = "0000000000000000";
     let missing_article = format!("{missing_doc}-0");
     for (path, missing) in [
-        (format!("/documents/{doc}"), format!("/documents/{missing_doc}")),
+        (
+            format!("/documents/{doc}"),
+            format!("/documents/{missing_doc}"),
+        ),
         (
             format!("/api/documents/{doc}"),
             format!("/api/documents/{missing_doc}"),
@@ -157,9 +164,15 @@ fn anonymous_requests_get_404_exactly_as_for_a_missing_document() {
     let page = get(&state, &format!("/documents/{doc}"), Some(staff())).text();
     assert!(page.contains(SECRET));
     assert!(page.contains("id=\"restricted\""), "the 内部 badge");
-    assert!(page.contains("id=\"access-form\""), "staff may change access");
+    assert!(
+        page.contains("id=\"access-form\""),
+        "staff may change access"
+    );
     let public_page = get(&state, "/search?q=%E7%BB%86%E5%8C%96", Some(staff())).text();
-    assert!(!public_page.contains("tag restricted"), "public hits carry no badge");
+    assert!(
+        !public_page.contains("tag restricted"),
+        "public hits carry no badge"
+    );
 }
 
 #[test]
@@ -168,7 +181,12 @@ fn searches_facets_and_health_leave_the_restricted_document_out() {
     let state = fixture(dir.path());
     let r = get(&state, &format!("/api/search?q={}", enc(SECRET)), None).json();
     assert_eq!(r["total"], 0, "{r}");
-    let r = get(&state, &format!("/api/search?q={}", enc(SECRET)), Some(staff())).json();
+    let r = get(
+        &state,
+        &format!("/api/search?q={}", enc(SECRET)),
+        Some(staff()),
+    )
+    .json();
     assert!(r["total"].as_u64().unwrap() > 0);
     assert_eq!(r["hits"][0]["access"], "内部");
 
@@ -286,16 +304,14 @@ fn an_upload_marked_restricted_is_seen_by_staff_only() {
         )
         .as_bytes(),
     );
-    body.extend_from_slice(
-        &multipart(
-            boundary,
-            &[(
-                "file",
-                "白鹭计划说明.md",
-                "# 白鹭计划说明\n\n白鹭计划的资金安排仅供内部参阅。\n".as_bytes(),
-            )],
-        ),
-    );
+    body.extend_from_slice(&multipart(
+        boundary,
+        &[(
+            "file",
+            "白鹭计划说明.md",
+            "# 白鹭计划说明\n\n白鹭计划的资金安排仅供内部参阅。\n".as_bytes(),
+        )],
+    ));
     let r = send(
         &state,
         Request::post("/api/ingest")
@@ -328,8 +344,10 @@ fn an_upload_marked_restricted_is_seen_by_staff_only() {
     // An invalid access value is refused.
     let mut body = Vec::new();
     body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"access\"\r\n\r\nsecret\r\n")
-            .as_bytes(),
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"access\"\r\n\r\nsecret\r\n"
+        )
+        .as_bytes(),
     );
     body.extend_from_slice(&multipart(boundary, &[("file", "x.md", b"# x\n")]));
     let r = send(

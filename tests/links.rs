@@ -92,7 +92,9 @@ fn subject_filter_includes_descendants_and_facets_follow_the_query() {
     );
     let (table, rules, clinic) = (&ids[0], &ids[1], &ids[2]);
 
-    let links = linking::links_of(&lib, table, false, &Scope::All).unwrap().unwrap();
+    let links = linking::links_of(&lib, table, false, &Scope::All)
+        .unwrap()
+        .unwrap();
     let codes: Vec<&str> = links.subjects.iter().map(|l| l.code.as_str()).collect();
     assert_eq!(codes[..2], ["2050202", "2050203"], "{codes:?}");
     assert!(codes.contains(&"2080505"));
@@ -187,7 +189,9 @@ fn decisions_survive_reingest_and_relink() {
             vec![rules.to_string()],
             "a confirmed link is indexed"
         );
-        let links = linking::links_of(lib, rules, false, &Scope::All).unwrap().unwrap();
+        let links = linking::links_of(lib, rules, false, &Scope::All)
+            .unwrap()
+            .unwrap();
         assert!(links.subjects.iter().all(|l| l.code != "205"));
         assert!(links.topics.iter().any(|l| l.id == topic));
         assert_eq!(links.decisions.len(), 2);

@@ -233,7 +233,9 @@ fn events_follow_the_lifecycle_and_refusals_say_why() {
     assert_eq!(page.total, 1);
     drop(lib);
     let lib = open(dir.path());
-    let v = proposals::show(&lib, &pid, today, &Scope::All).unwrap().unwrap();
+    let v = proposals::show(&lib, &pid, today, &Scope::All)
+        .unwrap()
+        .unwrap();
     assert_eq!(v.state.status, Status::Reopened);
     assert_eq!(v.events.len(), 5);
     // Importing the file again keeps the recorded events.
@@ -362,7 +364,7 @@ fn export_round_trip_csv_and_xlsx() {
     let filter = ListFilter {
         unit: Some("市教育局".into()),
         scope: Scope::All,
-            ..ListFilter::default()
+        ..ListFilter::default()
     };
     let before = proposals::filtered(&lib, &filter, today).unwrap();
     assert_eq!(before.len(), 4);

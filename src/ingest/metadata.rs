@@ -26,7 +26,9 @@ pub struct ManifestEntry {
 }
 
 /// Reads an access value given as `public`/`restricted` or as its label (公开/内部).
-fn access_any<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Access>, D::Error> {
+fn access_any<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Access>, D::Error> {
     let s: Option<String> = Option::deserialize(d)?;
     match s {
         None => Ok(None),

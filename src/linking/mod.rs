@@ -69,12 +69,7 @@ impl DocLinks {
 
 /// The links of a stored document (None if there is no such document or it is outside `scope`). With
 /// `all`, candidates below the thresholds are included too.
-pub fn links_of(
-    lib: &Library,
-    id: &DocId,
-    all: bool,
-    scope: &Scope,
-) -> Result<Option<DocLinks>> {
+pub fn links_of(lib: &Library, id: &DocId, all: bool, scope: &Scope) -> Result<Option<DocLinks>> {
     let Some(doc) = lib.store().get_meta(id)?.filter(|d| scope.sees(d)) else {
         return Ok(None);
     };

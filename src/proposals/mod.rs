@@ -549,8 +549,9 @@ impl ListFilter {
         let st = s.state();
         s.visible(&self.scope)
             && self.session.as_ref().is_none_or(|x| {
-            s.session == *x || session.flatten().is_some_and(|o| o == s.session_order)
-        }) && self.year.is_none_or(|y| s.year == y)
+                s.session == *x || session.flatten().is_some_and(|o| o == s.session_order)
+            })
+            && self.year.is_none_or(|y| s.year == y)
             && self.kind.is_none_or(|k| s.kind == k)
             && self.status.is_none_or(|x| s.status == x)
             && self
@@ -804,7 +805,11 @@ pub fn similar(
     scope: &Scope,
 ) -> Result<SimilarReport> {
     let snap = snapshot(lib)?;
-    let Some(&slot) = snap.slots.get(id).filter(|&&i| snap.items[i].visible(scope)) else {
+    let Some(&slot) = snap
+        .slots
+        .get(id)
+        .filter(|&&i| snap.items[i].visible(scope))
+    else {
         return Err(Error::NotFound(format!("proposal {id}")));
     };
     let me = &snap.items[slot];

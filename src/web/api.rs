@@ -267,8 +267,8 @@ pub async fn ingest(
 ) -> AppResult<Response> {
     let form = read_uploads(mp?).await?;
     let tasks = st.tasks.clone();
-    let task =
-        tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access)).await??;
+    let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access))
+        .await??;
     let location = format!("/api/tasks/{}", task.id);
     Ok((
         StatusCode::ACCEPTED,

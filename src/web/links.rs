@@ -474,7 +474,9 @@ pub async fn api_subject(
 ) -> AppResult<Json<SubjectOut>> {
     let Path(code) = path?;
     let out = st
-        .blocking(move |lib| subject_data(lib, &code, &browse(lib, raw.as_deref(), viewer.scope())?))
+        .blocking(move |lib| {
+            subject_data(lib, &code, &browse(lib, raw.as_deref(), viewer.scope())?)
+        })
         .await?;
     Ok(Json(out))
 }

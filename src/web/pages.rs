@@ -918,7 +918,8 @@ pub async fn ingest_upload(
 ) -> PageResult<Response> {
     let form = api::read_uploads(mp?).await?;
     let tasks = st.tasks.clone();
-    let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access)).await??;
+    let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access))
+        .await??;
     Ok(Redirect::to(&format!("/tasks/{}", task.id)).into_response())
 }
 
