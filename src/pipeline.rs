@@ -280,6 +280,7 @@ pub(crate) fn commit_batch(lib: &Library, mut docs: Vec<Document>) -> Result<()>
     docs.extend(extra);
     let store = lib.store();
     for d in docs.iter_mut() {
+        crate::proposals::refresh_access(lib, d)?;
         if let Some(access) = store.access_override(&d.id)? {
             d.access = access;
         }
@@ -367,9 +368,21 @@ pub fn ingest_inputs(
                         let (bytes, hash) = read_input(input, opts)?;
                         let known = store.source(&input.source).ok().flatten();
                         let existed = known.is_some();
+                        // Unchanged bytes are skipped, unless the input asks for another access than the
+                        // stored document has (the same file uploaded again as 内部).
+                        let same_access = |id: &DocId| {
+                            input.access.is_none_or(|a| {
+                                store
+                                    .get_meta(id)
+                                    .ok()
+                                    .flatten()
+                                    .is_some_and(|d| d.access == a)
+                            })
+                        };
                         if let Some(k) = &known
                             && k.content_hash == hash
                             && store.state(&k.id).ok().flatten() == Some(DocState::Indexed)
+                            && same_access(&k.id)
                         {
                             return Ok(None);
                         }
@@ -535,7 +548,17 @@ pub fn reconcile(lib: &Library) -> Result<usize> {
     let mut reput = Vec::new();
     let mut vanished = Vec::new();
     for id in pending.iter().chain(missing.iter()) {
-        if let Some(d) = store.get_document(id)? {
+        if let Some(mut d) = store.get_document(id)? {
+            // A document stored before access was recorded gets it now, in the store as in the index.
+            let before = (d.access, d.owners.clone());
+            crate::proposals::refresh_access(lib, &mut d)?;
+            if let Some(access) = store.access_override(id)? {
+                d.access = access;
+            }
+            if (d.access, d.owners.clone()) != before {
+                store.put_document(&d)?;
+                store.flush()?;
+            }
             lib.index().put(&d, &tags_for(lib, &d)?)?;
             reput.push(d.id);
         } else {

@@ -558,3 +558,37 @@ fn a_stored_access_decision_survives_reingest_and_reopening() {
     assert_eq!(visible(&lib), (0, 1));
     assert!(run(&lib, "示范财政监督法", Unit::Document, Scope::All).total > 0);
 }
+
+#[test]
+fn a_proposal_document_stored_without_access_gets_it_when_reindexed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = documents(&tmp.path().join("docs"), true);
+    let data = tmp.path().join("data");
+    let lib = open(&data);
+    ingest(&lib, &docs);
+    let snap = proposals::snapshot(&lib).unwrap();
+    let doc_id = snap
+        .items
+        .iter()
+        .find(|s| s.number.0 == 1003)
+        .unwrap()
+        .doc_id
+        .clone();
+    // As a data folder written before access was recorded holds it: public, no owners, to be re-indexed.
+    let mut legacy = lib.store().get_document(&doc_id).unwrap().unwrap();
+    legacy.access = Access::Public;
+    legacy.owners = Vec::new();
+    lib.store()
+        .set_state(&doc_id, yusuan::store::DocState::Pending)
+        .unwrap();
+    lib.store().put_document(&legacy).unwrap();
+    lib.close().unwrap();
+    drop(lib);
+    let lib = open(&data);
+    let stored = lib.store().get_meta(&doc_id).unwrap().unwrap();
+    assert_eq!(stored.access, Access::Restricted);
+    assert_eq!(stored.owners, vec!["李某"]);
+    assert_eq!(run(&lib, "白鹭计划", Unit::Best, anonymous()).total, 0);
+    assert!(run(&lib, "白鹭计划", Unit::Best, deputy("李某")).total > 0);
+    assert!(lib.meta(&doc_id, &anonymous()).unwrap().is_none());
+}

@@ -292,6 +292,21 @@ fn only_staff_change_access_and_the_change_shows_at_once() {
     assert_eq!(r["total"], 0);
 }
 
+/// Waits until an upload task is done.
+fn wait(state: &AppState, id: &Value) {
+    let task = id.as_str().unwrap();
+    let start = Instant::now();
+    loop {
+        let t = get(state, &format!("/api/tasks/{task}"), Some(staff())).json();
+        if t["status"] == "done" {
+            return;
+        }
+        assert_ne!(t["status"], "failed", "{t}");
+        assert!(start.elapsed() < Duration::from_secs(60), "{t}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn an_upload_marked_restricted_is_seen_by_staff_only() {
     let dir = tempfile::tempdir().unwrap();
@@ -324,22 +339,59 @@ fn an_upload_marked_restricted_is_seen_by_staff_only() {
         Some(staff()),
     );
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
-    let task = r.json()["id"].as_str().unwrap().to_string();
-    let start = Instant::now();
-    loop {
-        let t = get(&state, &format!("/api/tasks/{task}"), Some(staff())).json();
-        if t["status"] == "done" {
-            break;
-        }
-        assert_ne!(t["status"], "failed", "{t}");
-        assert!(start.elapsed() < Duration::from_secs(60), "{t}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait(&state, &r.json()["id"]);
     let q = format!("/api/search?q={}", enc("白鹭计划"));
     assert_eq!(get(&state, &q, None).json()["total"], 0);
     let seen = get(&state, &q, Some(staff())).json();
     assert!(seen["total"].as_u64().unwrap() > 0, "{seen}");
     assert_eq!(seen["hits"][0]["access"], "内部");
+
+    // A public upload sent again (same bytes) marked restricted becomes restricted.
+    let file = "# 苍鹭计划说明\n\n苍鹭计划的资金安排。\n".as_bytes();
+    let public = send(
+        &state,
+        Request::post("/api/ingest")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(multipart(
+                boundary,
+                &[("file", "苍鹭计划说明.md", file)],
+            )))
+            .unwrap(),
+        Some(staff()),
+    );
+    wait(&state, &public.json()["id"]);
+    let q = format!("/api/search?q={}", enc("苍鹭计划"));
+    assert!(get(&state, &q, None).json()["total"].as_u64().unwrap() > 0);
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"access\"\r\n\r\nrestricted\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&multipart(boundary, &[("file", "苍鹭计划说明.md", file)]));
+    let again = send(
+        &state,
+        Request::post("/api/ingest")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap(),
+        Some(staff()),
+    );
+    wait(&state, &again.json()["id"]);
+    assert_eq!(get(&state, &q, None).json()["total"], 0);
+    assert!(
+        get(&state, &q, Some(staff())).json()["total"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 
     // An invalid access value is refused.
     let mut body = Vec::new();

@@ -273,7 +273,20 @@ impl SearchIndex {
         let (schema, fields) = build_schema();
         let mmap = MmapDirectory::open(dir)
             .map_err(|e| Error::Invalid(format!("{}: {e}", dir.display())))?;
-        let index = Index::open_or_create(mmap, schema)?;
+        let index = match Index::open_or_create(mmap, schema.clone()) {
+            Ok(index) => index,
+            // An index written with another schema (an older version) is dropped; opening the library then
+            // indexes every stored document again (see `pipeline::reconcile`).
+            Err(tantivy::TantivyError::SchemaError(reason)) => {
+                tracing::warn!(dir = %dir.display(), %reason, "the index schema changed: rebuilding");
+                std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                let mmap = MmapDirectory::open(dir)
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", dir.display())))?;
+                Index::create(mmap, schema, tantivy::IndexSettings::default())?
+            }
+            Err(e) => return Err(e.into()),
+        };
         index
             .tokenizers()
             .register(WORDS, analyzer.word_tokenizer());
@@ -978,5 +991,28 @@ impl SearchIndex {
             });
         }
         facets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_with_another_schema_is_rebuilt_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = Schema::builder();
+        b.add_text_field("old", STRING | STORED);
+        let old = Index::create_in_dir(dir.path(), b.build()).unwrap();
+        let mut w: IndexWriter = old.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut doc = TantivyDocument::default();
+        doc.add_text(old.schema().get_field("old").unwrap(), "x");
+        w.add_document(doc).unwrap();
+        w.commit().unwrap();
+        drop(w);
+        drop(old);
+        let index = SearchIndex::open(dir.path(), Analyzer::new()).unwrap();
+        assert_eq!(index.num_units(), 0);
+        assert!(index.doc_ids().unwrap().is_empty());
     }
 }

@@ -262,6 +262,22 @@ pub fn proposal_owners(p: &Proposal) -> Vec<String> {
         .collect()
 }
 
+/// Gives a proposal's document the access of its proposal record (public or not, its authors as owners),
+/// so that a document stored before access was recorded is indexed with it. Other documents are left alone.
+pub fn refresh_access(lib: &Library, doc: &mut Document) -> Result<()> {
+    if doc.kind != DocKind::Proposal {
+        return Ok(());
+    }
+    let Some(id) = doc.source.strip_prefix("proposal:") else {
+        return Ok(());
+    };
+    if let Some(p) = lib.store().get_proposal(&ProposalId(id.to_string()))? {
+        doc.access = access_of(p.public);
+        doc.owners = proposal_owners(&p);
+    }
+    Ok(())
+}
+
 /// The searchable document of a proposal: kind 代表建议, body = title + text.
 pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Document {
     let body = format!("{}\n{}", p.title, p.text);
