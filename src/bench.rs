@@ -140,6 +140,7 @@ pub fn run(
                 q: q.query.chars().take(lib.config.max_query_chars).collect(),
                 unit: Unit::Best,
                 limit: 10,
+                scope: crate::model::Scope::All,
                 ..SearchRequest::default()
             };
             let t = Instant::now();

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::library::Library;
-use crate::model::{DocKind, Filters, Level, Sort, Unit, Validity};
+use crate::model::{Access, DocId, DocKind, Filters, Level, Scope, Sort, Unit, Validity};
 use crate::pipeline::{self, Progress};
 use crate::search::{self, SearchRequest, SearchResponse};
 use anyhow::{Context, Result, anyhow, bail};
@@ -47,6 +47,14 @@ pub enum Command {
     Remove {
         #[arg(required = true)]
         targets: Vec<String>,
+    },
+    /// Mark a document public (公开) or restricted (内部, staff and its owners only); the decision survives
+    /// re-ingest.
+    Access {
+        /// The document id.
+        id: String,
+        /// `public` or `restricted` (or 公开/内部).
+        access: String,
     },
     /// Show a document or an article by id.
     Show {
@@ -277,6 +285,8 @@ impl SearchArgs {
             },
             offset: self.offset,
             limit: self.limit,
+            // The command line is a local operator: it sees everything.
+            scope: Scope::All,
         })
     }
 }
@@ -350,6 +360,17 @@ pub fn run(cli: Cli) -> Result<()> {
             let n = pipeline::remove(&lib, &ids)?;
             lib.close()?;
             println!("已删除 {n} 个文档");
+            Ok(())
+        }
+        Command::Access { id, access } => {
+            let access = Access::parse_any(access)
+                .ok_or_else(|| anyhow!("unknown access: {access} (public, restricted)"))?;
+            let lib = open(&cli)?;
+            if !pipeline::set_access(&lib, &DocId(id.clone()), access)? {
+                bail!("no document with id {id}");
+            }
+            lib.close()?;
+            println!("{id}: {}", access.label());
             Ok(())
         }
         Command::Show { id, json } => {
@@ -646,7 +667,7 @@ fn links_command(
     }
     let mut all_links = Vec::new();
     for id in &ids {
-        if let Some(l) = crate::linking::links_of(lib, id, all)? {
+        if let Some(l) = crate::linking::links_of(lib, id, all, &Scope::All)? {
             all_links.push(l);
         }
     }

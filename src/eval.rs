@@ -118,6 +118,7 @@ pub fn ranked_names(lib: &Library, query: &str, depth: usize) -> Result<Vec<Stri
             unit: Unit::Article,
             offset,
             limit: page.min(depth - offset),
+            scope: crate::model::Scope::All,
             ..SearchRequest::default()
         };
         let resp = search::search(lib, &req)?;

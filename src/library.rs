@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::index::SearchIndex;
 use crate::index::analysis::Analyzer;
 use crate::link::Reference;
+use crate::model::{Article, ArticleId, DocId, Document, Scope};
 use crate::store::Store;
 
 /// An opened data folder.
@@ -58,6 +59,28 @@ impl Library {
     /// The in-memory snapshot of proposals (lists, counts, similarity).
     pub fn proposal_cache(&self) -> &crate::proposals::Cache {
         &self.proposals
+    }
+
+    /// A whole document with its articles, if it exists and is inside `scope`. A document outside the scope
+    /// is answered exactly like a missing one.
+    pub fn document(&self, id: &DocId, scope: &Scope) -> Result<Option<Document>> {
+        if self.meta(id, scope)?.is_none() {
+            return Ok(None);
+        }
+        self.store.get_document(id)
+    }
+
+    /// A document without its articles, if it exists and is inside `scope`.
+    pub fn meta(&self, id: &DocId, scope: &Scope) -> Result<Option<Document>> {
+        Ok(self.store.get_meta(id)?.filter(|d| scope.sees(d)))
+    }
+
+    /// An article with its document (without articles), if both exist and the document is inside `scope`.
+    pub fn article(&self, id: &ArticleId, scope: &Scope) -> Result<Option<(Article, Document)>> {
+        let Some(article) = self.store.get_article(id)? else {
+            return Ok(None);
+        };
+        Ok(self.meta(&article.doc_id, scope)?.map(|doc| (article, doc)))
     }
 
     /// Releases the index writer so that another process can write; the store stays open.

@@ -221,6 +221,8 @@ pub struct Metadata {
     pub region: Option<String>,
     pub year: Option<i32>,
     pub validity: Option<Validity>,
+    /// Who may read it, when a manifest or sidecar says so.
+    pub access: Option<Access>,
     /// Marked expired by a manifest or sidecar.
     pub expired: bool,
     /// History lines (adoption and amendments) before the body.
@@ -232,6 +234,8 @@ label_enum! {
     Access { Public => "公开", Restricted => "内部" }
 }
 
+// `label_enum!` declares the enum, so `#[default]` cannot be put on a variant.
+#[allow(clippy::derivable_impls)]
 impl Default for Access {
     fn default() -> Access {
         Access::Public
@@ -257,6 +261,13 @@ pub enum Scope {
     All,
     /// Public documents, plus the restricted ones owned by the named deputy (their own proposals).
     Public { deputy: Option<String> },
+}
+
+/// The narrowest scope (anonymous: public documents only), so that a forgotten scope never widens a view.
+impl Default for Scope {
+    fn default() -> Scope {
+        Scope::Public { deputy: None }
+    }
 }
 
 impl Scope {

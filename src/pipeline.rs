@@ -11,7 +11,7 @@ use crate::ingest::extract::{self, ExtractOptions};
 use crate::ingest::metadata::{self, Manifests};
 use crate::ingest::structure;
 use crate::library::Library;
-use crate::model::{Article, ArticleId, DocId, DocKind, Document, Tags, Validity};
+use crate::model::{Access, Article, ArticleId, DocId, DocKind, Document, Tags, Validity};
 use crate::store::DocState;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -57,6 +57,9 @@ pub struct Input {
     pub path: PathBuf,
     /// The source key (canonical path, or the kept copy of an upload).
     pub source: String,
+    /// Who may read it, as chosen at upload; a sidecar or manifest may also say, and a stored staff
+    /// decision (`set_access`) wins over both.
+    pub access: Option<Access>,
 }
 
 /// Whether a walked file is a document (not a sidecar, manifest, hidden file or reference data).
@@ -106,6 +109,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Vec<Input>, Manifests)> {
         .map(|path| Input {
             source: path.to_string_lossy().to_string(),
             path,
+            access: None,
         })
         .collect();
     Ok((inputs, manifests))
@@ -194,7 +198,7 @@ fn prepare_bytes(
         outline: structure.outline,
         articles,
         size: bytes.len() as u64,
-        access: Default::default(),
+        access: input.access.or(m.access).unwrap_or_default(),
         owners: Vec::new(),
     })
 }
@@ -275,6 +279,12 @@ pub(crate) fn commit_batch(lib: &Library, mut docs: Vec<Document>) -> Result<()>
     let extra = settle_versions(lib, &mut docs)?;
     docs.extend(extra);
     let store = lib.store();
+    for d in docs.iter_mut() {
+        crate::proposals::refresh_access(lib, d)?;
+        if let Some(access) = store.access_override(&d.id)? {
+            d.access = access;
+        }
+    }
     for d in &docs {
         store.set_state(&d.id, DocState::Pending)?;
         store.put_document(d)?;
@@ -358,9 +368,21 @@ pub fn ingest_inputs(
                         let (bytes, hash) = read_input(input, opts)?;
                         let known = store.source(&input.source).ok().flatten();
                         let existed = known.is_some();
+                        // Unchanged bytes are skipped, unless the input asks for another access than the
+                        // stored document has (the same file uploaded again as 内部).
+                        let same_access = |id: &DocId| {
+                            input.access.is_none_or(|a| {
+                                store
+                                    .get_meta(id)
+                                    .ok()
+                                    .flatten()
+                                    .is_some_and(|d| d.access == a)
+                            })
+                        };
                         if let Some(k) = &known
                             && k.content_hash == hash
                             && store.state(&k.id).ok().flatten() == Some(DocState::Indexed)
+                            && same_access(&k.id)
                         {
                             return Ok(None);
                         }
@@ -450,6 +472,26 @@ pub fn remove(lib: &Library, ids: &[DocId]) -> Result<usize> {
     Ok(docs.len())
 }
 
+/// Sets who may read a document, as a stored decision that survives re-ingest and relinking, and rewrites
+/// the document in the crash-safe order (store pending → index commit → store indexed). Returns `false` when
+/// there is no such document.
+pub fn set_access(lib: &Library, id: &DocId, access: Access) -> Result<bool> {
+    let store = lib.store();
+    let Some(mut doc) = store.get_document(id)? else {
+        return Ok(false);
+    };
+    store.put_access_override(id, access)?;
+    store.set_state(id, DocState::Pending)?;
+    doc.access = access;
+    store.put_document(&doc)?;
+    store.flush()?;
+    lib.index().put(&doc, &tags_for(lib, &doc)?)?;
+    lib.index().commit()?;
+    store.set_state(id, DocState::Indexed)?;
+    store.flush()?;
+    Ok(true)
+}
+
 /// Finds the documents ingested from a path (a file or everything under a folder), or with that id.
 pub fn resolve_targets(lib: &Library, target: &str) -> Result<Vec<DocId>> {
     if lib.store().get_meta(&DocId(target.to_string()))?.is_some() {
@@ -506,7 +548,17 @@ pub fn reconcile(lib: &Library) -> Result<usize> {
     let mut reput = Vec::new();
     let mut vanished = Vec::new();
     for id in pending.iter().chain(missing.iter()) {
-        if let Some(d) = store.get_document(id)? {
+        if let Some(mut d) = store.get_document(id)? {
+            // A document stored before access was recorded gets it now, in the store as in the index.
+            let before = (d.access, d.owners.clone());
+            crate::proposals::refresh_access(lib, &mut d)?;
+            if let Some(access) = store.access_override(id)? {
+                d.access = access;
+            }
+            if (d.access, d.owners.clone()) != before {
+                store.put_document(&d)?;
+                store.flush()?;
+            }
             lib.index().put(&d, &tags_for(lib, &d)?)?;
             reput.push(d.id);
         } else {

@@ -4,7 +4,9 @@
 use crate::error::{Error, Result};
 use crate::index::{FacetCounts, HitUnit, IndexQuery, Match};
 use crate::library::Library;
-use crate::model::{ArticleId, DocId, DocKind, FacetField, Filters, Level, Sort, Unit, Validity};
+use crate::model::{
+    Access, ArticleId, DocId, DocKind, FacetField, Filters, Level, Scope, Sort, Unit, Validity,
+};
 use crate::text::fold;
 use regex::Regex;
 use serde::Serialize;
@@ -20,6 +22,9 @@ pub struct SearchRequest {
     pub offset: usize,
     /// 0 asks for counts and facets only.
     pub limit: usize,
+    /// What the reader may see: hits, totals, facet counts, snippets and resolved citations stay inside it.
+    /// The default is the narrowest scope (public documents only).
+    pub scope: Scope,
 }
 
 /// One piece of a snippet: plain text or a highlighted match.
@@ -98,6 +103,8 @@ pub struct SearchHit {
     pub year: Option<i32>,
     pub date: Option<crate::model::Date>,
     pub doc_number: Option<String>,
+    /// Who may read the document (公开/内部).
+    pub access: Access,
     pub score: f32,
     /// Whether the query cited this article by name.
     pub cited: bool,
@@ -339,9 +346,9 @@ pub struct Citation {
     pub span: std::ops::Range<usize>,
 }
 
-/// Finds article citations (《预算法》第四十六条, 预算法第46条) in text and resolves them to stored articles,
-/// preferring the version in force.
-pub fn resolve_citations(lib: &Library, text: &str) -> Result<Vec<Citation>> {
+/// Finds article citations (《预算法》第四十六条, 预算法第46条) in text and resolves them to stored articles
+/// of documents inside `scope`, preferring the version in force.
+pub fn resolve_citations(lib: &Library, text: &str, scope: &Scope) -> Result<Vec<Citation>> {
     let mut out = Vec::new();
     for caps in CITATION.captures_iter(text) {
         let law = caps[1].trim_start_matches('《').to_string();
@@ -349,7 +356,7 @@ pub fn resolve_citations(lib: &Library, text: &str) -> Result<Vec<Citation>> {
             continue;
         };
         let suffix = caps.get(3).map(|m| format!("之{}", m.as_str()));
-        let article = find_article(lib, &law, number, suffix.as_deref())?;
+        let article = find_article(lib, &law, number, suffix.as_deref(), scope)?;
         let span = caps.get(0).map_or(0..0, |m| m.range());
         out.push(Citation {
             law,
@@ -366,6 +373,7 @@ fn find_article(
     law: &str,
     number: u32,
     suffix: Option<&str>,
+    scope: &Scope,
 ) -> Result<Option<ArticleId>> {
     let store = lib.store();
     let mut candidates = Vec::new();
@@ -375,7 +383,9 @@ fn find_article(
     // Prefer the version in force, then the newest; a law may be split into several files (民法典).
     let mut docs = Vec::new();
     for id in candidates {
-        if let Some(d) = store.get_meta(&id)? {
+        if let Some(d) = store.get_meta(&id)?
+            && scope.sees(&d)
+        {
             let rank = match d.validity {
                 Validity::Valid => 2,
                 Validity::Amended => 1,
@@ -509,7 +519,7 @@ fn check_window(lib: &Library, req: &SearchRequest) -> Result<()> {
 pub fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResponse> {
     check_window(lib, req)?;
     let parsed = parse_query(&req.q, lib.config.max_query_chars)?;
-    let citations = resolve_citations(lib, &req.q)?;
+    let citations = resolve_citations(lib, &req.q, &req.scope)?;
     let pins: Vec<String> = citations
         .iter()
         .filter_map(|c| c.article.as_ref().map(|a| a.0.clone()))
@@ -530,12 +540,18 @@ pub fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResponse> {
         } else {
             pins.clone()
         },
+        scope: req.scope.clone(),
     };
     let found = lib.index().search(&query)?;
     let terms = parsed.highlight_terms(lib);
     let mut hits = Vec::with_capacity(found.hits.len());
     for h in found.hits {
-        let Some(doc) = lib.store().get_meta(&h.doc_id)? else {
+        // The index query kept to the scope; the store's record is checked again all the same.
+        let Some(doc) = lib
+            .store()
+            .get_meta(&h.doc_id)?
+            .filter(|d| req.scope.sees(d))
+        else {
             continue;
         };
         let (name, article, text) = match h.unit {
@@ -563,6 +579,7 @@ pub fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResponse> {
             year: doc.year,
             date: doc.version_date.or(doc.published).or(doc.effective),
             doc_number: doc.doc_number.clone(),
+            access: doc.access,
             score: h.score,
             snippet: snippet(&text, &terms, 160),
         });
@@ -574,6 +591,22 @@ pub fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResponse> {
         facets: found.facets.into_iter().map(facet_out).collect(),
         mode: parsed.mode(),
     })
+}
+
+/// The number of documents and of articles inside `scope`.
+pub fn count_units(lib: &Library, scope: &Scope) -> Result<(usize, usize)> {
+    let count = |unit: Unit| -> Result<usize> {
+        Ok(lib
+            .index()
+            .search(&IndexQuery {
+                unit,
+                limit: 0,
+                scope: scope.clone(),
+                ..IndexQuery::default()
+            })?
+            .total)
+    };
+    Ok((count(Unit::Document)?, count(Unit::Article)?))
 }
 
 fn facet_out(f: FacetCounts) -> Facet {

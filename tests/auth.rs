@@ -198,19 +198,50 @@ fn nothing_is_readable_without_login_by_default_and_the_setting_opens_public_rea
     let dir = tempfile::tempdir().unwrap();
     let state = fixture(dir.path());
     // Pages send the visitor to the login form, keeping where they wanted to go.
-    let r = send(&state, Request::get("/search?q=预算").body(Body::empty()).unwrap());
+    let r = send(
+        &state,
+        Request::get("/search?q=预算").body(Body::empty()).unwrap(),
+    );
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(r.header("location").starts_with("/login?next=%2Fsearch"), "{}", r.header("location"));
+    assert!(
+        r.header("location").starts_with("/login?next=%2Fsearch"),
+        "{}",
+        r.header("location")
+    );
     // The API answers 401 in JSON.
-    let r = send(&state, Request::get("/api/search?q=预算").body(Body::empty()).unwrap());
+    let r = send(
+        &state,
+        Request::get("/api/search?q=预算")
+            .body(Body::empty())
+            .unwrap(),
+    );
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.body.contains("\"unauthorized\""), "{}", r.body);
     // Health and the login page stay open.
-    assert_eq!(send(&state, Request::get("/api/health").body(Body::empty()).unwrap()).status, StatusCode::OK);
-    assert_eq!(send(&state, Request::get("/login").body(Body::empty()).unwrap()).status, StatusCode::OK);
+    assert_eq!(
+        send(
+            &state,
+            Request::get("/api/health").body(Body::empty()).unwrap()
+        )
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&state, Request::get("/login").body(Body::empty()).unwrap()).status,
+        StatusCode::OK
+    );
 
-    state.save_settings(Settings { allow_anonymous: true }).unwrap();
-    let r = send(&state, Request::get("/api/search?q=预算").body(Body::empty()).unwrap());
+    state
+        .save_settings(Settings {
+            allow_anonymous: true,
+        })
+        .unwrap();
+    let r = send(
+        &state,
+        Request::get("/api/search?q=预算")
+            .body(Body::empty())
+            .unwrap(),
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("示范预算法"));
     // Reading is open, writing and staff pages are not.
@@ -238,18 +269,34 @@ fn login_sets_a_signed_httponly_strict_cookie_and_logout_ends_the_session() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.header("location"), "/search");
     let set = r.cookie("yusuan_session").expect("session cookie");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"),
+        "{set}"
+    );
     let page = c.get("/search?q=预算");
     assert_eq!(page.status, StatusCode::OK);
     // The header shows the account, an upload link for staff and the administration link.
-    assert!(page.body.contains("id=\"account\"") && page.body.contains("href=\"/admin\""), "{}", page.body);
+    assert!(
+        page.body.contains("id=\"account\"") && page.body.contains("href=\"/admin\""),
+        "{}",
+        page.body
+    );
 
     // A forged or altered cookie is not a session.
-    let (_, value) = c.cookies.iter().find(|(k, _)| k == "yusuan_session").unwrap().clone();
+    let (_, value) = c
+        .cookies
+        .iter()
+        .find(|(k, _)| k == "yusuan_session")
+        .unwrap()
+        .clone();
     let (sid, mac) = value.rsplit_once('.').unwrap();
     let mut other = sid.to_string();
     other.replace_range(0..1, if sid.starts_with('a') { "b" } else { "a" });
-    for forged in [format!("{other}.{mac}"), sid.to_string(), format!("{sid}.{}", "0".repeat(64))] {
+    for forged in [
+        format!("{other}.{mac}"),
+        sid.to_string(),
+        format!("{sid}.{}", "0".repeat(64)),
+    ] {
         let r = send(
             &state,
             Request::get("/api/search?q=预算")
@@ -285,7 +332,11 @@ fn a_login_form_from_elsewhere_and_wrong_passwords_are_refused_and_rate_limited(
     let mut c = Client::new(&state);
     let r = c.post_form(
         "/login",
-        &[("name", "admin"), ("password", ADMIN_PASSWORD), ("form_token", "x")],
+        &[
+            ("name", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("form_token", "x"),
+        ],
     );
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.cookie("yusuan_session").is_none());
@@ -301,13 +352,23 @@ fn a_login_form_from_elsewhere_and_wrong_passwords_are_refused_and_rate_limited(
     assert!(r.body.contains("登录失败次数过多"));
     assert!(r.cookie("yusuan_session").is_none());
     // Another account is not locked by the failures of this one.
-    accounts::add_user(state.lib.store(), "li", Role::Staff, None, Some("另一个工作人员的密码")).unwrap();
+    accounts::add_user(
+        state.lib.store(),
+        "li",
+        Role::Staff,
+        None,
+        Some("另一个工作人员的密码"),
+    )
+    .unwrap();
     let r = Client::new(&state).log_in("li", "另一个工作人员的密码");
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 
     let failed = audit::recent(
         state.lib.store(),
-        &AuditFilter { action: Some(AuditAction::LoginFailed), ..Default::default() },
+        &AuditFilter {
+            action: Some(AuditAction::LoginFailed),
+            ..Default::default()
+        },
         100,
     )
     .unwrap();
@@ -325,7 +386,12 @@ fn every_post_form_carries_the_csrf_token_and_a_post_without_it_changes_nothing(
     let page = c.get(&format!("/documents/{id}"));
     assert_eq!(page.status, StatusCode::OK);
     // Each POST form of the pages gets the hidden token.
-    for uri in [format!("/documents/{id}"), "/account".into(), "/admin".into(), "/search".into()] {
+    for uri in [
+        format!("/documents/{id}"),
+        "/account".into(),
+        "/admin".into(),
+        "/search".into(),
+    ] {
         let p = c.get(&uri);
         let forms = p.body.matches("method=\"post\"").count();
         assert!(forms >= 1, "{uri} has a logout form at least");
@@ -335,28 +401,53 @@ fn every_post_form_carries_the_csrf_token_and_a_post_without_it_changes_nothing(
     let before = state.lib.store().list_users().unwrap().len();
     let r = c.post_form("/admin/users", &[("name", "wang"), ("role", "staff")]);
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    let r = c.post_form("/admin/users", &[("name", "wang"), ("role", "staff"), ("csrf", "not-the-token")]);
+    let r = c.post_form(
+        "/admin/users",
+        &[
+            ("name", "wang"),
+            ("role", "staff"),
+            ("csrf", "not-the-token"),
+        ],
+    );
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(state.lib.store().list_users().unwrap().len(), before);
-    let r = c.post_form("/admin/users", &[("name", "wang"), ("role", "staff"), ("csrf", &token)]);
+    let r = c.post_form(
+        "/admin/users",
+        &[("name", "wang"), ("role", "staff"), ("csrf", &token)],
+    );
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("一次性密码"));
     assert_eq!(state.lib.store().list_users().unwrap().len(), before + 1);
     // The upload form carries the token in its action URL (its body is a file).
     let ingest = c.get("/ingest");
-    assert!(ingest.body.contains(&format!("action=\"/ingest?csrf={token}\"")), "{}", ingest.body);
+    assert!(
+        ingest
+            .body
+            .contains(&format!("action=\"/ingest?csrf={token}\"")),
+        "{}",
+        ingest.body
+    );
     // The token is bound to the session: another session's token is refused.
     let mut other = Client::new(&state);
     other.log_in("admin", ADMIN_PASSWORD);
-    let r = other.post_form("/admin/users", &[("name", "zhao"), ("role", "staff"), ("csrf", &token)]);
+    let r = other.post_form(
+        "/admin/users",
+        &[("name", "zhao"), ("role", "staff"), ("csrf", &token)],
+    );
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let denied = audit::recent(
         state.lib.store(),
-        &AuditFilter { action: Some(AuditAction::Denied), ..Default::default() },
+        &AuditFilter {
+            action: Some(AuditAction::Denied),
+            ..Default::default()
+        },
         100,
     )
     .unwrap();
-    assert!(denied.iter().filter(|e| e.detail == "CSRF").count() >= 3, "{denied:?}");
+    assert!(
+        denied.iter().filter(|e| e.detail == "CSRF").count() >= 3,
+        "{denied:?}"
+    );
 }
 
 #[test]
@@ -377,19 +468,35 @@ fn a_one_time_password_must_be_changed_before_anything_else() {
     // Mismatched or too short passwords are refused with a message.
     let r = c.post_form(
         "/account/password",
-        &[("csrf", &token), ("password", &otp), ("new_password", "短密码"), ("new_password2", "短密码")],
+        &[
+            ("csrf", &token),
+            ("password", &otp),
+            ("new_password", "短密码"),
+            ("new_password2", "短密码"),
+        ],
     );
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("密码须为"), "{}", r.body);
     let r = c.post_form(
         "/account/password",
-        &[("csrf", &token), ("password", &otp), ("new_password", "周的新密码很安全"), ("new_password2", "周的新密码很安全")],
+        &[
+            ("csrf", &token),
+            ("password", &otp),
+            ("new_password", "周的新密码很安全"),
+            ("new_password2", "周的新密码很安全"),
+        ],
     );
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // The old password no longer works, the new one does and opens the search.
-    assert_eq!(Client::new(&state).log_in("zhou", &otp).status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        Client::new(&state).log_in("zhou", &otp).status,
+        StatusCode::UNAUTHORIZED
+    );
     let mut c2 = Client::new(&state);
-    assert_eq!(c2.log_in("zhou", "周的新密码很安全").status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        c2.log_in("zhou", "周的新密码很安全").status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(c2.get("/search?q=预算").status, StatusCode::OK);
 }
 
@@ -398,12 +505,24 @@ fn roles_decide_what_each_account_may_do() {
     let dir = tempfile::tempdir().unwrap();
     let state = fixture(dir.path());
     let id = law_doc_id(&state);
-    let deputy = Viewer { user: Some("dep".into()), role: Role::Deputy, deputy: Some("王丽".into()) };
+    let deputy = Viewer {
+        user: Some("dep".into()),
+        role: Role::Deputy,
+        deputy: Some("王丽".into()),
+    };
     let staff = staff();
-    let get = |uri: &str, v: &Viewer| send(&state, with_viewer(Request::get(uri).body(Body::empty()).unwrap(), v.clone()));
+    let get = |uri: &str, v: &Viewer| {
+        send(
+            &state,
+            with_viewer(Request::get(uri).body(Body::empty()).unwrap(), v.clone()),
+        )
+    };
     // A deputy reads, but may not ingest, decide links or administer.
     assert_eq!(get("/search?q=预算", &deputy).status, StatusCode::OK);
-    assert_eq!(get(&format!("/documents/{id}"), &deputy).status, StatusCode::OK);
+    assert_eq!(
+        get(&format!("/documents/{id}"), &deputy).status,
+        StatusCode::OK
+    );
     assert_eq!(get("/ingest", &deputy).status, StatusCode::FORBIDDEN);
     assert_eq!(get("/admin", &deputy).status, StatusCode::FORBIDDEN);
     assert_eq!(get("/admin/audit", &staff).status, StatusCode::FORBIDDEN);
@@ -414,7 +533,9 @@ fn roles_decide_what_each_account_may_do() {
             with_viewer(
                 Request::post(format!("/api/documents/{id}/links"))
                     .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(r#"{"target":"205","action":"confirm","by":"x"}"#))
+                    .body(Body::from(
+                        r#"{"target":"205","action":"confirm","by":"x"}"#,
+                    ))
                     .unwrap(),
                 v.clone(),
             ),
@@ -437,26 +558,52 @@ fn api_tokens_act_in_their_role_and_stop_when_revoked_or_the_user_is_disabled() 
     let id = law_doc_id(&state);
     accounts::add_user(store, "chen", Role::Staff, None, Some("陈的密码足够长了")).unwrap();
     let (_, staff_token) = accounts::create_token(store, "chen", None, "导入脚本").unwrap();
-    let (read_rec, read_token) = accounts::create_token(store, "chen", Some(Role::Deputy), "只读").unwrap();
+    let (read_rec, read_token) =
+        accounts::create_token(store, "chen", Some(Role::Deputy), "只读").unwrap();
     // A token cannot be above its user.
     assert!(accounts::create_token(store, "chen", Some(Role::Admin), "").is_err());
     let body = r#"{"target":"205","action":"confirm"}"#;
     let uri = format!("/api/documents/{id}/links");
-    assert_eq!(bearer_get(&state, "/api/search?q=预算", &read_token).status, StatusCode::OK);
-    assert_eq!(bearer_post_json(&state, &uri, &read_token, body).status, StatusCode::FORBIDDEN);
-    assert_eq!(bearer_post_json(&state, &uri, &staff_token, body).status, StatusCode::OK);
-    assert_eq!(bearer_get(&state, "/api/admin/audit", &staff_token).status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        bearer_get(&state, "/api/search?q=预算", &read_token).status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        bearer_post_json(&state, &uri, &read_token, body).status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        bearer_post_json(&state, &uri, &staff_token, body).status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        bearer_get(&state, "/api/admin/audit", &staff_token).status,
+        StatusCode::FORBIDDEN
+    );
     // A token is not a session: no CSRF token needed, and a wrong token is 401, never anonymous.
     let wrong = format!("{}x", &staff_token[..staff_token.len() - 1]);
-    assert_eq!(bearer_get(&state, "/api/search?q=预算", &wrong).status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bearer_get(&state, "/api/search?q=预算", &wrong).status,
+        StatusCode::UNAUTHORIZED
+    );
     assert!(accounts::revoke_token(store, &read_rec.id).unwrap());
-    assert_eq!(bearer_get(&state, "/api/search?q=预算", &read_token).status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bearer_get(&state, "/api/search?q=预算", &read_token).status,
+        StatusCode::UNAUTHORIZED
+    );
     accounts::set_disabled(store, "chen", true).unwrap();
-    assert_eq!(bearer_get(&state, "/api/search?q=预算", &staff_token).status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bearer_get(&state, "/api/search?q=预算", &staff_token).status,
+        StatusCode::UNAUTHORIZED
+    );
     // The audit log names the token's user for what it did.
     let changes = audit::recent(
         store,
-        &AuditFilter { user: Some("chen".into()), action: Some(AuditAction::Change), ..Default::default() },
+        &AuditFilter {
+            user: Some("chen".into()),
+            action: Some(AuditAction::Change),
+            ..Default::default()
+        },
         10,
     )
     .unwrap();
@@ -478,13 +625,31 @@ fn the_audit_log_records_searches_views_changes_and_logins_and_admins_export_it(
     c.post_form("/admin/settings", &[("csrf", &token), ("anonymous", "on")]);
     assert!(state.settings().allow_anonymous);
     let all = audit::recent(state.lib.store(), &AuditFilter::default(), 100).unwrap();
-    let find = |a: AuditAction| all.iter().filter(move |e| e.action == a).collect::<Vec<_>>();
+    let find = |a: AuditAction| {
+        all.iter()
+            .filter(move |e| e.action == a)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(find(AuditAction::Login).len(), 1);
     let search = find(AuditAction::Search);
-    assert!(search.iter().any(|e| e.detail.contains("q=初步审查") && e.user.as_deref() == Some("admin")), "{search:?}");
-    assert!(find(AuditAction::View).iter().any(|e| e.target == format!("/documents/{id}")));
+    assert!(
+        search
+            .iter()
+            .any(|e| e.detail.contains("q=初步审查") && e.user.as_deref() == Some("admin")),
+        "{search:?}"
+    );
+    assert!(
+        find(AuditAction::View)
+            .iter()
+            .any(|e| e.target == format!("/documents/{id}"))
+    );
     let admin = find(AuditAction::Admin);
-    assert!(admin.iter().any(|e| e.target == "/admin/settings" && e.detail.contains("anonymous=on")), "{admin:?}");
+    assert!(
+        admin
+            .iter()
+            .any(|e| e.target == "/admin/settings" && e.detail.contains("anonymous=on")),
+        "{admin:?}"
+    );
     // Newest first.
     assert!(all.windows(2).all(|w| w[0].seq > w[1].seq));
 
@@ -499,11 +664,21 @@ fn the_audit_log_records_searches_views_changes_and_logins_and_admins_export_it(
     assert!(lines[0].starts_with("序号,时间,用户"));
     assert!(lines.iter().any(|l| l.contains("/documents/")));
     let jsonl = c.get("/admin/audit/export?format=jsonl&action=login");
-    let entries: Vec<serde_json::Value> = jsonl.body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let entries: Vec<serde_json::Value> = jsonl
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["user"], "admin");
-    assert_eq!(c.get("/admin/audit/export?format=xml").status, StatusCode::BAD_REQUEST);
-    assert_eq!(c.get("/admin/audit?since=yesterday").status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        c.get("/admin/audit/export?format=xml").status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        c.get("/admin/audit?since=yesterday").status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[test]
@@ -514,7 +689,14 @@ fn the_audit_log_and_accounts_survive_a_restart() {
         let mut c = Client::new(&state);
         c.log_in("admin", ADMIN_PASSWORD);
         c.get("/search?q=重启之前的检索");
-        accounts::add_user(state.lib.store(), "wu", Role::Deputy, Some("吴代表"), Some("吴代表的登录密码")).unwrap();
+        accounts::add_user(
+            state.lib.store(),
+            "wu",
+            Role::Deputy,
+            Some("吴代表"),
+            Some("吴代表的登录密码"),
+        )
+        .unwrap();
         state.lib.close().unwrap();
     }
     let state = web::start(config(dir.path())).unwrap();
@@ -524,8 +706,14 @@ fn the_audit_log_and_accounts_survive_a_restart() {
     assert_eq!(u.deputy.as_deref(), Some("吴代表"));
     // The cookie key is kept, so a deputy logs in and reads.
     let mut c = Client::new(&state);
-    assert_eq!(c.log_in("wu", "吴代表的登录密码").status, StatusCode::SEE_OTHER);
-    assert_eq!(c.get("/api/me").body, r#"{"deputy":"吴代表","role":"deputy","user":"wu"}"#);
+    assert_eq!(
+        c.log_in("wu", "吴代表的登录密码").status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        c.get("/api/me").body,
+        r#"{"deputy":"吴代表","role":"deputy","user":"wu"}"#
+    );
 }
 
 fn yusuan(data: &Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
@@ -559,9 +747,27 @@ fn user_commands_add_list_disable_passwd_and_export_the_audit_log() {
     let data = dir.path().join("index");
     let (ok, out, err) = yusuan(&data, &["user", "add", "sun", "--role", "staff"], None);
     assert!(ok, "{err}");
-    let otp = out.lines().find_map(|l| l.split(": ").nth(1)).unwrap().trim().to_string();
+    let otp = out
+        .lines()
+        .find_map(|l| l.split(": ").nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
     assert_eq!(otp.chars().count(), 16, "{out}");
-    let (ok, _, err) = yusuan(&data, &["user", "add", "dep1", "--role", "deputy", "--deputy", "刘代表", "--password-stdin"], Some("刘代表的长密码一二三\n"));
+    let (ok, _, err) = yusuan(
+        &data,
+        &[
+            "user",
+            "add",
+            "dep1",
+            "--role",
+            "deputy",
+            "--deputy",
+            "刘代表",
+            "--password-stdin",
+        ],
+        Some("刘代表的长密码一二三\n"),
+    );
     assert!(ok, "{err}");
     // Refusals are clear.
     let (ok, _, err) = yusuan(&data, &["user", "add", "sun", "--role", "staff"], None);
@@ -576,7 +782,11 @@ fn user_commands_add_list_disable_passwd_and_export_the_audit_log() {
     assert_eq!(list.as_array().unwrap().len(), 2);
     assert!(list.to_string().contains("刘代表"));
     assert!(!out.contains("argon2"), "password hashes are never listed");
-    let (ok, _, _) = yusuan(&data, &["user", "passwd", "sun", "--password-stdin"], Some("孙的新密码足够长\n"));
+    let (ok, _, _) = yusuan(
+        &data,
+        &["user", "passwd", "sun", "--password-stdin"],
+        Some("孙的新密码足够长\n"),
+    );
     assert!(ok);
     let (ok, _, _) = yusuan(&data, &["user", "disable", "dep1"], None);
     assert!(ok);
@@ -590,9 +800,17 @@ fn user_commands_add_list_disable_passwd_and_export_the_audit_log() {
     assert!(state.settings().allow_anonymous);
     let mut c = Client::new(&state);
     assert_eq!(c.log_in("sun", &otp).status, StatusCode::UNAUTHORIZED);
-    assert_eq!(Client::new(&state).log_in("dep1", "刘代表的长密码一二三").status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        Client::new(&state)
+            .log_in("dep1", "刘代表的长密码一二三")
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
     let mut c = Client::new(&state);
-    assert_eq!(c.log_in("sun", "孙的新密码足够长").status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.log_in("sun", "孙的新密码足够长").status,
+        StatusCode::SEE_OTHER
+    );
     c.get("/search?q=命令行导出");
     // Accounts existed already: no first administrator was made.
     assert!(state.lib.store().get_user("admin").unwrap().is_none());
@@ -638,12 +856,26 @@ fn first_start_without_a_password_prints_a_one_time_password_for_admin() {
         .build()
         .unwrap();
     let form = http.get(format!("http://{addr}login")).send().unwrap();
-    let cookie = form.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let cookie = form.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     let token = hidden(&form.text().unwrap(), "form_token");
     let r = http
         .post(format!("http://{addr}login"))
         .header(reqwest::header::COOKIE, cookie)
-        .form(&[("name", "admin"), ("password", password.as_str()), ("form_token", token.as_str())])
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(format!(
+            "name=admin&password={}&form_token={}",
+            enc(&password),
+            enc(&token)
+        ))
         .send()
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
@@ -651,7 +883,9 @@ fn first_start_without_a_password_prints_a_one_time_password_for_admin() {
     child.kill().unwrap();
     child.wait().unwrap();
     // The password is stored hashed with argon2, never in clear.
-    let lib = yusuan::library::Library::open(yusuan::config::Config::new(&data, dir.path().join("none"))).unwrap();
+    let lib =
+        yusuan::library::Library::open(yusuan::config::Config::new(&data, dir.path().join("none")))
+            .unwrap();
     let admin = lib.store().get_user("admin").unwrap().unwrap();
     assert!(admin.password.starts_with("$argon2id$"));
     assert!(!admin.password.contains(&password));

@@ -138,12 +138,18 @@ fn log_in(tab: &Tab, server: &Server) {
     open(tab, &server.url("/search"));
     // Not logged in: the search page sends the browser to the login form.
     assert!(tab.get_url().contains("/login?next="), "{}", tab.get_url());
-    tab.wait_for_element("#name").unwrap().type_into("admin").unwrap();
+    tab.wait_for_element("#name")
+        .unwrap()
+        .type_into("admin")
+        .unwrap();
     tab.wait_for_element("#password")
         .unwrap()
         .type_into(ADMIN_PASSWORD)
         .unwrap();
-    tab.wait_for_element("#login-submit").unwrap().click().unwrap();
+    tab.wait_for_element("#login-submit")
+        .unwrap()
+        .click()
+        .unwrap();
     tab.wait_until_navigated().unwrap();
     wait_js(tab, "!!document.getElementById('logout')", "logged in");
     assert!(tab.get_url().ends_with("/search"), "{}", tab.get_url());
@@ -557,6 +563,7 @@ fn proposal_list_facet_page_and_event_form_in_chromium() {
     };
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("corpus")).unwrap();
+    // Logged in as the administrator: every proposal, public or not, and the event form.
     let server = Server::start(started(dir.path()));
     let csv = std::fs::read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus/samples/proposals.csv"),

@@ -7,7 +7,7 @@ use yusuan::config::Config;
 use yusuan::library::Library;
 use yusuan::link::{Rule, Target, Verdict};
 use yusuan::linking;
-use yusuan::model::{DocId, FacetField, Filters};
+use yusuan::model::{DocId, FacetField, Filters, Scope};
 use yusuan::pipeline;
 use yusuan::search::{self, SearchRequest};
 
@@ -92,7 +92,9 @@ fn subject_filter_includes_descendants_and_facets_follow_the_query() {
     );
     let (table, rules, clinic) = (&ids[0], &ids[1], &ids[2]);
 
-    let links = linking::links_of(&lib, table, false).unwrap().unwrap();
+    let links = linking::links_of(&lib, table, false, &Scope::All)
+        .unwrap()
+        .unwrap();
     let codes: Vec<&str> = links.subjects.iter().map(|l| l.code.as_str()).collect();
     assert_eq!(codes[..2], ["2050202", "2050203"], "{codes:?}");
     assert!(codes.contains(&"2080505"));
@@ -119,16 +121,16 @@ fn subject_filter_includes_descendants_and_facets_follow_the_query() {
     assert_eq!(found, vec![clinic.to_string()]);
 
     // The subject tree counts documents per class and, drilled down, per child.
-    let tree = linking::subject_tree(&lib, None, &Filters::default()).unwrap();
+    let tree = linking::subject_tree(&lib, None, &Filters::default(), &Scope::All).unwrap();
     let count = |code: &str| tree.iter().find(|n| n.code == code).map(|n| n.documents);
     assert_eq!(count("205"), Some(2));
     assert_eq!(count("210"), Some(1));
-    let edu = linking::subject_tree(&lib, Some("205"), &Filters::default()).unwrap();
+    let edu = linking::subject_tree(&lib, Some("205"), &Filters::default(), &Scope::All).unwrap();
     assert_eq!(
         edu.iter().find(|n| n.code == "20502").map(|n| n.documents),
         Some(1)
     );
-    let amounts = linking::amounts_of(&lib, table).unwrap();
+    let amounts = linking::amounts_of(&lib, table, &Scope::All).unwrap();
     assert_eq!(
         amounts
             .iter()
@@ -187,7 +189,9 @@ fn decisions_survive_reingest_and_relink() {
             vec![rules.to_string()],
             "a confirmed link is indexed"
         );
-        let links = linking::links_of(lib, rules, false).unwrap().unwrap();
+        let links = linking::links_of(lib, rules, false, &Scope::All)
+            .unwrap()
+            .unwrap();
         assert!(links.subjects.iter().all(|l| l.code != "205"));
         assert!(links.topics.iter().any(|l| l.id == topic));
         assert_eq!(links.decisions.len(), 2);
@@ -250,11 +254,11 @@ fn unknown_targets_and_documents_are_errors() {
     );
     assert!(bad_doc.is_err());
     assert!(
-        linking::links_of(&lib, &DocId("nope".into()), false)
+        linking::links_of(&lib, &DocId("nope".into()), false, &Scope::All)
             .unwrap()
             .is_none()
     );
-    assert!(linking::topic_dossier(&lib, "no-such", 10).is_err());
+    assert!(linking::topic_dossier(&lib, "no-such", 10, &Scope::All).is_err());
 }
 
 /// The shared folder with the real documents, or None (and a printed line) when `YUSUAN_SHARED` is unset.
@@ -287,6 +291,7 @@ fn real_final_accounts_link_by_their_tables() {
         &lib,
         &id_of("中共上海市普陀区委社会工作部2024年度部门决算.pdf"),
         false,
+        &Scope::All,
     )
     .unwrap()
     .unwrap();
@@ -315,6 +320,7 @@ fn real_final_accounts_link_by_their_tables() {
         &lib,
         &id_of("上海市普陀区财政局2024年度部门决算.pdf"),
         false,
+        &Scope::All,
     )
     .unwrap()
     .unwrap();

@@ -6,13 +6,21 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use yusuan::config::Config;
 use yusuan::library::Library;
-use yusuan::model::{Date, DocKind, Filters};
+use yusuan::model::{Date, DocKind, Filters, Scope};
 use yusuan::pipeline;
 use yusuan::proposals::export::ExportFormat;
 use yusuan::proposals::import::TableFormat;
 use yusuan::proposals::model::{Event, EventKind, Grade, ProposalId, Satisfaction, Status};
 use yusuan::proposals::{self, ListFilter};
 use yusuan::search::{self, SearchRequest};
+
+/// The operator's filter: every proposal, public or not.
+fn operator() -> ListFilter {
+    ListFilter {
+        scope: Scope::All,
+        ..ListFilter::default()
+    }
+}
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
@@ -59,6 +67,7 @@ fn sample_csv_imports_once_and_twice_changes_nothing() {
                 ..Filters::default()
             },
             limit: 10,
+            scope: Scope::All,
             ..SearchRequest::default()
         },
     )
@@ -66,7 +75,7 @@ fn sample_csv_imports_once_and_twice_changes_nothing() {
     assert!(resp.total >= 3, "{}", resp.total);
     assert!(resp.hits.iter().all(|h| h.kind == DocKind::Proposal));
     // Status comes from the events the row describes.
-    let page = proposals::list(&lib, &ListFilter::default(), day("2025-06-01")).unwrap();
+    let page = proposals::list(&lib, &operator(), day("2025-06-01")).unwrap();
     assert_eq!(page.total, 12);
     let closed = page
         .counts
@@ -159,6 +168,7 @@ fn events_follow_the_lifecycle_and_refusals_say_why() {
         &lib,
         &ListFilter {
             overdue: true,
+            scope: Scope::All,
             ..ListFilter::default()
         },
         today,
@@ -183,6 +193,7 @@ fn events_follow_the_lifecycle_and_refusals_say_why() {
         &lib,
         &ListFilter {
             overdue: true,
+            scope: Scope::All,
             ..ListFilter::default()
         },
         today,
@@ -213,6 +224,7 @@ fn events_follow_the_lifecycle_and_refusals_say_why() {
         &lib,
         &ListFilter {
             status: Some(Status::Reopened),
+            scope: Scope::All,
             ..ListFilter::default()
         },
         today,
@@ -221,7 +233,9 @@ fn events_follow_the_lifecycle_and_refusals_say_why() {
     assert_eq!(page.total, 1);
     drop(lib);
     let lib = open(dir.path());
-    let v = proposals::show(&lib, &pid, today).unwrap().unwrap();
+    let v = proposals::show(&lib, &pid, today, &Scope::All)
+        .unwrap()
+        .unwrap();
     assert_eq!(v.state.status, Status::Reopened);
     assert_eq!(v.events.len(), 5);
     // Importing the file again keeps the recorded events.
@@ -246,12 +260,12 @@ fn reply_documents_are_attached_whatever_the_order() {
     assert!(r.failed.is_empty(), "{:?}", r.failed);
     assert_eq!(lib.store().count_proposals(), 12);
     let today = day("2025-06-01");
-    let v = proposals::show(&lib, &id("16-3-1005"), today)
+    let v = proposals::show(&lib, &id("16-3-1005"), today, &Scope::All)
         .unwrap()
         .unwrap();
     assert_eq!(v.replies.len(), 1, "{:?}", v.replies);
     assert!(v.replies[0].title.contains("第1005号建议"));
-    let v = proposals::show(&lib, &id("16-5-3008"), today)
+    let v = proposals::show(&lib, &id("16-5-3008"), today, &Scope::All)
         .unwrap()
         .unwrap();
     assert_eq!(v.replies.len(), 1);
@@ -260,7 +274,7 @@ fn reply_documents_are_attached_whatever_the_order() {
         "{HEADER}\n1005,第十六届人民代表大会第四次会议,2024,代表建议,关于别的事项的建议,,,,,,,,2024-02-20,,,,,,,,\n"
     );
     proposals::import_bytes(&lib, "o.csv", TableFormat::Csv, other.as_bytes()).unwrap();
-    let v = proposals::show(&lib, &id("16-4-1005"), today)
+    let v = proposals::show(&lib, &id("16-4-1005"), today, &Scope::All)
         .unwrap()
         .unwrap();
     assert!(v.replies.is_empty());
@@ -296,7 +310,7 @@ fn similarity_precision_and_recall_on_the_labelled_set() {
                 truth.insert((a.id.clone(), b.id.clone()));
             }
         }
-        let found = proposals::similar(&lib, &a.id, 50).unwrap();
+        let found = proposals::similar(&lib, &a.id, 50, &Scope::All).unwrap();
         for s in &found.items {
             let pair = if a.id < s.id {
                 (a.id.clone(), s.id.clone())
@@ -336,7 +350,7 @@ fn similarity_precision_and_recall_on_the_labelled_set() {
     assert!(top1 >= 0.85, "top-1 {top1:.2}");
     // The issue raised three times without an A grade is flagged on its latest proposal.
     let latest = proposals::resolve(&lib, "第十五届人民代表大会第三次会议 318").unwrap();
-    let rep = proposals::similar(&lib, &latest[0], 10).unwrap();
+    let rep = proposals::similar(&lib, &latest[0], 10, &Scope::All).unwrap();
     assert_eq!(rep.times_raised, 3, "{:?}", rep.items);
     assert!(rep.repeated_without_a);
 }
@@ -349,6 +363,7 @@ fn export_round_trip_csv_and_xlsx() {
     let today = day("2025-06-01");
     let filter = ListFilter {
         unit: Some("市教育局".into()),
+        scope: Scope::All,
         ..ListFilter::default()
     };
     let before = proposals::filtered(&lib, &filter, today).unwrap();
@@ -361,7 +376,7 @@ fn export_round_trip_csv_and_xlsx() {
         let other = open(&dir.path().join(format.extension()));
         let r = proposals::import_bytes(&other, "export", table, &bytes).unwrap();
         assert!(r.errors.is_empty(), "{:?}", r.errors);
-        let after = proposals::filtered(&other, &ListFilter::default(), today).unwrap();
+        let after = proposals::filtered(&other, &operator(), today).unwrap();
         let key = |s: &proposals::Summary| {
             (
                 s.id.clone(),

@@ -9,7 +9,19 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::Value;
 use std::path::Path;
 use tower::ServiceExt;
+use yusuan::auth::{Role, Viewer};
 use yusuan::web::{self, AppState};
+
+/// These suites work as committee staff (imports, events, every proposal); what other readers see of
+/// proposals that are not public is tested in `access`.
+fn as_staff(mut req: Request<Body>) -> Request<Body> {
+    req.extensions_mut().insert(Viewer {
+        user: Some("staff".into()),
+        role: Role::Staff,
+        deputy: None,
+    });
+    req
+}
 
 fn send(state: &AppState, req: Request<Body>) -> (StatusCode, Vec<u8>) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -18,7 +30,10 @@ fn send(state: &AppState, req: Request<Body>) -> (StatusCode, Vec<u8>) {
         .build()
         .unwrap();
     rt.block_on(async {
-        let resp = web::router(state.clone()).oneshot(as_staff(req)).await.unwrap();
+        let resp = web::router(state.clone())
+            .oneshot(as_staff(req))
+            .await
+            .unwrap();
         let status = resp.status();
         let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
             .await
@@ -165,7 +180,10 @@ fn post_form(state: &AppState, uri: &str, body: &[u8]) -> (StatusCode, String, S
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body.to_vec()))
             .unwrap();
-        let resp = web::router(state.clone()).oneshot(as_staff(req)).await.unwrap();
+        let resp = web::router(state.clone())
+            .oneshot(as_staff(req))
+            .await
+            .unwrap();
         let status = resp.status();
         let location = resp
             .headers()
@@ -369,12 +387,4 @@ fn proposal_pages_list_dashboard_proposal_and_event_form() {
     );
     assert!(html.contains("<p>已将学前教育经费纳入中期财政规划。</p>"));
     assert!(!html.contains("已逾期："));
-}
-
-/// The request as made by a logged-in staff member (unless the test set another viewer).
-fn as_staff<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
-    if req.extensions().get::<yusuan::auth::Viewer>().is_none() {
-        req.extensions_mut().insert(common::staff());
-    }
-    req
 }

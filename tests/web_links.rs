@@ -43,7 +43,10 @@ fn send(state: &AppState, req: Request<Body>) -> Reply {
         .build()
         .unwrap();
     rt.block_on(async {
-        let resp = web::router(state.clone()).oneshot(as_staff(req)).await.unwrap();
+        let resp = web::router(state.clone())
+            .oneshot(as_staff(req))
+            .await
+            .unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = axum::body::to_bytes(resp.into_body(), usize::MAX)

@@ -263,7 +263,8 @@ pub fn verify_login(store: &Store, name: &str, password: &str) -> Result<Option<
     let Some(user) = store.get_user(name)? else {
         // A fixed hash of a random password: same work as a real check.
         static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let dummy = DUMMY.get_or_init(|| hash_password("no such user, no such password").unwrap_or_default());
+        let dummy = DUMMY
+            .get_or_init(|| hash_password("no such user, no such password").unwrap_or_default());
         let _ = password_matches(password, dummy);
         return Ok(None);
     };

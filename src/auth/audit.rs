@@ -156,13 +156,19 @@ pub fn recent(store: &Store, filter: &AuditFilter, limit: usize) -> Result<Vec<A
 }
 
 /// Writes matching entries, oldest first, as CSV (UTF-8 with BOM, so spreadsheet programs read Chinese).
-pub fn export_csv(store: &Store, filter: &AuditFilter, out: &mut dyn std::io::Write) -> Result<usize> {
+pub fn export_csv(
+    store: &Store,
+    filter: &AuditFilter,
+    out: &mut dyn std::io::Write,
+) -> Result<usize> {
     let io = |e: std::io::Error| crate::error::Error::io("audit export", e);
     out.write_all("\u{feff}".as_bytes()).map_err(io)?;
     let mut w = csv::Writer::from_writer(out);
     let csv_err = |e: csv::Error| crate::error::Error::Invalid(format!("audit export: {e}"));
-    w.write_record(["序号", "时间", "用户", "角色", "操作", "对象", "详情", "状态", "地址"])
-        .map_err(csv_err)?;
+    w.write_record([
+        "序号", "时间", "用户", "角色", "操作", "对象", "详情", "状态", "地址",
+    ])
+    .map_err(csv_err)?;
     let mut n = 0;
     let mut failure = None;
     store.scan_audit_oldest_first(|e| {

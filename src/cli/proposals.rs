@@ -2,7 +2,7 @@
 //! benchmark, and the generator of test proposals.
 
 use crate::library::Library;
-use crate::model::Date;
+use crate::model::{Date, Scope};
 use crate::proposals::export::ExportFormat;
 use crate::proposals::model::{
     Event, EventKind, Grade, ProposalId, ProposalType, Satisfaction, Status,
@@ -185,6 +185,7 @@ impl ListArgs {
             q: self.q.clone(),
             offset: self.offset,
             limit: self.limit,
+            scope: Scope::All,
         })
     }
 }
@@ -317,7 +318,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
         }
         ProposalsCommand::Dashboard { today, json } => {
             let lib = open()?;
-            let d = proposals::dashboard(&lib, day(today)?)?;
+            let d = proposals::dashboard(&lib, day(today)?, &Scope::All)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&d)?);
                 return Ok(());
@@ -358,7 +359,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
         } => {
             let lib = open()?;
             let id = one(&lib, number)?;
-            let Some(v) = proposals::show(&lib, &id, day(today)?)? else {
+            let Some(v) = proposals::show(&lib, &id, day(today)?, &Scope::All)? else {
                 bail!("no proposal has the id {id}");
             };
             if *json {
@@ -414,7 +415,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
         } => {
             let lib = open()?;
             let id = one(&lib, number)?;
-            let r = proposals::similar(&lib, &id, *limit)?;
+            let r = proposals::similar(&lib, &id, *limit, &Scope::All)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {

@@ -90,7 +90,13 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
             } else {
                 None
             };
-            let made = accounts::add_user(store, name, role(r)?, deputy.as_deref(), password.as_deref())?;
+            let made = accounts::add_user(
+                store,
+                name,
+                role(r)?,
+                deputy.as_deref(),
+                password.as_deref(),
+            )?;
             println!("已创建用户 {} ({})", made.user.name, made.user.role);
             if let Some(p) = made.one_time_password {
                 println!("一次性密码 (one-time password, change at first login): {p}");
@@ -115,7 +121,11 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
                         u.role,
                         u.deputy.unwrap_or_default(),
                         if u.disabled { "已停用" } else { "正常" },
-                        if u.must_change { "（须改密码）" } else { "" }
+                        if u.must_change {
+                            "（须改密码）"
+                        } else {
+                            ""
+                        }
                     );
                 }
             }

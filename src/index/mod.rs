@@ -5,8 +5,8 @@ pub mod analysis;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    DocId, Document, FacetField, Filters, Level, PROVINCES, Sort, Tags, Unit, Validity,
-    subject_path,
+    Access, DocId, Document, FacetField, Filters, Level, PROVINCES, Scope, Sort, Tags, Unit,
+    Validity, subject_path,
 };
 use analysis::{Analyzer, BigramTokenizer, grams};
 use std::ops::Bound;
@@ -41,6 +41,10 @@ struct Fields {
     year: Field,
     date: Field,
     rank: Field,
+    /// `public` or `restricted`.
+    access: Field,
+    /// Deputies who may read a restricted document.
+    owner: Field,
 }
 
 fn build_schema() -> (Schema, Fields) {
@@ -67,6 +71,8 @@ fn build_schema() -> (Schema, Fields) {
         year: b.add_i64_field("year", INDEXED | FAST),
         date: b.add_i64_field("date", FAST),
         rank: b.add_u64_field("rank", FAST),
+        access: b.add_text_field("access", STRING),
+        owner: b.add_text_field("owner", STRING),
     };
     (b.build(), fields)
 }
@@ -100,6 +106,17 @@ pub struct IndexQuery {
     pub subject_drill: Option<String>,
     /// Unit ids to rank first when they match the filters (cited articles); they count as matches.
     pub pins: Vec<String>,
+    /// What the reader may see: a required clause of every query, so that hits, totals and facet counts
+    /// stay inside it. The default is the narrowest scope.
+    pub scope: Scope,
+}
+
+/// The index term of an access value.
+fn access_term(access: Access) -> &'static str {
+    match access {
+        Access::Public => "public",
+        Access::Restricted => "restricted",
+    }
 }
 
 /// Candidates ranked in the first pass of a question search.
@@ -256,7 +273,20 @@ impl SearchIndex {
         let (schema, fields) = build_schema();
         let mmap = MmapDirectory::open(dir)
             .map_err(|e| Error::Invalid(format!("{}: {e}", dir.display())))?;
-        let index = Index::open_or_create(mmap, schema)?;
+        let index = match Index::open_or_create(mmap, schema.clone()) {
+            Ok(index) => index,
+            // An index written with another schema (an older version) is dropped; opening the library then
+            // indexes every stored document again (see `pipeline::reconcile`).
+            Err(tantivy::TantivyError::SchemaError(reason)) => {
+                tracing::warn!(dir = %dir.display(), %reason, "the index schema changed: rebuilding");
+                std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                let mmap = MmapDirectory::open(dir)
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", dir.display())))?;
+                Index::create(mmap, schema, tantivy::IndexSettings::default())?
+            }
+            Err(e) => return Err(e.into()),
+        };
         index
             .tokenizers()
             .register(WORDS, analyzer.word_tokenizer());
@@ -333,6 +363,10 @@ impl SearchIndex {
             .unwrap_or(0);
         common.add_i64(f.date, date);
         common.add_u64(f.rank, rank_of(doc));
+        common.add_text(f.access, access_term(doc.access));
+        for owner in &doc.owners {
+            common.add_text(f.owner, owner);
+        }
 
         let mut out = Vec::with_capacity(doc.articles.len() + 1);
         let mut whole = common.clone();
@@ -670,6 +704,9 @@ impl SearchIndex {
             Unit::Article => "art",
         };
         out.push((Occur::Must, self.term_query(f.unit, unit)));
+        if let Some(scope) = self.scope_query(&q.scope) {
+            out.push((Occur::Must, scope));
+        }
         if !q.doc_ids.is_empty() {
             let ids = q
                 .doc_ids
@@ -679,6 +716,24 @@ impl SearchIndex {
             out.push((Occur::Must, Box::new(BooleanQuery::new(ids))));
         }
         out
+    }
+
+    /// The clause that keeps a query inside a reader's scope; `None` for the full scope.
+    fn scope_query(&self, scope: &Scope) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        match scope {
+            Scope::All => None,
+            Scope::Public { deputy } => {
+                let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(
+                    Occur::Should,
+                    self.term_query(f.access, access_term(Access::Public)),
+                )];
+                if let Some(d) = deputy {
+                    any.push((Occur::Should, self.term_query(f.owner, d)));
+                }
+                Some(Box::new(BooleanQuery::new(any)))
+            }
+        }
     }
 
     /// Translates a typed query into a tantivy query.
@@ -936,5 +991,28 @@ impl SearchIndex {
             });
         }
         facets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_with_another_schema_is_rebuilt_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = Schema::builder();
+        b.add_text_field("old", STRING | STORED);
+        let old = Index::create_in_dir(dir.path(), b.build()).unwrap();
+        let mut w: IndexWriter = old.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut doc = TantivyDocument::default();
+        doc.add_text(old.schema().get_field("old").unwrap(), "x");
+        w.add_document(doc).unwrap();
+        w.commit().unwrap();
+        drop(w);
+        drop(old);
+        let index = SearchIndex::open(dir.path(), Analyzer::new()).unwrap();
+        assert_eq!(index.num_units(), 0);
+        assert!(index.doc_ids().unwrap().is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! Metadata derived from a document's text and path, overridden by manifest and sidecar files.
 
 use crate::error::{Error, Result};
-use crate::model::{Date, DocKind, Level, Metadata, PROVINCES, Validity};
+use crate::model::{Access, Date, DocKind, Level, Metadata, PROVINCES, Validity};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -20,6 +20,22 @@ pub struct ManifestEntry {
     pub valid_from: Option<String>,
     #[serde(default)]
     pub expired: bool,
+    /// `public`/`restricted` (or 公开/内部).
+    #[serde(default, deserialize_with = "access_any")]
+    pub access: Option<Access>,
+}
+
+/// Reads an access value given as `public`/`restricted` or as its label (公开/内部).
+fn access_any<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Access>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    match s {
+        None => Ok(None),
+        Some(s) => Access::parse_any(&s).map(Some).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown access: {s} (public or restricted)"))
+        }),
+    }
 }
 
 /// A `<file>.meta.json` sidecar: every field optional; present fields override derived metadata.
@@ -38,6 +54,9 @@ pub struct Sidecar {
     pub year: Option<i32>,
     pub validity: Option<Validity>,
     pub expired: Option<bool>,
+    /// `public`/`restricted` (or 公开/内部).
+    #[serde(default, deserialize_with = "access_any")]
+    pub access: Option<Access>,
 }
 
 /// The manifests found while walking inputs, keyed by the absolute path of the file they describe.
@@ -297,6 +316,7 @@ pub fn derive(
             m.effective = Some(d);
         }
         m.expired = e.expired;
+        m.access = e.access.or(m.access);
         if m.year.is_none() {
             m.year = m
                 .version_date
@@ -324,6 +344,7 @@ pub fn derive(
         m.year = s.year.or(m.year);
         m.validity = s.validity.or(m.validity);
         m.expired = s.expired.unwrap_or(m.expired);
+        m.access = s.access.or(m.access);
     }
     if m.expired {
         m.validity = Some(Validity::Repealed);
@@ -369,6 +390,7 @@ mod tests {
             publish: Some("2020-05-14".into()),
             valid_from: None,
             expired: true,
+            access: None,
         };
         let side = Sidecar {
             issuer: Some("上海市人大常委会".into()),

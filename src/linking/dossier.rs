@@ -6,7 +6,7 @@
 use super::{amounts_of, effective_links, taxonomy};
 use crate::error::{Error, Result};
 use crate::library::Library;
-use crate::model::{Date, DocId, DocKind, Filters, Sort, Unit};
+use crate::model::{Date, DocId, DocKind, Filters, Scope, Sort, Unit};
 use crate::search::{self, SearchRequest};
 use chrono::Datelike;
 use serde::Serialize;
@@ -144,8 +144,8 @@ impl Dossier {
 /// Articles listed in a dossier at most.
 const MAX_ARTICLES: usize = 8;
 
-/// The dossier of a topic (by id or name), listing at most `limit` documents.
-pub fn topic_dossier(lib: &Library, topic: &str, limit: usize) -> Result<Dossier> {
+/// The dossier of a topic (by id or name), listing at most `limit` documents, all inside `scope`.
+pub fn topic_dossier(lib: &Library, topic: &str, limit: usize, scope: &Scope) -> Result<Dossier> {
     let Some(t) = lib.reference().topics.find(topic) else {
         return Err(Error::NotFound(format!("topic {topic}")));
     };
@@ -160,6 +160,7 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize) -> Result<Dossier
             unit: Unit::Document,
             sort: Sort::Date,
             limit: limit.min(lib.config.max_window),
+            scope: scope.clone(),
             ..SearchRequest::default()
         },
     )?;
@@ -179,7 +180,7 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize) -> Result<Dossier
         if let Some(y) = doc.year {
             years.insert(y);
         }
-        for a in amounts_of(lib, &doc.id)? {
+        for a in amounts_of(lib, &doc.id, scope)? {
             if t.subjects.contains(&a.code) {
                 amounts.push(DossierAmount {
                     year: doc.year,
@@ -236,6 +237,7 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize) -> Result<Dossier
                 },
                 unit: Unit::Document,
                 limit: 0,
+                scope: scope.clone(),
                 ..SearchRequest::default()
             },
         )?;
@@ -251,7 +253,7 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize) -> Result<Dossier
         description: t.description.clone(),
         total: docs.total,
         sections,
-        articles: key_articles(lib, &t.include, filters)?,
+        articles: key_articles(lib, &t.include, filters, scope)?,
         subjects,
         amounts,
         years: years.into_iter().rev().collect(),
@@ -259,7 +261,12 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize) -> Result<Dossier
 }
 
 /// The articles of the topic's regulations ranked by the topic's include terms.
-fn key_articles(lib: &Library, terms: &[String], filters: Filters) -> Result<Vec<DossierArticle>> {
+fn key_articles(
+    lib: &Library,
+    terms: &[String],
+    filters: Filters,
+    scope: &Scope,
+) -> Result<Vec<DossierArticle>> {
     let mut q = String::new();
     for term in terms {
         let quoted = format!("\"{}\"", term.replace('"', ""));
@@ -280,6 +287,7 @@ fn key_articles(lib: &Library, terms: &[String], filters: Filters) -> Result<Vec
             filters,
             unit: Unit::Article,
             limit: MAX_ARTICLES,
+            scope: scope.clone(),
             ..SearchRequest::default()
         },
     )?;

@@ -14,7 +14,7 @@ use crate::library::Library;
 use crate::link::decision::{self, Decision, Target, Verdict};
 use crate::link::linker::{Rule, SubjectLink, TopicLink};
 use crate::link::{Budget, Links, Subject, Taxonomy};
-use crate::model::{DocId, Document, FacetField, Filters, Tags, Unit};
+use crate::model::{DocId, Document, FacetField, Filters, Scope, Tags, Unit};
 use crate::store::ObservedSubject;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -67,10 +67,10 @@ impl DocLinks {
     }
 }
 
-/// The links of a stored document (None if there is no such document). With `all`, candidates below the
-/// thresholds are included too.
-pub fn links_of(lib: &Library, id: &DocId, all: bool) -> Result<Option<DocLinks>> {
-    let Some(doc) = lib.store().get_meta(id)? else {
+/// The links of a stored document (None if there is no such document or it is outside `scope`). With
+/// `all`, candidates below the thresholds are included too.
+pub fn links_of(lib: &Library, id: &DocId, all: bool, scope: &Scope) -> Result<Option<DocLinks>> {
+    let Some(doc) = lib.store().get_meta(id)?.filter(|d| scope.sees(d)) else {
         return Ok(None);
     };
     let links = effective_links(lib, &doc)?;
@@ -234,11 +234,12 @@ pub struct SubjectNode {
     pub has_children: bool,
 }
 
-/// The children of `parent` (the classes when None) with document counts under `filters`.
+/// The children of `parent` (the classes when None) with counts of the documents in `scope` under `filters`.
 pub fn subject_tree(
     lib: &Library,
     parent: Option<&str>,
     filters: &Filters,
+    scope: &Scope,
 ) -> Result<Vec<SubjectNode>> {
     let t = taxonomy(lib)?;
     let nodes = match parent {
@@ -256,6 +257,7 @@ pub fn subject_tree(
         limit: 0,
         facets: vec![FacetField::Subject],
         subject_drill: parent.map(str::to_string),
+        scope: scope.clone(),
         ..IndexQuery::default()
     })?;
     let counts: BTreeMap<&str, u64> = hits
@@ -292,19 +294,20 @@ fn budget_roots(t: &Taxonomy, budget: Budget) -> Vec<&Subject> {
         .collect()
 }
 
-fn count_documents(lib: &Library, filters: Filters) -> Result<u64> {
+fn count_documents(lib: &Library, filters: Filters, scope: &Scope) -> Result<u64> {
     let hits = lib.index().search(&IndexQuery {
         filters,
         unit: Unit::Document,
         limit: 0,
+        scope: scope.clone(),
         ..IndexQuery::default()
     })?;
     Ok(hits.total as u64)
 }
 
-/// Documents per budget under `filters` (its subject filter is replaced by each budget's subjects). A
-/// document linked to subjects of two budgets counts in both.
-pub fn budget_counts(lib: &Library, filters: &Filters) -> Result<Vec<BudgetCount>> {
+/// Documents in `scope` per budget under `filters` (its subject filter is replaced by each budget's
+/// subjects). A document linked to subjects of two budgets counts in both.
+pub fn budget_counts(lib: &Library, filters: &Filters, scope: &Scope) -> Result<Vec<BudgetCount>> {
     let t = taxonomy(lib)?;
     let mut out = Vec::new();
     for &budget in Budget::ALL {
@@ -321,6 +324,7 @@ pub fn budget_counts(lib: &Library, filters: &Filters) -> Result<Vec<BudgetCount
                     subjects: roots,
                     ..filters.clone()
                 },
+                scope,
             )?
         };
         out.push(BudgetCount { budget, documents });
@@ -328,11 +332,13 @@ pub fn budget_counts(lib: &Library, filters: &Filters) -> Result<Vec<BudgetCount
     Ok(out)
 }
 
-/// The topmost subjects of one budget with document counts under `filters`, in code order.
+/// The topmost subjects of one budget with counts of the documents in `scope` under `filters`, in code
+/// order.
 pub fn budget_subjects(
     lib: &Library,
     budget: Budget,
     filters: &Filters,
+    scope: &Scope,
 ) -> Result<Vec<SubjectNode>> {
     let t = taxonomy(lib)?;
     let roots = budget_roots(&t, budget);
@@ -340,7 +346,7 @@ pub fn budget_subjects(
     parents.dedup();
     let mut out = Vec::new();
     for parent in parents {
-        for node in subject_tree(lib, parent, filters)? {
+        for node in subject_tree(lib, parent, filters, scope)? {
             if node.budget == budget && roots.iter().any(|r| r.code == node.code) {
                 out.push(node);
             }
@@ -360,13 +366,14 @@ pub struct TopicCount {
     pub documents: u64,
 }
 
-/// Every topic, in the order of the topic file, with document counts under `filters`.
-pub fn topic_counts(lib: &Library, filters: &Filters) -> Result<Vec<TopicCount>> {
+/// Every topic, in the order of the topic file, with counts of the documents in `scope` under `filters`.
+pub fn topic_counts(lib: &Library, filters: &Filters, scope: &Scope) -> Result<Vec<TopicCount>> {
     let hits = lib.index().search(&IndexQuery {
         filters: filters.clone(),
         unit: Unit::Document,
         limit: 0,
         facets: vec![FacetField::Topic],
+        scope: scope.clone(),
         ..IndexQuery::default()
     })?;
     let counts: BTreeMap<&str, u64> = hits
@@ -399,8 +406,12 @@ pub struct SubjectAmount {
     pub row: String,
 }
 
-/// Amounts read from the subject rows of a document's tables, in code order.
-pub fn amounts_of(lib: &Library, id: &DocId) -> Result<Vec<SubjectAmount>> {
+/// Amounts read from the subject rows of a document's tables, in code order (none when the document is
+/// outside `scope`).
+pub fn amounts_of(lib: &Library, id: &DocId, scope: &Scope) -> Result<Vec<SubjectAmount>> {
+    if !lib.store().get_meta(id)?.is_some_and(|d| scope.sees(&d)) {
+        return Ok(Vec::new());
+    }
     let Some(links) = lib.store().get_links(id)? else {
         return Ok(Vec::new());
     };

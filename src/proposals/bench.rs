@@ -5,6 +5,7 @@ use super::{ListFilter, export, generate};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::library::Library;
+use crate::model::Scope;
 use crate::proposals::model::Status;
 use serde::Serialize;
 use std::path::Path;
@@ -93,29 +94,34 @@ fn measure(config: Config, n: usize) -> Result<ProposalBench> {
     let start = Instant::now();
     let snap = super::snapshot(&lib)?;
     let snapshot_ms = ms(start);
+    // Benchmarks measure the operator's view: every proposal.
+    let operator = ListFilter {
+        scope: Scope::All,
+        ..ListFilter::default()
+    };
     let filters = [
-        ListFilter::default(),
+        operator.clone(),
         ListFilter {
             status: Some(Status::Handling),
-            ..ListFilter::default()
+            ..operator.clone()
         },
         ListFilter {
             overdue: true,
-            ..ListFilter::default()
+            ..operator.clone()
         },
         ListFilter {
             unit: Some("市财政局".into()),
             year: Some(chrono::Datelike::year(&today)),
-            ..ListFilter::default()
+            ..operator.clone()
         },
         ListFilter {
             q: Some("学前教育".into()),
-            ..ListFilter::default()
+            ..operator.clone()
         },
         ListFilter {
             key_supervision: true,
             offset: 20,
-            ..ListFilter::default()
+            ..operator.clone()
         },
     ];
     let mut list_times = Vec::new();
@@ -129,7 +135,7 @@ fn measure(config: Config, n: usize) -> Result<ProposalBench> {
     let mut dash_times = Vec::new();
     for _ in 0..20 {
         let start = Instant::now();
-        super::dashboard(&lib, today)?;
+        super::dashboard(&lib, today, &Scope::All)?;
         dash_times.push(ms(start));
     }
     let mut sim_times = Vec::new();
@@ -137,7 +143,7 @@ fn measure(config: Config, n: usize) -> Result<ProposalBench> {
     for _ in 0..200.min(snap.items.len()) {
         let id = snap.items[rng.below(snap.items.len())].id.clone();
         let start = Instant::now();
-        super::similar(&lib, &id, 10)?;
+        super::similar(&lib, &id, 10, &Scope::All)?;
         sim_times.push(ms(start));
     }
     let start = Instant::now();

@@ -17,7 +17,7 @@ pub mod similar;
 
 use crate::error::{Error, Result};
 use crate::library::Library;
-use crate::model::{Date, DocId, DocKind, Document, Format, Validity};
+use crate::model::{Access, Date, DocId, DocKind, Document, Format, Scope, Validity};
 use import::{RowError, TableFormat};
 use lifecycle::State;
 use model::{
@@ -51,6 +51,9 @@ pub struct Summary {
     pub co_units: Vec<String>,
     pub key_supervision: bool,
     pub public: bool,
+    /// The lead and co-signers, who may read it when it is not public.
+    #[serde(skip)]
+    pub owners: Vec<String>,
     pub generated: bool,
     pub doc_id: DocId,
     pub status: Status,
@@ -83,6 +86,7 @@ impl Summary {
             co_units: p.co_units.clone(),
             key_supervision: p.key_supervision,
             public: p.public,
+            owners: proposal_owners(p),
             generated: p.is_generated(),
             doc_id: p.doc_id.clone(),
             status: state.status,
@@ -96,6 +100,11 @@ impl Summary {
             overdue: false,
             due_soon: false,
         }
+    }
+
+    /// Whether the proposal is visible in a reader's scope.
+    pub fn visible(&self, scope: &Scope) -> bool {
+        scope.allows(access_of(self.public), &self.owners)
     }
 
     fn state(&self) -> State {
@@ -231,13 +240,57 @@ fn doc_source(id: &ProposalId) -> String {
     format!("proposal:{id}")
 }
 
+/// The access of a proposal: public ones may be read by anyone, the others by staff and their authors.
+pub fn access_of(public: bool) -> Access {
+    if public {
+        Access::Public
+    } else {
+        Access::Restricted
+    }
+}
+
+/// Whether a proposal is visible in a reader's scope.
+pub fn visible(p: &Proposal, scope: &Scope) -> bool {
+    scope.allows(access_of(p.public), &proposal_owners(p))
+}
+
+/// The deputies who may read a proposal that is not public: its lead and its co-signers.
+pub fn proposal_owners(p: &Proposal) -> Vec<String> {
+    std::iter::once(p.lead.clone())
+        .chain(p.co_signers.iter().cloned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Gives a proposal's document the access of its proposal record (public or not, its authors as owners),
+/// so that a document stored before access was recorded is indexed with it. Other documents are left alone.
+pub fn refresh_access(lib: &Library, doc: &mut Document) -> Result<()> {
+    if doc.kind != DocKind::Proposal {
+        return Ok(());
+    }
+    let Some(id) = doc.source.strip_prefix("proposal:") else {
+        return Ok(());
+    };
+    if let Some(p) = lib.store().get_proposal(&ProposalId(id.to_string()))? {
+        doc.access = access_of(p.public);
+        doc.owners = proposal_owners(&p);
+    }
+    Ok(())
+}
+
 /// The searchable document of a proposal: kind 代表建议, body = title + text.
 pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Document {
     let body = format!("{}\n{}", p.title, p.text);
     let hash = blake3::hash(
         format!(
-            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
-            body, p.year, p.lead, p.session.name, p.number
+            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+            body,
+            p.year,
+            p.lead,
+            p.session.name,
+            p.number,
+            p.public,
+            p.co_signers.join("、")
         )
         .as_bytes(),
     );
@@ -261,8 +314,8 @@ pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Docu
         expired: false,
         history: Vec::new(),
         size: body.len() as u64,
-        access: Default::default(),
-        owners: Vec::new(),
+        access: access_of(p.public),
+        owners: proposal_owners(p),
         body,
         outline: Vec::new(),
         articles: Vec::new(),
@@ -459,6 +512,8 @@ pub struct ListFilter {
     pub q: Option<String>,
     pub offset: usize,
     pub limit: usize,
+    /// What the reader may see; lists and counts are computed inside it. The default is the narrowest.
+    pub scope: Scope,
 }
 
 /// Counts of one dimension, largest first.
@@ -508,9 +563,11 @@ impl ListFilter {
 
     fn accepts(&self, s: &Summary, today: Date, session: Option<Option<(u32, u32)>>) -> bool {
         let st = s.state();
-        self.session.as_ref().is_none_or(|x| {
-            s.session == *x || session.flatten().is_some_and(|o| o == s.session_order)
-        }) && self.year.is_none_or(|y| s.year == y)
+        s.visible(&self.scope)
+            && self.session.as_ref().is_none_or(|x| {
+                s.session == *x || session.flatten().is_some_and(|o| o == s.session_order)
+            })
+            && self.year.is_none_or(|y| s.year == y)
             && self.kind.is_none_or(|k| s.kind == k)
             && self.status.is_none_or(|x| s.status == x)
             && self
@@ -656,11 +713,13 @@ pub struct Dashboard {
     pub due_soon: Vec<Summary>,
 }
 
-pub fn dashboard(lib: &Library, today: Date) -> Result<Dashboard> {
+/// The dashboard of the proposals visible in `scope`.
+pub fn dashboard(lib: &Library, today: Date, scope: &Scope) -> Result<Dashboard> {
     let page = list(
         lib,
         &ListFilter {
             limit: 1,
+            scope: scope.clone(),
             ..ListFilter::default()
         },
         today,
@@ -669,7 +728,7 @@ pub fn dashboard(lib: &Library, today: Date) -> Result<Dashboard> {
     let mut overdue: Vec<&Summary> = Vec::new();
     let mut due_soon: Vec<&Summary> = Vec::new();
     let mut key_open = 0;
-    for s in &snap.items {
+    for s in snap.items.iter().filter(|s| s.visible(scope)) {
         let st = s.state();
         if st.overdue(today) {
             overdue.push(s);
@@ -753,16 +812,31 @@ pub struct SimilarReport {
     pub repeated_without_a: bool,
 }
 
-/// The proposals most similar to `id` (score ≥ `SAME_ISSUE`), earlier sessions first in importance.
-pub fn similar(lib: &Library, id: &ProposalId, limit: usize) -> Result<SimilarReport> {
+/// The proposals most similar to `id` (score ≥ `SAME_ISSUE`), earlier sessions first in importance; only
+/// proposals visible in `scope` are considered (one outside it is not found).
+pub fn similar(
+    lib: &Library,
+    id: &ProposalId,
+    limit: usize,
+    scope: &Scope,
+) -> Result<SimilarReport> {
     let snap = snapshot(lib)?;
-    let Some(&slot) = snap.slots.get(id) else {
+    let Some(&slot) = snap
+        .slots
+        .get(id)
+        .filter(|&&i| snap.items[i].visible(scope))
+    else {
         return Err(Error::NotFound(format!("proposal {id}")));
     };
     let me = &snap.items[slot];
+    let in_scope = |other: &ProposalId| {
+        snap.slots
+            .get(other)
+            .is_some_and(|&i| snap.items[i].visible(scope))
+    };
     let found = snap
         .sim
-        .similar(id, limit.max(1), similar::SAME_ISSUE, &|_| true);
+        .similar(id, limit.max(1), similar::SAME_ISSUE, &in_scope);
     let mut items = Vec::with_capacity(found.len());
     for f in found {
         let Some(&i) = snap.slots.get(&f.id) else {
@@ -841,16 +915,22 @@ pub struct ProposalView {
     pub similar: SimilarReport,
 }
 
-/// A proposal with its history, replies, links and similar proposals.
-pub fn show(lib: &Library, id: &ProposalId, today: Date) -> Result<Option<ProposalView>> {
-    let Some(p) = lib.store().get_proposal(id)? else {
+/// A proposal with its history, replies, links and similar proposals; `None` when it does not exist or is
+/// outside `scope` (the two are not told apart).
+pub fn show(
+    lib: &Library,
+    id: &ProposalId,
+    today: Date,
+    scope: &Scope,
+) -> Result<Option<ProposalView>> {
+    let Some(p) = lib.store().get_proposal(id)?.filter(|p| visible(p, scope)) else {
         return Ok(None);
     };
     let events = lib.store().events_of(id)?;
     let state = lifecycle::derive(&events, p.deadline)
         .unwrap_or_else(|(i, _)| lifecycle::derive(&events[..i], p.deadline).unwrap_or_default());
-    let replies = replies_of(lib, &p)?;
-    let links = crate::linking::links_of(lib, &p.doc_id, false)?;
+    let replies = replies_of(lib, &p, scope)?;
+    let links = crate::linking::links_of(lib, &p.doc_id, false, scope)?;
     let mut texts = vec![p.title.clone(), p.text.clone()];
     texts.extend(events.iter().filter_map(|e| e.text.clone()));
     for r in &replies {
@@ -858,8 +938,8 @@ pub fn show(lib: &Library, id: &ProposalId, today: Date) -> Result<Option<Propos
             texts.push(d.body);
         }
     }
-    let laws = cited_laws(lib, &texts)?;
-    let similar = similar(lib, id, 10)?;
+    let laws = cited_laws(lib, &texts, scope)?;
+    let similar = similar(lib, id, 10, scope)?;
     Ok(Some(ProposalView {
         overdue: state.overdue(today),
         due_soon: state.due_soon(today),
@@ -873,14 +953,16 @@ pub fn show(lib: &Library, id: &ProposalId, today: Date) -> Result<Option<Propos
     }))
 }
 
-/// The reply documents that name this proposal's number and fit its session.
-pub fn replies_of(lib: &Library, p: &Proposal) -> Result<Vec<ReplyDoc>> {
+/// The reply documents visible in `scope` that name this proposal's number and fit its session.
+pub fn replies_of(lib: &Library, p: &Proposal, scope: &Scope) -> Result<Vec<ReplyDoc>> {
     let mut out = Vec::new();
     for r in lib.store().reply_refs(p.number)? {
         if !r.fits(&p.session) || r.doc_id == p.doc_id {
             continue;
         }
-        if let Some(d) = lib.store().get_meta(&r.doc_id)? {
+        if let Some(d) = lib.store().get_meta(&r.doc_id)?
+            && scope.sees(&d)
+        {
             out.push(ReplyDoc {
                 doc_id: d.id,
                 title: d.title,
@@ -891,7 +973,7 @@ pub fn replies_of(lib: &Library, p: &Proposal) -> Result<Vec<ReplyDoc>> {
 }
 
 /// Law names in 《》 resolved against stored titles (also with the 中华人民共和国 prefix).
-fn cited_laws(lib: &Library, texts: &[String]) -> Result<Vec<LawRef>> {
+fn cited_laws(lib: &Library, texts: &[String], scope: &Scope) -> Result<Vec<LawRef>> {
     static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"《([^《》]{2,40}?(?:法|条例|办法|规定|决定|细则))》")
             .expect("static regex")
@@ -909,8 +991,15 @@ fn cited_laws(lib: &Library, texts: &[String]) -> Result<Vec<LawRef>> {
     for name in names {
         let mut doc_id = None;
         for candidate in [name.clone(), format!("中华人民共和国{name}")] {
-            if let Some(id) = lib.store().ids_with_title(&candidate)?.into_iter().next() {
-                doc_id = Some(id);
+            let mut found = None;
+            for id in lib.store().ids_with_title(&candidate)? {
+                if lib.store().get_meta(&id)?.is_some_and(|d| scope.sees(&d)) {
+                    found = Some(id);
+                    break;
+                }
+            }
+            if found.is_some() {
+                doc_id = found;
                 break;
             }
         }
@@ -1000,7 +1089,7 @@ pub fn import_tables(
     (rest, reports)
 }
 
-/// The filtered list (all pages) as CSV or XLSX with the import's headers.
+/// The filtered list (all pages, inside the filter's scope) as CSV or XLSX with the import's headers.
 pub fn export(
     lib: &Library,
     filter: &ListFilter,

@@ -113,7 +113,8 @@ impl Store {
     pub fn append_audit(&self, entry: &mut AuditEntry) -> Result<u64> {
         let seq = self.db.generate_id()?;
         entry.seq = seq;
-        self.audit_tree()?.insert(seq.to_be_bytes(), encode(entry)?)?;
+        self.audit_tree()?
+            .insert(seq.to_be_bytes(), encode(entry)?)?;
         Ok(seq)
     }
 

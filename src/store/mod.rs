@@ -2,7 +2,7 @@
 //! source-path map, the per-document indexing state and ingest tasks.
 
 use crate::error::{Error, Result};
-use crate::model::{Article, ArticleId, DocId, Document};
+use crate::model::{Access, Article, ArticleId, DocId, Document};
 use serde::{Serialize, de::DeserializeOwned};
 use std::path::{Path, PathBuf};
 
@@ -326,6 +326,29 @@ impl Store {
                 decode(&k, &v)
             })
             .collect()
+    }
+
+    fn access_tree(&self) -> Result<sled::Tree> {
+        Ok(self.db.open_tree("access_overrides")?)
+    }
+
+    /// Records a staff decision on who may read a document (kept apart from the document, so that it
+    /// survives re-ingest and relinking). Key layout: `access_overrides`: doc id → `public`/`restricted`.
+    pub fn put_access_override(&self, id: &DocId, access: Access) -> Result<()> {
+        let value = match access {
+            Access::Public => "public",
+            Access::Restricted => "restricted",
+        };
+        self.access_tree()?.insert(id.as_str(), value.as_bytes())?;
+        Ok(())
+    }
+
+    /// The staff decision on who may read a document, if any.
+    pub fn access_override(&self, id: &DocId) -> Result<Option<Access>> {
+        Ok(self
+            .access_tree()?
+            .get(id.as_str())?
+            .and_then(|v| Access::parse_any(&String::from_utf8_lossy(&v))))
     }
 
     /// Size of the store on disk in bytes.

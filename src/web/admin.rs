@@ -159,7 +159,9 @@ pub async fn change_user(
                 accounts::set_role(store, &name, role, Some(deputy.as_str()))
                     .map(|_| format!("{name} 的角色已改为 {}", role.label()))
             }
-            None => Err(crate::error::Error::Invalid("未知角色 (unknown role)".into())),
+            None => Err(crate::error::Error::Invalid(
+                "未知角色 (unknown role)".into(),
+            )),
         },
         other => Err(crate::error::Error::Invalid(format!(
             "未知操作 {other:?} (unknown action)"
@@ -236,7 +238,10 @@ fn audit_row(e: &AuditEntry) -> AuditRow {
     AuditRow {
         time: e
             .time
-            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset")))
+            .with_timezone(
+                &chrono::FixedOffset::east_opt(8 * 3600)
+                    .unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset")),
+            )
             .format("%Y-%m-%d %H:%M:%S")
             .to_string(),
         user: e.user.clone().unwrap_or_else(|| "（未登录）".into()),
@@ -291,7 +296,10 @@ pub async fn audit_page(
         since: get("since"),
         until: get("until"),
         q: get("q"),
-        actions: AuditAction::ALL.iter().map(|a| (a.as_str(), a.label())).collect(),
+        actions: AuditAction::ALL
+            .iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect(),
         export_query: raw.unwrap_or_default(),
         limit: AUDIT_PAGE,
     })
@@ -348,7 +356,12 @@ pub async fn api_audit(
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<Vec<AuditEntry>>> {
     let filter = audit_filter(raw.as_deref())?;
-    let limit = match field(&form_pairs(raw.as_deref().unwrap_or("").as_bytes()), "limit").as_str() {
+    let limit = match field(
+        &form_pairs(raw.as_deref().unwrap_or("").as_bytes()),
+        "limit",
+    )
+    .as_str()
+    {
         "" => 100,
         l => l
             .parse::<usize>()
@@ -357,7 +370,7 @@ pub async fn api_audit(
             .ok_or_else(|| AppError::BadRequest("limit 应为 1–10000 (bad limit)".into()))?,
     };
     let lib = st.lib.clone();
-    let entries = tokio::task::spawn_blocking(move || audit::recent(lib.store(), &filter, limit))
-        .await??;
+    let entries =
+        tokio::task::spawn_blocking(move || audit::recent(lib.store(), &filter, limit)).await??;
     Ok(Json(entries))
 }

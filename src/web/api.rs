@@ -5,11 +5,12 @@ use super::error::{AppError, AppResult};
 use super::params::SearchParams;
 use super::tasks::{Task, Upload};
 use super::{AppState, Indexing};
-use crate::model::{Article, ArticleId, DocId, Document};
+use crate::auth::{Role, Viewer};
+use crate::model::{Access, Article, ArticleId, DocId, Document, Scope};
 use crate::search::{self, SearchResponse};
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,10 +19,12 @@ use serde::Serialize;
 /// `GET /api/search`.
 pub async fn search(
     State(st): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<SearchResponse>> {
     let params = SearchParams::parse(raw.as_deref())?;
     let mut req = params.request(&st.lib.config)?;
+    req.scope = viewer.scope();
     super::links::check_link_filters(&st.lib, &mut req.filters)?;
     let resp = st
         .blocking(move |lib| Ok(search::search(lib, &req)?))
@@ -38,14 +41,15 @@ pub struct VersionRef {
     pub validity: crate::model::Validity,
 }
 
-/// The versions of a document's title, oldest first (the document itself included).
+/// The versions of a document's title inside `scope`, oldest first (the document itself included).
 pub fn versions(
     lib: &crate::library::Library,
     doc: &Document,
+    scope: &Scope,
 ) -> crate::error::Result<Vec<VersionRef>> {
     let mut out = Vec::new();
     for id in lib.store().ids_with_title(&doc.title)? {
-        if let Some(d) = lib.store().get_meta(&id)? {
+        if let Some(d) = lib.meta(&id, scope)? {
             out.push(VersionRef {
                 id: d.id.clone(),
                 title: d.title.clone(),
@@ -69,23 +73,83 @@ pub struct DocumentOut {
 /// `GET /api/documents/{id}`.
 pub async fn document(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
 ) -> AppResult<Json<DocumentOut>> {
     let Path(id) = path?;
+    let scope = viewer.scope();
     let out = st
         .blocking(move |lib| {
-            let doc = lib
-                .store()
-                .get_document(&DocId(id.clone()))?
-                .ok_or_else(|| {
-                    AppError::NotFound(format!("没有 id 为 {id} 的文档 (no such document)"))
-                })?;
-            let versions = versions(lib, &doc)?;
+            let doc = lib.document(&DocId(id.clone()), &scope)?.ok_or_else(|| {
+                AppError::NotFound(format!("没有 id 为 {id} 的文档 (no such document)"))
+            })?;
+            let versions = versions(lib, &doc, &scope)?;
             Ok(DocumentOut {
                 document: doc,
                 versions,
             })
         })
+        .await?;
+    Ok(Json(out))
+}
+
+/// The body of `POST /api/documents/{id}/access`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AccessIn {
+    /// `public` or `restricted` (or 公开/内部).
+    pub access: String,
+}
+
+/// The answer of `POST /api/documents/{id}/access`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessOut {
+    pub id: DocId,
+    pub access: Access,
+}
+
+/// Sets who may read a document, for staff; anyone else is refused (403) before the document is looked up.
+pub fn set_access(
+    lib: &crate::library::Library,
+    viewer: &Viewer,
+    id: &str,
+    value: &str,
+) -> AppResult<AccessOut> {
+    if !viewer.can(Role::Staff) {
+        return Err(AppError::Forbidden);
+    }
+    let access = Access::parse_any(value).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "access 只能是 public 或 restricted，收到 {value} (invalid access)"
+        ))
+    })?;
+    let id = DocId(id.to_string());
+    if !crate::pipeline::set_access(lib, &id, access)? {
+        return Err(AppError::NotFound(format!(
+            "没有 id 为 {id} 的文档 (no such document)"
+        )));
+    }
+    Ok(AccessOut { id, access })
+}
+
+/// `POST /api/documents/{id}/access` with `{"access": "public|restricted"}` (staff only).
+pub async fn document_access(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<AccessIn>, JsonRejection>,
+) -> AppResult<Json<AccessOut>> {
+    let Path(id) = path?;
+    if !viewer.can(Role::Staff) {
+        return Err(AppError::Forbidden);
+    }
+    let Json(input) = body.map_err(|e| {
+        AppError::BadRequest(format!(
+            "请求体应为 JSON：{{\"access\": \"public|restricted\"}}；{} (bad body)",
+            e.body_text()
+        ))
+    })?;
+    let out = st
+        .blocking(move |lib| set_access(lib, &viewer, &id, &input.access))
         .await?;
     Ok(Json(out))
 }
@@ -112,9 +176,11 @@ pub struct ArticleOut {
 /// `GET /api/articles/{id}`.
 pub async fn article(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
 ) -> AppResult<Json<ArticleOut>> {
     let Path(id) = path?;
+    let scope = viewer.scope();
     let out = st
         .blocking(move |lib| {
             let super::markup::ArticleInContext {
@@ -123,7 +189,7 @@ pub async fn article(
                 cited,
                 links,
                 ..
-            } = super::markup::article_in_context(lib, &id)?;
+            } = super::markup::article_in_context(lib, &id, &scope)?;
             let citations = cited
                 .iter()
                 .map(|c| CitationOut {
@@ -149,12 +215,32 @@ pub async fn article(
     Ok(Json(out))
 }
 
-/// Reads the files of a multipart upload (every part with a file name; empty file inputs are skipped).
-pub async fn read_uploads(mut mp: Multipart) -> AppResult<Vec<Upload>> {
+/// What a multipart upload carries: its files and the access chosen for them.
+#[derive(Debug, Clone)]
+pub struct UploadForm {
+    pub files: Vec<Upload>,
+    /// The `access` field (`public`/`restricted`, or 公开/内部); `None` when absent.
+    pub access: Option<Access>,
+}
+
+/// Reads a multipart upload: every part with a file name (empty file inputs are skipped) and the optional
+/// `access` field.
+pub async fn read_uploads(mut mp: Multipart) -> AppResult<UploadForm> {
     const MAX_FILES: usize = 200;
     let mut uploads = Vec::new();
+    let mut access = None;
     while let Some(field) = mp.next_field().await? {
         let Some(name) = field.file_name().map(str::to_string) else {
+            if field.name() == Some("access") {
+                let value = field.text().await?;
+                if !value.trim().is_empty() {
+                    access = Some(Access::parse_any(&value).ok_or_else(|| {
+                        AppError::BadRequest(format!(
+                            "access 只能是 public 或 restricted，收到 {value} (invalid access)"
+                        ))
+                    })?);
+                }
+            }
             continue;
         };
         let bytes = field.bytes().await?;
@@ -168,7 +254,10 @@ pub async fn read_uploads(mut mp: Multipart) -> AppResult<Vec<Upload>> {
         }
         uploads.push(Upload { name, bytes });
     }
-    Ok(uploads)
+    Ok(UploadForm {
+        files: uploads,
+        access,
+    })
 }
 
 /// `POST /api/ingest`: multipart files → 202 with the queued task and its `Location`.
@@ -176,9 +265,10 @@ pub async fn ingest(
     State(st): State<AppState>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
-    let uploads = read_uploads(mp?).await?;
+    let form = read_uploads(mp?).await?;
     let tasks = st.tasks.clone();
-    let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(uploads)).await??;
+    let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access))
+        .await??;
     let location = format!("/api/tasks/{}", task.id);
     Ok((
         StatusCode::ACCEPTED,
@@ -219,18 +309,22 @@ pub struct Health {
     pub version: &'static str,
 }
 
-/// `GET /api/health`.
-pub async fn health(State(st): State<AppState>) -> Json<Health> {
+/// `GET /api/health`. The document and article counts are those the viewer may see.
+pub async fn health(State(st): State<AppState>, viewer: Viewer) -> AppResult<Json<Health>> {
     let indexing = st.indexing();
     let busy = st.tasks.busy();
-    Json(Health {
+    let scope = viewer.scope();
+    let (documents, articles) = st
+        .blocking(move |lib| Ok(search::count_units(lib, &scope)?))
+        .await?;
+    Ok(Json(Health {
         status: if busy { "indexing" } else { "ok" },
         message: indexing_message(indexing, busy),
-        documents: st.lib.store().count_documents(),
-        articles: st.lib.store().count_articles(),
+        documents,
+        articles,
         indexing,
         version: env!("CARGO_PKG_VERSION"),
-    })
+    }))
 }
 
 /// 「正在建立索引：N / M」 while indexing, 「就绪」 otherwise.

@@ -182,7 +182,10 @@ fn content_type(headers: &HeaderMap) -> &str {
 fn audit_kind(method: &Method, path: &str) -> Option<AuditAction> {
     let read = method == Method::GET || method == Method::HEAD;
     let under = |prefix: &str| path.starts_with(prefix);
-    if matches!(path, "/api/health" | "/api/openapi.json" | "/login" | "/logout") {
+    if matches!(
+        path,
+        "/api/health" | "/api/openapi.json" | "/login" | "/logout"
+    ) {
         return None;
     }
     if under("/admin") || under("/api/admin") {
@@ -242,10 +245,7 @@ fn refuse(err: AppError, path: &str, next_url: &str) -> Response {
         return err.into_response();
     }
     if err == AppError::Unauthorized {
-        let to = format!(
-            "/login?next={}",
-            super::params::encode_component(next_url)
-        );
+        let to = format!("/login?next={}", super::params::encode_component(next_url));
         return Redirect::to(&to).into_response();
     }
     error_page(err)
@@ -272,7 +272,10 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     let mut need = required_role(&method, &path);
     if need == Role::Anonymous
         && !settings.allow_anonymous
-        && !matches!(path.as_str(), "/login" | "/api/health" | "/api/openapi.json")
+        && !matches!(
+            path.as_str(),
+            "/login" | "/api/health" | "/api/openapi.json"
+        )
     {
         need = Role::Deputy;
     }
@@ -319,7 +322,15 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         if let Credential::Cookie(s) = &credential
             && !csrf_ok(s, req_headers(&parts), &ctype, &bytes, &query)
         {
-            record(&st, &viewer, AuditAction::Denied, &path, "CSRF", 403, ip.clone());
+            record(
+                &st,
+                &viewer,
+                AuditAction::Denied,
+                &path,
+                "CSRF",
+                403,
+                ip.clone(),
+            );
             return refuse(AppError::CsrfRejected, &path, &here);
         }
         req = Request::from_parts(parts, Body::from(bytes));
@@ -327,7 +338,15 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         && let Credential::Cookie(s) = &credential
         && !csrf_ok(s, req.headers(), &ctype, &[], &query)
     {
-        record(&st, &viewer, AuditAction::Denied, &path, "CSRF", 403, ip.clone());
+        record(
+            &st,
+            &viewer,
+            AuditAction::Denied,
+            &path,
+            "CSRF",
+            403,
+            ip.clone(),
+        );
         return refuse(AppError::CsrfRejected, &path, &here);
     }
     if !write {
@@ -598,12 +617,17 @@ pub async fn login_submit(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let (name, password, next) = (field("name").trim().to_string(), field("password"), field("next"));
+    let (name, password, next) = (
+        field("name").trim().to_string(),
+        field("password"),
+        field("next"),
+    );
     let address = connect
         .map(|c| c.0.0.ip().to_string())
         .unwrap_or_else(|| "local".into());
-    let bound = cookie(&headers, LOGIN_COOKIE)
-        .is_some_and(|c| !c.is_empty() && constant_time_eq(c.as_bytes(), field("form_token").as_bytes()));
+    let bound = cookie(&headers, LOGIN_COOKIE).is_some_and(|c| {
+        !c.is_empty() && constant_time_eq(c.as_bytes(), field("form_token").as_bytes())
+    });
     if !bound {
         return Ok(login_page(
             &st,
@@ -619,7 +643,15 @@ pub async fn login_submit(
             role: Role::Anonymous,
             deputy: None,
         };
-        record(&st, &anon, AuditAction::LoginFailed, "/login", "rate limited", 429, Some(address));
+        record(
+            &st,
+            &anon,
+            AuditAction::LoginFailed,
+            "/login",
+            "rate limited",
+            429,
+            Some(address),
+        );
         let mut resp = login_page(
             &st,
             &next,
@@ -644,7 +676,15 @@ pub async fn login_submit(
             role: Role::Anonymous,
             deputy: None,
         };
-        record(&st, &anon, AuditAction::LoginFailed, "/login", "", 401, Some(address));
+        record(
+            &st,
+            &anon,
+            AuditAction::LoginFailed,
+            "/login",
+            "",
+            401,
+            Some(address),
+        );
         return Ok(login_page(
             &st,
             &next,
@@ -654,7 +694,15 @@ pub async fn login_submit(
     };
     st.limiter.succeed(&name);
     let session = accounts::open_session(st.lib.store(), &user).map_err(AppError::from)?;
-    record(&st, &user.viewer(), AuditAction::Login, "/login", "", 303, Some(address));
+    record(
+        &st,
+        &user.viewer(),
+        AuditAction::Login,
+        "/login",
+        "",
+        303,
+        Some(address),
+    );
     let to = if user.must_change {
         "/account".to_string()
     } else {
@@ -665,7 +713,11 @@ pub async fn login_submit(
     let h = resp.headers_mut();
     h.append(
         header::SET_COOKIE,
-        cookie_header(SESSION_COOKIE, &signed, Some(accounts::SESSION_HOURS * 3600)),
+        cookie_header(
+            SESSION_COOKIE,
+            &signed,
+            Some(accounts::SESSION_HOURS * 3600),
+        ),
     );
     h.append(header::SET_COOKIE, cookie_header(LOGIN_COOKIE, "", Some(0)));
     Ok(resp)
@@ -682,8 +734,10 @@ pub async fn logout(
         record(&st, &viewer, AuditAction::Logout, "/logout", "", 303, None);
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut()
-        .append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, "", Some(0)));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(SESSION_COOKIE, "", Some(0)),
+    );
     Ok(resp)
 }
 
@@ -776,7 +830,11 @@ pub async fn change_password(
             .unwrap_or_default()
     };
     let name = viewer.user.clone().ok_or(AppError::Unauthorized)?;
-    let (current, new, again) = (field("password"), field("new_password"), field("new_password2"));
+    let (current, new, again) = (
+        field("password"),
+        field("new_password"),
+        field("new_password2"),
+    );
     let lib = st.lib.clone();
     let n = name.clone();
     let outcome = tokio::task::spawn_blocking(move || -> crate::error::Result<Option<String>> {
@@ -787,7 +845,9 @@ pub async fn change_password(
             return Ok(Some("两次输入的新密码不一致 (passwords differ)".into()));
         }
         if new == current {
-            return Ok(Some("新密码不能与当前密码相同 (choose a new password)".into()));
+            return Ok(Some(
+                "新密码不能与当前密码相同 (choose a new password)".into(),
+            ));
         }
         accounts::set_password(lib.store(), &n, &new, false)?;
         Ok(None)
@@ -798,8 +858,10 @@ pub async fn change_password(
         Ok(None) => {
             // Changing the password ended every session, this one too: log in again.
             let mut resp = Redirect::to("/login?next=/account").into_response();
-            resp.headers_mut()
-                .append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, "", Some(0)));
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                cookie_header(SESSION_COOKIE, "", Some(0)),
+            );
             Ok(resp)
         }
         Ok(Some(msg)) => Ok(account_page(&st, &viewer, None, Some(msg), None)?),
@@ -851,7 +913,13 @@ pub async fn revoke_token(
     match store.get_token(&id).map_err(AppError::from)? {
         Some(t) if t.user == name || viewer.can(Role::Admin) => {
             accounts::revoke_token(store, &id).map_err(AppError::from)?;
-            Ok(account_page(&st, &viewer, Some(format!("令牌 {id} 已作废。")), None, None)?)
+            Ok(account_page(
+                &st,
+                &viewer,
+                Some(format!("令牌 {id} 已作废。")),
+                None,
+                None,
+            )?)
         }
         _ => Err(AppError::NotFound(format!("没有令牌 {id} (no such token)")).into()),
     }
@@ -883,14 +951,29 @@ mod tests {
     fn the_policy_table() {
         assert_eq!(required_role(&Method::GET, "/search"), Role::Anonymous);
         assert_eq!(required_role(&Method::GET, "/admin/audit"), Role::Admin);
-        assert_eq!(required_role(&Method::POST, "/api/admin/backup"), Role::Admin);
+        assert_eq!(
+            required_role(&Method::POST, "/api/admin/backup"),
+            Role::Admin
+        );
         assert_eq!(required_role(&Method::GET, "/ingest"), Role::Staff);
-        assert_eq!(required_role(&Method::POST, "/documents/x/links"), Role::Staff);
-        assert_eq!(required_role(&Method::POST, "/proposals/x/events"), Role::Staff);
-        assert_eq!(required_role(&Method::POST, "/account/password"), Role::Deputy);
+        assert_eq!(
+            required_role(&Method::POST, "/documents/x/links"),
+            Role::Staff
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/proposals/x/events"),
+            Role::Staff
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/account/password"),
+            Role::Deputy
+        );
         assert_eq!(required_role(&Method::GET, "/login"), Role::Anonymous);
         // A path such as /administrator is not under /admin.
-        assert_eq!(required_role(&Method::GET, "/administrator"), Role::Anonymous);
+        assert_eq!(
+            required_role(&Method::GET, "/administrator"),
+            Role::Anonymous
+        );
     }
 
     #[test]

@@ -12,14 +12,15 @@ use serde::Serialize;
 pub enum AppError {
     /// A parameter, query or upload is invalid (400).
     BadRequest(String),
+    /// The viewer's role may not do this (403). Reading something outside the viewer's scope is
+    /// `NotFound`, never this, so that its existence does not leak.
+    Forbidden,
     /// The id names nothing (404).
     NotFound(String),
     /// The method is not allowed on this path (405).
     MethodNotAllowed,
     /// Not logged in, or the credentials are not valid (401).
     Unauthorized,
-    /// Logged in, but the role does not allow this (403).
-    Forbidden,
     /// A form came without the token of the session that loaded it (403).
     CsrfRejected,
     /// Too many requests of this kind; try again later (429).

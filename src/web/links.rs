@@ -9,11 +9,12 @@ use super::AppState;
 use super::error::{AppError, AppResult};
 use super::pages::{Chrome, PageError, chrome};
 use super::params::{SearchParams, encode_component, parse_pairs};
+use crate::auth::Viewer;
 use crate::library::Library;
 use crate::link::taxonomy::Level;
 use crate::link::{Budget, Decision, Evidence, Subject, Target, Verdict};
 use crate::linking::{self, BudgetCount, Dossier, Section, SubjectNode, TopicCount};
-use crate::model::{Date, DocId, DocKind, Document, Filters, Sort, Unit};
+use crate::model::{Date, DocId, DocKind, Document, Filters, Scope, Sort, Unit};
 use crate::search::{self, SearchRequest};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -85,9 +86,11 @@ struct Browse {
     filters: Filters,
     budget: Option<Budget>,
     page: usize,
+    /// What the viewer may see: every count and list is computed inside it.
+    scope: Scope,
 }
 
-fn browse(lib: &Library, raw: Option<&str>) -> AppResult<Browse> {
+fn browse(lib: &Library, raw: Option<&str>, scope: Scope) -> AppResult<Browse> {
     let mut params = SearchParams::parse(raw)?;
     let mut budget = None;
     for (k, v) in parse_pairs(raw.unwrap_or(""))? {
@@ -122,6 +125,7 @@ fn browse(lib: &Library, raw: Option<&str>) -> AppResult<Browse> {
         filters,
         budget,
         page,
+        scope,
     })
 }
 
@@ -185,8 +189,8 @@ fn clean_name(by: Option<&str>) -> AppResult<String> {
     })
 }
 
-fn apply_decision(lib: &Library, id: &DocId, input: &DecisionIn) -> AppResult<()> {
-    if lib.store().get_meta(id)?.is_none() {
+fn apply_decision(lib: &Library, id: &DocId, input: &DecisionIn, scope: &Scope) -> AppResult<()> {
+    if lib.meta(id, scope)?.is_none() {
         return Err(no_document(id));
     }
     let target = Target::parse(&input.target, lib.reference()).ok_or_else(|| {
@@ -227,11 +231,11 @@ pub struct SubjectsOut {
 
 fn subjects_data(lib: &Library, b: &Browse) -> AppResult<SubjectsOut> {
     Ok(SubjectsOut {
-        budgets: linking::budget_counts(lib, &b.filters)?,
+        budgets: linking::budget_counts(lib, &b.filters, &b.scope)?,
         budget: b.budget,
         subjects: match b.budget {
-            Some(budget) => linking::budget_subjects(lib, budget, &b.filters)?,
-            None => linking::subject_tree(lib, None, &b.filters)?,
+            Some(budget) => linking::budget_subjects(lib, budget, &b.filters, &b.scope)?,
+            None => linking::subject_tree(lib, None, &b.filters, &b.scope)?,
         },
     })
 }
@@ -285,12 +289,13 @@ fn subject_data(lib: &Library, code: &str, b: &Browse) -> AppResult<SubjectOut> 
             sort: Sort::Date,
             offset,
             limit: SUBJECT_PAGE,
+            scope: b.scope.clone(),
             ..SearchRequest::default()
         },
     )?;
     let mut documents = Vec::new();
     for h in found.hits {
-        let amount = linking::amounts_of(lib, &h.doc_id)?
+        let amount = linking::amounts_of(lib, &h.doc_id, &b.scope)?
             .into_iter()
             .find(|a| a.code == code)
             .map(|a| a.amount);
@@ -305,7 +310,7 @@ fn subject_data(lib: &Library, code: &str, b: &Browse) -> AppResult<SubjectOut> 
     }
     Ok(SubjectOut {
         path: tree.path(code).into_iter().cloned().collect(),
-        children: linking::subject_tree(lib, Some(code), &b.filters)?,
+        children: linking::subject_tree(lib, Some(code), &b.filters, &b.scope)?,
         subject,
         total: found.total,
         offset,
@@ -344,9 +349,15 @@ pub struct DocLinksOut {
 /// Evidence sentences shown per link at most.
 const MAX_WHY: usize = 4;
 
-/// The links of a document with the evidence put into words.
-pub fn links_data(lib: &Library, doc: &Document, all: bool) -> AppResult<DocLinksOut> {
-    let links = linking::links_of(lib, &doc.id, true)?.ok_or_else(|| no_document(&doc.id))?;
+/// The links of a document inside `scope` with the evidence put into words.
+pub fn links_data(
+    lib: &Library,
+    doc: &Document,
+    all: bool,
+    scope: &Scope,
+) -> AppResult<DocLinksOut> {
+    let links =
+        linking::links_of(lib, &doc.id, true, scope)?.ok_or_else(|| no_document(&doc.id))?;
     let out = |target: Target,
                label: String,
                score: f64,
@@ -426,11 +437,9 @@ pub fn links_data(lib: &Library, doc: &Document, all: bool) -> AppResult<DocLink
     })
 }
 
-fn load_document(lib: &Library, id: &str) -> AppResult<Document> {
+fn load_document(lib: &Library, id: &str, scope: &Scope) -> AppResult<Document> {
     let id = DocId(id.to_string());
-    lib.store()
-        .get_document(&id)?
-        .ok_or_else(|| no_document(&id))
+    lib.document(&id, scope)?.ok_or_else(|| no_document(&id))
 }
 
 fn find_topic(lib: &Library, id: &str) -> AppResult<String> {
@@ -447,10 +456,11 @@ fn find_topic(lib: &Library, id: &str) -> AppResult<String> {
 /// `GET /api/subjects?budget=&<search filters>`.
 pub async fn api_subjects(
     State(st): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<SubjectsOut>> {
     let out = st
-        .blocking(move |lib| subjects_data(lib, &browse(lib, raw.as_deref())?))
+        .blocking(move |lib| subjects_data(lib, &browse(lib, raw.as_deref(), viewer.scope())?))
         .await?;
     Ok(Json(out))
 }
@@ -458,12 +468,15 @@ pub async fn api_subjects(
 /// `GET /api/subjects/{code}?page=&<search filters>`.
 pub async fn api_subject(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<SubjectOut>> {
     let Path(code) = path?;
     let out = st
-        .blocking(move |lib| subject_data(lib, &code, &browse(lib, raw.as_deref())?))
+        .blocking(move |lib| {
+            subject_data(lib, &code, &browse(lib, raw.as_deref(), viewer.scope())?)
+        })
         .await?;
     Ok(Json(out))
 }
@@ -471,12 +484,13 @@ pub async fn api_subject(
 /// `GET /api/topics?<search filters>`.
 pub async fn api_topics(
     State(st): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<Vec<TopicCount>>> {
     let out = st
         .blocking(move |lib| {
-            let b = browse(lib, raw.as_deref())?;
-            Ok(linking::topic_counts(lib, &b.filters)?)
+            let b = browse(lib, raw.as_deref(), viewer.scope())?;
+            Ok(linking::topic_counts(lib, &b.filters, &b.scope)?)
         })
         .await?;
     Ok(Json(out))
@@ -485,13 +499,19 @@ pub async fn api_topics(
 /// `GET /api/topics/{id}`: the dossier (the id or the name of the topic).
 pub async fn api_topic(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
 ) -> AppResult<Json<Dossier>> {
     let Path(id) = path?;
     let out = st
         .blocking(move |lib| {
             let id = find_topic(lib, &id)?;
-            Ok(linking::topic_dossier(lib, &id, DOSSIER_LIMIT)?)
+            Ok(linking::topic_dossier(
+                lib,
+                &id,
+                DOSSIER_LIMIT,
+                &viewer.scope(),
+            )?)
         })
         .await?;
     Ok(Json(out))
@@ -500,6 +520,7 @@ pub async fn api_topic(
 /// `GET /api/documents/{id}/links?all=true`.
 pub async fn api_links(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> AppResult<Json<DocLinksOut>> {
@@ -519,7 +540,10 @@ pub async fn api_links(
         }
     }
     let out = st
-        .blocking(move |lib| links_data(lib, &load_document(lib, &id)?, all))
+        .blocking(move |lib| {
+            let scope = viewer.scope();
+            links_data(lib, &load_document(lib, &id, &scope)?, all, &scope)
+        })
         .await?;
     Ok(Json(out))
 }
@@ -527,6 +551,7 @@ pub async fn api_links(
 /// `POST /api/documents/{id}/links` with `{"target", "action", "by"}`: the document's links afterwards.
 pub async fn api_decide(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     body: Result<Json<DecisionIn>, JsonRejection>,
 ) -> AppResult<Json<DocLinksOut>> {
@@ -539,8 +564,9 @@ pub async fn api_decide(
     })?;
     let out = st
         .blocking(move |lib| {
-            apply_decision(lib, &DocId(id.clone()), &input)?;
-            links_data(lib, &load_document(lib, &id)?, false)
+            let scope = viewer.scope();
+            apply_decision(lib, &DocId(id.clone()), &input, &scope)?;
+            links_data(lib, &load_document(lib, &id, &scope)?, false, &scope)
         })
         .await?;
     Ok(Json(out))
@@ -635,11 +661,12 @@ fn filter_labels(params: &SearchParams) -> Vec<String> {
 /// `GET /subjects`: the classes (or one budget's subjects) with document counts.
 pub async fn subjects_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<SubjectsPage, PageError> {
     let (b, data) = st
         .blocking(move |lib| {
-            let b = browse(lib, raw.as_deref())?;
+            let b = browse(lib, raw.as_deref(), viewer.scope())?;
             let data = subjects_data(lib, &b)?;
             Ok((b, data))
         })
@@ -706,13 +733,14 @@ pub struct SubjectPage {
 /// `GET /subjects/{code}`: a subject's children with counts and its documents.
 pub async fn subject_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<SubjectPage, PageError> {
     let Path(code) = path?;
     let (b, data) = st
         .blocking(move |lib| {
-            let b = browse(lib, raw.as_deref())?;
+            let b = browse(lib, raw.as_deref(), viewer.scope())?;
             let data = subject_data(lib, &code, &b)?;
             Ok((b, data))
         })
@@ -799,12 +827,13 @@ pub struct TopicsPage {
 /// `GET /topics`: every topic with its number of documents.
 pub async fn topics_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<TopicsPage, PageError> {
     let (b, topics) = st
         .blocking(move |lib| {
-            let b = browse(lib, raw.as_deref())?;
-            let topics = linking::topic_counts(lib, &b.filters)?;
+            let b = browse(lib, raw.as_deref(), viewer.scope())?;
+            let topics = linking::topic_counts(lib, &b.filters, &b.scope)?;
             Ok((b, topics))
         })
         .await?;
@@ -875,13 +904,19 @@ fn section_id(s: Section) -> &'static str {
 /// `GET /topics/{id}`: the topic's dossier.
 pub async fn topic_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<TopicPage, PageError> {
     let Path(id) = path?;
     let d = st
         .blocking(move |lib| {
             let id = find_topic(lib, &id)?;
-            Ok(linking::topic_dossier(lib, &id, DOSSIER_LIMIT)?)
+            Ok(linking::topic_dossier(
+                lib,
+                &id,
+                DOSSIER_LIMIT,
+                &viewer.scope(),
+            )?)
         })
         .await?;
     let doc_url = |id: &DocId| super::markup::document_url(id.as_str(), "");
@@ -1045,8 +1080,8 @@ fn link_row(l: &LinkOut) -> LinkRow {
 }
 
 /// The links section for a document page.
-pub fn links_view(lib: &Library, doc: &Document) -> AppResult<LinksView> {
-    let all = links_data(lib, doc, true)?;
+pub fn links_view(lib: &Library, doc: &Document, scope: &Scope) -> AppResult<LinksView> {
+    let all = links_data(lib, doc, true, scope)?;
     let shown = |l: &&LinkOut| l.kept || l.decision.is_some();
     let candidates = all
         .subjects
@@ -1067,6 +1102,7 @@ pub fn links_view(lib: &Library, doc: &Document) -> AppResult<LinksView> {
 /// `POST /documents/{id}/links`: the links form; redirects back to the document's links section.
 pub async fn decide_form(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Result<Response, PageError> {
@@ -1090,7 +1126,8 @@ pub async fn decide_form(
         by: Some(form.by),
     };
     let doc = id.clone();
-    st.blocking(move |lib| apply_decision(lib, &DocId(doc), &input))
+    let scope = viewer.scope();
+    st.blocking(move |lib| apply_decision(lib, &DocId(doc), &input, &scope))
         .await?;
     Ok(Redirect::to(&format!("/documents/{}#links", encode_component(&id))).into_response())
 }

@@ -251,21 +251,19 @@ pub struct ArticleInContext {
     pub links: Vec<Link>,
 }
 
-/// Loads an article for the article page and `GET /api/articles/{id}`.
+/// Loads an article for the article page and `GET /api/articles/{id}`; an article of a document outside
+/// `scope` is answered exactly like a missing one.
 pub fn article_in_context(
     lib: &crate::library::Library,
     id: &str,
+    scope: &crate::model::Scope,
 ) -> super::error::AppResult<ArticleInContext> {
     use super::error::AppError;
-    let article = lib
-        .store()
-        .get_article(&ArticleId(id.to_string()))?
+    let (article, doc) = lib
+        .article(&ArticleId(id.to_string()), scope)?
         .ok_or_else(|| AppError::NotFound(format!("没有 id 为 {id} 的条文 (no such article)")))?;
-    let doc = lib.store().get_meta(&article.doc_id)?.ok_or_else(|| {
-        AppError::NotFound(format!("条文 {id} 所属的文档不存在 (no such document)"))
-    })?;
     let own = lib.store().articles_of(&doc.id)?;
-    let cited = crate::search::resolve_citations(lib, &article.text)?;
+    let cited = crate::search::resolve_citations(lib, &article.text, scope)?;
     let links = citation_links(&article.text, &cited, &own);
     Ok(ArticleInContext {
         article,

@@ -4,15 +4,16 @@
 //!
 //! Routes: pages `/`, `/search`, `/documents/{id}`, `/documents/{id}/original`, `/articles/{id}`, `/ingest`,
 //! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`,
+//! `POST /documents/{id}/access`,
 //! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
-//! `/api/documents/{id}/links`.
+//! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`.
 
-/// The JSON API handlers and the OpenAPI description.
-pub mod api;
 /// Administration: users, instance settings and the audit log.
 pub mod admin;
+/// The JSON API handlers and the OpenAPI description.
+pub mod api;
 /// Who is asking: the viewer of each request, the access policy, CSRF, login and the account page.
 pub mod auth;
 /// `AppError`: statuses and safe messages for every failure, in one place.
@@ -32,6 +33,8 @@ pub mod proposals;
 /// Ingest tasks: uploads, the corpus on first start, the worker thread and task records.
 pub mod tasks;
 
+use crate::auth::accounts::{self, FirstAdmin, Settings};
+use crate::auth::limiter::LoginLimiter;
 use crate::config::Config;
 use crate::library::Library;
 use axum::Router;
@@ -41,8 +44,6 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use error::{AppError, AppResult};
-use crate::auth::accounts::{self, FirstAdmin, Settings};
-use crate::auth::limiter::LoginLimiter;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use tasks::{TaskKind, TaskStatus, Tasks};
@@ -124,7 +125,10 @@ pub fn start(config: Config) -> crate::error::Result<AppState> {
     match accounts::ensure_first_admin(lib.store(), admin_password.as_deref())? {
         FirstAdmin::Exists => {}
         FirstAdmin::FromEnvironment => {
-            tracing::info!("first start: administrator {} created", accounts::FIRST_ADMIN);
+            tracing::info!(
+                "first start: administrator {} created",
+                accounts::FIRST_ADMIN
+            );
         }
         FirstAdmin::OneTime(password) => {
             eprintln!(
@@ -165,6 +169,10 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(pages::search_page))
         .route("/documents/{id}", get(pages::document_page))
         .route("/documents/{id}/original", get(pages::download))
+        .route(
+            "/documents/{id}/access",
+            axum::routing::post(pages::access_form),
+        )
         .route("/articles/{id}", get(pages::article_page))
         .route(
             "/ingest",
@@ -176,7 +184,10 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(auth::login_form).post(auth::login_submit))
         .route("/logout", axum::routing::post(auth::logout))
         .route("/account", get(auth::account))
-        .route("/account/password", axum::routing::post(auth::change_password))
+        .route(
+            "/account/password",
+            axum::routing::post(auth::change_password),
+        )
         .route("/account/tokens", axum::routing::post(auth::create_token))
         .route(
             "/account/tokens/{id}/revoke",
@@ -185,6 +196,10 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/search", get(api::search))
         .route("/api/documents/{id}", get(api::document))
+        .route(
+            "/api/documents/{id}/access",
+            axum::routing::post(api::document_access),
+        )
         .route("/api/articles/{id}", get(api::article))
         .route(
             "/api/ingest",
@@ -264,11 +279,11 @@ pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> std::io:
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
-        })
-        .await
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+    .await
 }
 
 /// `yusuan serve`: opens the data folder, queues the first-start ingest, serves on `addr`.

@@ -7,7 +7,8 @@ use super::markup::{self, Block};
 use super::params::{FILTER_KEYS, SearchParams};
 use super::tasks::{FileStatus, Task, TaskKind, TaskStatus};
 use super::{AppState, MAX_UPLOAD_BYTES};
-use crate::model::{ArticleId, DocId, Document, FacetField, Validity};
+use crate::auth::{Role, Viewer};
+use crate::model::{Access, ArticleId, DocId, Document, FacetField, Validity};
 use crate::search::{self, SearchRequest, SearchResponse};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -122,6 +123,8 @@ pub struct HitView {
     pub validity_class: &'static str,
     pub snippet: String,
     pub cited: bool,
+    /// Marked 内部 (restricted).
+    pub restricted: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -194,11 +197,13 @@ fn validity_class(v: Validity) -> &'static str {
 /// `GET /` and `GET /search`.
 pub async fn search_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> PageResult<SearchPage> {
     let start = Instant::now();
     let params = SearchParams::parse(raw.as_deref())?;
     let mut req = params.request(&st.lib.config)?;
+    req.scope = viewer.scope();
     super::links::check_link_filters(&st.lib, &mut req.filters)?;
     let run = req.clone();
     let (resp, names) = st
@@ -276,6 +281,7 @@ fn search_view(
                 validity_class: validity_class(h.validity),
                 snippet: h.snippet.to_html(),
                 cited: h.cited,
+                restricted: h.access == Access::Restricted,
             }
         })
         .collect();
@@ -493,6 +499,10 @@ pub struct DocumentPage {
     pub back_url: Option<String>,
     /// The subjects and topics the document is linked to, with the staff's form.
     pub links: super::links::LinksView,
+    /// Marked 内部 (restricted).
+    pub restricted: bool,
+    /// Where staff post the access form; `None` for viewers who may not change it.
+    pub access_url: Option<String>,
 }
 
 fn query_only(raw: Option<&str>) -> PageResult<String> {
@@ -543,22 +553,22 @@ fn human_size(bytes: u64) -> String {
 /// `GET /documents/{id}`.
 pub async fn document_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> PageResult<DocumentPage> {
     let Path(id) = path?;
     let q = query_only(raw.as_deref())?;
     let mut page_chrome = chrome(&st, "", &q);
+    let scope = viewer.scope();
+    let staff = viewer.can(Role::Staff);
     let page = st
         .blocking(move |lib| {
-            let doc = lib
-                .store()
-                .get_document(&DocId(id.clone()))?
-                .ok_or_else(|| {
-                    AppError::NotFound(format!("没有 id 为 {id} 的文档 (no such document)"))
-                })?;
+            let doc = lib.document(&DocId(id.clone()), &scope)?.ok_or_else(|| {
+                AppError::NotFound(format!("没有 id 为 {id} 的文档 (no such document)"))
+            })?;
             let terms = highlight_terms(lib, &q);
-            let versions = api::versions(lib, &doc)?
+            let versions = api::versions(lib, &doc, &scope)?
                 .into_iter()
                 .map(|v| VersionView {
                     date: v
@@ -597,10 +607,17 @@ pub async fn document_page(
             } else {
                 String::new()
             };
-            let links = super::links::links_view(lib, &doc)?;
+            let links = super::links::links_view(lib, &doc, &scope)?;
             Ok(DocumentPage {
                 chrome: Chrome::default(),
                 links,
+                restricted: doc.access == Access::Restricted,
+                access_url: staff.then(|| {
+                    format!(
+                        "/documents/{}/access",
+                        super::params::encode_component(doc.id.as_str())
+                    )
+                }),
                 id: doc.id.to_string(),
                 title: doc.title.clone(),
                 validity: doc.validity.label(),
@@ -615,7 +632,7 @@ pub async fn document_page(
                 toc,
                 preamble,
                 blocks: if structured {
-                    let links_of = |text: &str| match search::resolve_citations(lib, text) {
+                    let links_of = |text: &str| match search::resolve_citations(lib, text, &scope) {
                         Ok(cited) => markup::citation_links(text, &cited, &doc.articles),
                         Err(e) => {
                             tracing::warn!("resolving citations: {e}");
@@ -653,6 +670,36 @@ pub async fn document_page(
     })
 }
 
+/// The access form on the document page.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AccessForm {
+    pub access: String,
+}
+
+/// `POST /documents/{id}/access`: the document page's access form (staff only); redirects back.
+pub async fn access_form(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    path: Result<Path<String>, PathRejection>,
+    form: Result<axum::Form<AccessForm>, axum::extract::rejection::FormRejection>,
+) -> PageResult<Response> {
+    let Path(id) = path?;
+    if !viewer.can(Role::Staff) {
+        return Err(AppError::Forbidden.into());
+    }
+    let axum::Form(form) = form.map_err(|e| {
+        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
+    })?;
+    let doc = id.clone();
+    st.blocking(move |lib| api::set_access(lib, &viewer, &doc, &form.access))
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/documents/{}",
+        super::params::encode_component(&id)
+    ))
+    .into_response())
+}
+
 /// The MIME type of an original file, by extension.
 fn mime_of(name: &str) -> &'static str {
     let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
@@ -671,12 +718,14 @@ fn mime_of(name: &str) -> &'static str {
 /// `GET /documents/{id}/original`: the file the document was ingested from.
 pub async fn download(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
 ) -> PageResult<Response> {
     let Path(id) = path?;
+    let scope = viewer.scope();
     let (name, bytes) = st
         .blocking(move |lib| {
-            let doc = lib.store().get_meta(&DocId(id.clone()))?.ok_or_else(|| {
+            let doc = lib.meta(&DocId(id.clone()), &scope)?.ok_or_else(|| {
                 AppError::NotFound(format!("没有 id 为 {id} 的文档 (no such document)"))
             })?;
             let file = std::path::PathBuf::from(&doc.source);
@@ -737,12 +786,14 @@ pub struct ArticlePage {
 /// `GET /articles/{id}`.
 pub async fn article_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> PageResult<ArticlePage> {
     let Path(id) = path?;
     let q = query_only(raw.as_deref())?;
     let page_chrome = chrome(&st, "", &q);
+    let scope = viewer.scope();
     let page = st
         .blocking(move |lib| {
             let markup::ArticleInContext {
@@ -751,7 +802,7 @@ pub async fn article_page(
                 own,
                 links,
                 ..
-            } = markup::article_in_context(lib, &id)?;
+            } = markup::article_in_context(lib, &id, &scope)?;
             let terms = highlight_terms(lib, &q);
             let citations = links
                 .iter()
@@ -868,9 +919,10 @@ pub async fn ingest_upload(
     State(st): State<AppState>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> PageResult<Response> {
-    let uploads = api::read_uploads(mp?).await?;
+    let form = api::read_uploads(mp?).await?;
     let tasks = st.tasks.clone();
-    let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(uploads)).await??;
+    let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access))
+        .await??;
     Ok(Redirect::to(&format!("/tasks/{}", task.id)).into_response())
 }
 

@@ -269,6 +269,8 @@ impl SearchParams {
             },
             offset,
             limit,
+            // The narrowest scope; handlers set the viewer's.
+            scope: Default::default(),
         })
     }
 

@@ -11,7 +11,9 @@ use super::markup::document_url;
 use super::pages::{Chrome, FacetView, LinkView, PageError, chrome};
 use super::params::{encode_component, parse_pairs};
 use super::proposals::{ListQuery, parsed, resolve, today_of};
+use crate::auth::Viewer;
 use crate::link::{Target, Verdict};
+use crate::model::Scope;
 use crate::proposals::model::{Event, EventKind, Grade, Satisfaction};
 use crate::proposals::{self, ListCounts, Summary};
 use askama::Template;
@@ -363,11 +365,13 @@ fn facets(p: &ListParams, c: &ListCounts) -> Vec<FacetView> {
 /// `GET /proposals`: the filtered list with counts per filter value.
 pub async fn list_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<ListPageView, PageError> {
     let p = ListParams::parse(raw.as_deref())?;
     let query = p.query();
-    let filter = query.filter()?;
+    let mut filter = query.filter()?;
+    filter.scope = viewer.scope();
     let today = today_of(&query.today)?;
     let list = st
         .blocking(move |lib| Ok(proposals::list(lib, &filter, today)?))
@@ -476,6 +480,7 @@ pub struct DashboardPage {
 /// `GET /proposals/dashboard`: totals and warnings.
 pub async fn dashboard_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<DashboardPage, PageError> {
     let mut today_param = None;
@@ -485,8 +490,9 @@ pub async fn dashboard_page(
         }
     }
     let today = today_of(&today_param)?;
+    let scope = viewer.scope();
     let d = st
-        .blocking(move |lib| Ok(proposals::dashboard(lib, today)?))
+        .blocking(move |lib| Ok(proposals::dashboard(lib, today, &scope)?))
         .await?;
     let base = ListParams {
         today: today_param.clone(),
@@ -680,11 +686,12 @@ async fn proposal_view(
     key: String,
     today: crate::model::Date,
     form: Option<(EventForm, String)>,
+    scope: Scope,
 ) -> Result<ProposalPage, PageError> {
     let v = st
         .blocking(move |lib| {
-            let id = resolve(lib, &key)?;
-            proposals::show(lib, &id, today)?
+            let id = resolve(lib, &key, &scope)?;
+            proposals::show(lib, &id, today, &scope)?
                 .ok_or_else(|| AppError::NotFound(format!("没有这件建议：{id}")))
         })
         .await?;
@@ -881,6 +888,7 @@ async fn proposal_view(
 /// `GET /proposals/{id}` (an id such as `16-5-3001`, or a number for the newest session).
 pub async fn proposal_page(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<ProposalPage, PageError> {
@@ -892,13 +900,14 @@ pub async fn proposal_page(
         }
     }
     let today = today_of(&today)?;
-    proposal_view(&st, key, today, None).await
+    proposal_view(&st, key, today, None, viewer.scope()).await
 }
 
 /// `POST /proposals/{id}/events`: records the event and goes back to the timeline; a refused or invalid
 /// event shows the proposal page again with the reason and the typed values (status 400).
 pub async fn event_form(
     State(st): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
     form: Result<Form<EventForm>, FormRejection>,
 ) -> Result<Response, PageError> {
@@ -910,8 +919,9 @@ pub async fn event_form(
         Err(why) => Err(why),
         Ok(event) => {
             let k = key.clone();
+            let scope = viewer.scope();
             st.blocking(move |lib| {
-                let id = resolve(lib, &k)?;
+                let id = resolve(lib, &k, &scope)?;
                 match proposals::record_event(lib, &id, event) {
                     Ok(_) => Ok(Ok(id)),
                     Err(crate::error::Error::Invalid(why)) => Ok(Err(why)),
@@ -926,7 +936,14 @@ pub async fn event_form(
             Ok(Redirect::to(&format!("{}#timeline", proposal_url(id.as_str()))).into_response())
         }
         Err(why) => {
-            let page = proposal_view(&st, key, proposals::today(), Some((form, why))).await?;
+            let page = proposal_view(
+                &st,
+                key,
+                proposals::today(),
+                Some((form, why)),
+                viewer.scope(),
+            )
+            .await?;
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
     }

@@ -7,7 +7,8 @@
 
 use super::AppState;
 use super::error::{AppError, AppResult};
-use crate::model::Date;
+use crate::auth::Viewer;
+use crate::model::{Date, Scope};
 use crate::proposals::export::ExportFormat;
 use crate::proposals::import::TableFormat;
 use crate::proposals::model::{
@@ -105,13 +106,20 @@ impl ListQuery {
             q: nonempty(&self.q).map(str::to_string),
             offset: self.offset.unwrap_or(0).min(100_000),
             limit: self.limit.unwrap_or(50).clamp(1, 500),
+            // The narrowest scope; handlers set the viewer's.
+            scope: Default::default(),
         })
     }
 }
 
 /// `GET /api/proposals`: the list with counts, or the export with `format=csv|xlsx`.
-pub async fn list(State(st): State<AppState>, Query(q): Query<ListQuery>) -> AppResult<Response> {
-    let filter = q.filter()?;
+pub async fn list(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let mut filter = q.filter()?;
+    filter.scope = viewer.scope();
     let today = today_of(&q.today)?;
     if let Some(f) = nonempty(&q.format) {
         let format = ExportFormat::parse(f)
@@ -156,34 +164,51 @@ pub struct TodayQuery {
 /// `GET /api/proposals/dashboard`.
 pub async fn dashboard(
     State(st): State<AppState>,
+    viewer: Viewer,
     Query(q): Query<TodayQuery>,
 ) -> AppResult<Json<proposals::Dashboard>> {
     let today = today_of(&q.today)?;
+    let scope = viewer.scope();
     let d = st
-        .blocking(move |lib| Ok(proposals::dashboard(lib, today)?))
+        .blocking(move |lib| Ok(proposals::dashboard(lib, today, &scope)?))
         .await?;
     Ok(Json(d))
 }
 
-/// Resolves an id or a number to one proposal (the newest session for a bare number).
-pub(super) fn resolve(lib: &crate::library::Library, key: &str) -> AppResult<ProposalId> {
-    proposals::resolve(lib, key)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::NotFound(format!("没有这件建议：{key} (no such proposal)")))
+/// Resolves an id or a number to one proposal inside `scope` (the newest such session for a bare number);
+/// a proposal outside the scope is not found, exactly like a missing one.
+pub(super) fn resolve(
+    lib: &crate::library::Library,
+    key: &str,
+    scope: &Scope,
+) -> AppResult<ProposalId> {
+    for id in proposals::resolve(lib, key)? {
+        if lib
+            .store()
+            .get_proposal(&id)?
+            .is_some_and(|p| proposals::visible(&p, scope))
+        {
+            return Ok(id);
+        }
+    }
+    Err(AppError::NotFound(format!(
+        "没有这件建议：{key} (no such proposal)"
+    )))
 }
 
 /// `GET /api/proposals/{id}`: record, events, state, replies, links, laws and similar proposals.
 pub async fn show(
     State(st): State<AppState>,
+    viewer: Viewer,
     Path(key): Path<String>,
     Query(q): Query<TodayQuery>,
 ) -> AppResult<Json<proposals::ProposalView>> {
     let today = today_of(&q.today)?;
+    let scope = viewer.scope();
     let v = st
         .blocking(move |lib| {
-            let id = resolve(lib, &key)?;
-            proposals::show(lib, &id, today)?
+            let id = resolve(lib, &key, &scope)?;
+            proposals::show(lib, &id, today, &scope)?
                 .ok_or_else(|| AppError::NotFound(format!("没有这件建议：{id}")))
         })
         .await?;
@@ -198,14 +223,16 @@ pub struct SimilarQuery {
 /// `GET /api/proposals/{id}/similar`.
 pub async fn similar(
     State(st): State<AppState>,
+    viewer: Viewer,
     Path(key): Path<String>,
     Query(q): Query<SimilarQuery>,
 ) -> AppResult<Json<proposals::SimilarReport>> {
     let limit = q.limit.unwrap_or(10).clamp(1, 100);
+    let scope = viewer.scope();
     let r = st
         .blocking(move |lib| {
-            let id = resolve(lib, &key)?;
-            Ok(proposals::similar(lib, &id, limit)?)
+            let id = resolve(lib, &key, &scope)?;
+            Ok(proposals::similar(lib, &id, limit, &scope)?)
         })
         .await?;
     Ok(Json(r))
@@ -228,6 +255,7 @@ pub struct EventBody {
 /// `POST /api/proposals/{id}/events`: records an event; a refusal is a 400 with the reason.
 pub async fn event(
     State(st): State<AppState>,
+    viewer: Viewer,
     Path(key): Path<String>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<proposals::lifecycle::State>> {
@@ -243,9 +271,10 @@ pub async fn event(
         text: b.text.filter(|t| !t.trim().is_empty()),
         satisfaction: parsed(&b.satisfaction, "满意度", Satisfaction::parse)?,
     };
+    let scope = viewer.scope();
     let s = st
         .blocking(move |lib| {
-            let id = resolve(lib, &key)?;
+            let id = resolve(lib, &key, &scope)?;
             Ok(proposals::record_event(lib, &id, event)?)
         })
         .await?;

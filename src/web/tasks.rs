@@ -5,7 +5,7 @@
 
 use super::error::{AppError, AppResult};
 use crate::library::Library;
-use crate::model::DocId;
+use crate::model::{Access, DocId};
 use crate::pipeline::{self, Input, Progress};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -118,6 +118,9 @@ pub struct Task {
     pub summary: Option<TaskSummary>,
     /// Why the whole task failed.
     pub error: Option<String>,
+    /// Who may read the uploaded documents, as chosen at upload (a sidecar decides otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
 }
 
 /// The task being run now and how far it is.
@@ -241,6 +244,7 @@ impl Tasks {
             files,
             summary: None,
             error: None,
+            access: None,
         }
     }
 
@@ -254,7 +258,7 @@ impl Tasks {
     }
 
     /// Keeps uploaded files under the uploads folder and queues their ingest. Blocking.
-    pub fn submit_uploads(&self, uploads: Vec<Upload>) -> AppResult<Task> {
+    pub fn submit_uploads(&self, uploads: Vec<Upload>, access: Option<Access>) -> AppResult<Task> {
         if uploads.is_empty() {
             return Err(AppError::BadRequest(
                 "没有收到文件，请选择要上传的文件 (no file in the upload)".into(),
@@ -282,7 +286,8 @@ impl Tasks {
                 doc_id: None,
             });
         }
-        let task = self.new_task(TaskKind::Upload, files);
+        let mut task = self.new_task(TaskKind::Upload, files);
+        task.access = access;
         self.lib.store().put_task(&task.id, &task)?;
         self.lib.store().flush()?;
         tracing::info!(task = %task.id, files = task.total, "upload queued");
@@ -390,7 +395,10 @@ impl WorkerCtx {
                     .iter()
                     .filter_map(|f| f.stored.as_ref().map(|s| dir.join(s)))
                     .collect();
-                let (inputs, manifests) = pipeline::collect_inputs(&paths)?;
+                let (mut inputs, manifests) = pipeline::collect_inputs(&paths)?;
+                for input in &mut inputs {
+                    input.access = task.access;
+                }
                 let base = std::fs::canonicalize(&dir).unwrap_or(dir);
                 (inputs, manifests, base)
             }
