@@ -20,6 +20,12 @@ pub struct Config {
     pub max_limit: usize,
     /// Deepest result offset (offset + limit).
     pub max_window: usize,
+    /// Largest upload request body, in bytes (the web edge answers 413 above it).
+    pub max_upload_bytes: usize,
+    /// Largest request body of every route but uploads, in bytes (413 above it).
+    pub max_body_bytes: usize,
+    /// Upload tasks queued or running at once; the web edge answers 429 to further uploads.
+    pub max_queued_tasks: usize,
 }
 
 impl Config {
@@ -33,6 +39,9 @@ impl Config {
             max_query_chars: 500,
             max_limit: 200,
             max_window: 10_000,
+            max_upload_bytes: 64 << 20,
+            max_body_bytes: 1 << 20,
+            max_queued_tasks: 8,
         }
     }
 

@@ -10,7 +10,7 @@ use crate::error::{Error, ExtractError, Result};
 use crate::ingest::extract::{self, ExtractOptions};
 use crate::ingest::metadata::{self, Manifests};
 use crate::ingest::structure;
-use crate::library::Library;
+use crate::library::{Library, Writing};
 use crate::model::{Article, ArticleId, DocId, DocKind, Document, Tags, Validity};
 use crate::store::DocState;
 use std::collections::{BTreeMap, BTreeSet};
@@ -268,7 +268,8 @@ fn settle_versions(lib: &Library, docs: &mut [Document]) -> Result<Vec<Document>
 }
 
 /// Writes a batch in the crash-safe order: store (pending, with links) → index commit → store (indexed).
-pub(crate) fn commit_batch(lib: &Library, mut docs: Vec<Document>) -> Result<()> {
+/// The caller holds the write gate for the whole batch.
+pub(crate) fn commit_batch(lib: &Library, _writing: &Writing, mut docs: Vec<Document>) -> Result<()> {
     if docs.is_empty() {
         return Ok(());
     }
@@ -397,7 +398,7 @@ pub fn ingest_inputs(
                 }),
             }
             if batch.len() >= lib.config.batch_docs {
-                commit_batch(lib, std::mem::take(&mut batch))?;
+                commit_batch(lib, &lib.writing(), std::mem::take(&mut batch))?;
             }
             progress(Progress {
                 done,
@@ -406,7 +407,7 @@ pub fn ingest_inputs(
                 elapsed: start.elapsed(),
             });
         }
-        commit_batch(lib, batch)
+        commit_batch(lib, &lib.writing(), batch)
     })?;
     report.failed.sort_by(|a, b| a.path.cmp(&b.path));
     report.seconds = start.elapsed().as_secs_f64();
@@ -416,6 +417,7 @@ pub fn ingest_inputs(
 /// Removes documents by id, in the crash-safe order, and lets an earlier version of a law come back into
 /// force.
 pub fn remove(lib: &Library, ids: &[DocId]) -> Result<usize> {
+    let writing = lib.writing();
     let store = lib.store();
     let mut docs = Vec::new();
     for id in ids {
@@ -446,7 +448,7 @@ pub fn remove(lib: &Library, ids: &[DocId]) -> Result<usize> {
             rest.push(d);
         }
     }
-    commit_batch(lib, rest)?;
+    commit_batch(lib, &writing, rest)?;
     Ok(docs.len())
 }
 
@@ -481,6 +483,7 @@ pub fn resolve_targets(lib: &Library, target: &str) -> Result<Vec<DocId>> {
 /// Repairs an interrupted run: finishes removals, re-indexes pending documents, and removes index units
 /// whose document the store does not have (and indexes stored documents the index lacks).
 pub fn reconcile(lib: &Library) -> Result<usize> {
+    let _writing = lib.writing();
     let store = lib.store();
     let removing = store.ids_in_state(DocState::Removing)?;
     let pending = store.ids_in_state(DocState::Pending)?;

@@ -6,8 +6,10 @@ use crate::model::{Article, ArticleId, DocId, Document};
 use serde::{Serialize, de::DeserializeOwned};
 use std::path::{Path, PathBuf};
 
+mod dump;
 mod links;
 mod proposals;
+pub use dump::DumpCounts;
 pub use links::ObservedSubject;
 
 /// Where a document stands between store and index (see `pipeline` for the protocol).

@@ -149,15 +149,17 @@ pub async fn article(
     Ok(Json(out))
 }
 
-/// Reads the files of a multipart upload (every part with a file name; empty file inputs are skipped).
-pub async fn read_uploads(mut mp: Multipart) -> AppResult<Vec<Upload>> {
+/// Reads the files of a multipart upload (every part with a file name; empty file inputs are skipped);
+/// `limit` is the body limit that applied, for the message.
+pub async fn read_uploads(mut mp: Multipart, limit: usize) -> AppResult<Vec<Upload>> {
     const MAX_FILES: usize = 200;
+    let too_large = |e| AppError::from_multipart(e, limit);
     let mut uploads = Vec::new();
-    while let Some(field) = mp.next_field().await? {
+    while let Some(field) = mp.next_field().await.map_err(too_large)? {
         let Some(name) = field.file_name().map(str::to_string) else {
             continue;
         };
-        let bytes = field.bytes().await?;
+        let bytes = field.bytes().await.map_err(too_large)?;
         if name.is_empty() && bytes.is_empty() {
             continue;
         }
@@ -176,7 +178,7 @@ pub async fn ingest(
     State(st): State<AppState>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
-    let uploads = read_uploads(mp?).await?;
+    let uploads = read_uploads(mp?, st.lib.config.max_upload_bytes).await?;
     let tasks = st.tasks.clone();
     let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(uploads)).await??;
     let location = format!("/api/tasks/{}", task.id);

@@ -18,6 +18,10 @@ pub enum AppError {
     MethodNotAllowed,
     /// The request body is over the size limit (413).
     TooLarge(String),
+    /// The viewer's role does not allow this action (403).
+    Forbidden,
+    /// Too much work is queued; try again later (429).
+    Busy(String),
     /// The server cannot answer now (503).
     Unavailable(String),
     /// Something failed inside the server (500); the cause has been logged.
@@ -49,6 +53,8 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -61,6 +67,8 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge(_) => "too_large",
+            AppError::Forbidden => "forbidden",
+            AppError::Busy(_) => "busy",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal => "internal",
         }
@@ -72,7 +80,9 @@ impl AppError {
             AppError::BadRequest(m)
             | AppError::NotFound(m)
             | AppError::TooLarge(m)
+            | AppError::Busy(m)
             | AppError::Unavailable(m) => m.clone(),
+            AppError::Forbidden => "没有权限执行此操作 (forbidden)".into(),
             AppError::MethodNotAllowed => "不支持该请求方法 (method not allowed)".into(),
             AppError::Internal => {
                 "服务器内部错误，详情已记录在服务器日志中 (internal error)".into()
@@ -107,13 +117,37 @@ impl From<tokio::task::JoinError> for AppError {
     }
 }
 
+impl AppError {
+    /// An upload over `limit` bytes.
+    pub fn upload_too_large(limit: usize) -> AppError {
+        AppError::TooLarge(format!(
+            "上传内容超过大小限制（每次最多 {} MiB）(upload too large)",
+            limit >> 20
+        ))
+    }
+
+    /// A request body over `limit` bytes on a route that takes no upload.
+    pub fn body_too_large(limit: usize) -> AppError {
+        AppError::TooLarge(format!(
+            "请求内容超过大小限制（最多 {} KiB）(request body too large)",
+            limit >> 10
+        ))
+    }
+
+    /// A multipart error, with the size limit that applied to the upload.
+    pub fn from_multipart(e: axum::extract::multipart::MultipartError, limit: usize) -> AppError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::upload_too_large(limit)
+        } else {
+            AppError::from(e)
+        }
+    }
+}
+
 impl From<axum::extract::multipart::MultipartError> for AppError {
     fn from(e: axum::extract::multipart::MultipartError) -> AppError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!(
-                "上传内容超过大小限制（每次最多 {} MiB）(upload too large)",
-                super::MAX_UPLOAD_BYTES >> 20
-            ))
+            AppError::upload_too_large(super::MAX_UPLOAD_BYTES)
         } else {
             AppError::BadRequest(format!(
                 "上传内容无法读取：{} (bad multipart body)",

@@ -6,7 +6,7 @@ use super::error::AppError;
 use super::markup::{self, Block};
 use super::params::{FILTER_KEYS, SearchParams};
 use super::tasks::{FileStatus, Task, TaskKind, TaskStatus};
-use super::{AppState, MAX_UPLOAD_BYTES};
+use super::AppState;
 use crate::model::{ArticleId, DocId, Document, FacetField, Validity};
 use crate::search::{self, SearchRequest, SearchResponse};
 use askama::Template;
@@ -71,6 +71,8 @@ pub fn error_page(err: AppError) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => "文件过大",
         StatusCode::METHOD_NOT_ALLOWED => "不支持的请求",
         StatusCode::SERVICE_UNAVAILABLE => "暂时无法服务",
+        StatusCode::FORBIDDEN => "没有权限",
+        StatusCode::TOO_MANY_REQUESTS => "请稍后再试",
         _ => "出错了",
     };
     let page = ErrorPage {
@@ -854,7 +856,7 @@ pub async fn ingest_page(State(st): State<AppState>) -> PageResult<IngestPage> {
     let recent = tokio::task::spawn_blocking(move || tasks.recent(20)).await??;
     Ok(IngestPage {
         chrome: chrome(&st, "上传文件", ""),
-        max_mb: MAX_UPLOAD_BYTES >> 20,
+        max_mb: st.lib.config.max_upload_bytes >> 20,
         max_file_mb: st.lib.config.extract.max_file_bytes >> 20,
         tasks: recent.iter().map(task_row).collect(),
     })
@@ -865,7 +867,7 @@ pub async fn ingest_upload(
     State(st): State<AppState>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> PageResult<Response> {
-    let uploads = api::read_uploads(mp?).await?;
+    let uploads = api::read_uploads(mp?, st.lib.config.max_upload_bytes).await?;
     let tasks = st.tasks.clone();
     let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(uploads)).await??;
     Ok(Redirect::to(&format!("/tasks/{}", task.id)).into_response())
