@@ -124,11 +124,10 @@ fn prepare_target(lib: &Library, dir: &Path) -> Result<PathBuf> {
 
 /// Where the server puts a backup when no folder is named: `backups/<time>` under the data folder.
 pub fn default_dir(config: &Config) -> PathBuf {
-    config.data_dir.join("backups").join(
-        chrono::Local::now()
-            .format("%Y%m%d-%H%M%S%.3f")
-            .to_string(),
-    )
+    config
+        .data_dir
+        .join("backups")
+        .join(chrono::Local::now().format("%Y%m%d-%H%M%S%.3f").to_string())
 }
 
 /// Backs up the opened library into `dir` (new or empty), consistently even while other threads write.

@@ -586,7 +586,9 @@ fn backup_command(
         return Ok(());
     }
     let Some(dir) = dir else {
-        bail!("name the backup folder: yusuan backup DIR (or let a running server choose: --server URL)");
+        bail!(
+            "name the backup folder: yusuan backup DIR (or let a running server choose: --server URL)"
+        );
     };
     let lib = match Library::open(config(cli)) {
         Ok(lib) => lib,
@@ -635,9 +637,10 @@ fn http_post_json(server: &str, path: &str, body: &str) -> Result<(u16, String)>
         .nth(1)
         .and_then(|s| s.parse::<u16>().ok())
         .ok_or_else(|| anyhow!("the server's answer has no status"))?;
-    let chunked = head
-        .lines()
-        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding: chunked"));
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase()
+            .starts_with("transfer-encoding: chunked")
+    });
     let body = if chunked {
         let mut out = String::new();
         let mut rest = rest;

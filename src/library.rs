@@ -55,7 +55,8 @@ impl Library {
             proposals: crate::proposals::Cache::default(),
             gate: RwLock::new(()),
         };
-        crate::pipeline::reconcile(&lib)?;
+        let reindexed = crate::pipeline::reconcile(&lib)?;
+        crate::proposals::reconcile(&lib, &reindexed)?;
         Ok(lib)
     }
 

@@ -232,6 +232,8 @@ label_enum! {
     Access { Public => "公开", Restricted => "内部" }
 }
 
+// `label_enum!` defines the enum, so the default cannot be derived there.
+#[allow(clippy::derivable_impls)]
 impl Default for Access {
     fn default() -> Access {
         Access::Public

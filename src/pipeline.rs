@@ -269,7 +269,11 @@ fn settle_versions(lib: &Library, docs: &mut [Document]) -> Result<Vec<Document>
 
 /// Writes a batch in the crash-safe order: store (pending, with links) → index commit → store (indexed).
 /// The caller holds the write gate for the whole batch.
-pub(crate) fn commit_batch(lib: &Library, _writing: &Writing, mut docs: Vec<Document>) -> Result<()> {
+pub(crate) fn commit_batch(
+    lib: &Library,
+    _writing: &Writing,
+    mut docs: Vec<Document>,
+) -> Result<()> {
     if docs.is_empty() {
         return Ok(());
     }
@@ -481,8 +485,9 @@ pub fn resolve_targets(lib: &Library, target: &str) -> Result<Vec<DocId>> {
 }
 
 /// Repairs an interrupted run: finishes removals, re-indexes pending documents, and removes index units
-/// whose document the store does not have (and indexes stored documents the index lacks).
-pub fn reconcile(lib: &Library) -> Result<usize> {
+/// whose document the store does not have (and indexes stored documents the index lacks). Returns the ids
+/// of the documents indexed again from the store (those an interrupted batch left behind).
+pub fn reconcile(lib: &Library) -> Result<Vec<DocId>> {
     let _writing = lib.writing();
     let store = lib.store();
     let removing = store.ids_in_state(DocState::Removing)?;
@@ -499,7 +504,7 @@ pub fn reconcile(lib: &Library) -> Result<usize> {
         .cloned()
         .collect();
     if removing.is_empty() && pending.is_empty() && orphans.is_empty() && missing.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let mut repaired = 0;
     for id in removing.iter().chain(orphans.iter().copied()) {
@@ -528,5 +533,5 @@ pub fn reconcile(lib: &Library) -> Result<usize> {
     }
     store.flush()?;
     tracing::info!(repaired, "reconciled store and index");
-    Ok(repaired)
+    Ok(reput)
 }

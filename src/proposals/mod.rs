@@ -405,8 +405,8 @@ pub fn import_bytes_with_progress(
             }
             changed = true;
             let state = lifecycle::derive(&events, row.proposal.deadline).unwrap_or_default();
-            let doc =
-                (!same || !doc_stored).then(|| document_of(&row.proposal, doc_format, state.assigned));
+            let doc = (!same || !doc_stored)
+                .then(|| document_of(&row.proposal, doc_format, state.assigned));
             batch.push(Pending {
                 proposal: row.proposal,
                 events,
@@ -432,6 +432,43 @@ pub fn import_bytes_with_progress(
     }
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Removes proposal documents whose record was never written (an import stopped between the two; the next
+/// import writes both again), so that every proposal document has its record. Run when a library opens,
+/// with the documents the store reconciliation indexed again (an unflushed batch may have left a document
+/// without its source entry, so the source scan alone could miss it).
+pub fn reconcile(lib: &Library, reindexed: &[DocId]) -> Result<usize> {
+    let prefix = doc_source(&ProposalId(String::new()));
+    let mut candidates: BTreeMap<DocId, String> = lib
+        .store()
+        .sources_under(&prefix)?
+        .into_iter()
+        .map(|(source, doc)| (doc, source))
+        .collect();
+    for id in reindexed {
+        if let Some(d) = lib.store().get_meta(id)?
+            && d.kind == DocKind::Proposal
+            && d.source.starts_with(&prefix)
+        {
+            candidates.insert(d.id, d.source);
+        }
+    }
+    let mut orphans = Vec::new();
+    for (doc, source) in candidates {
+        let id = ProposalId(source[prefix.len()..].to_string());
+        if lib.store().get_proposal(&id)?.is_none() {
+            orphans.push(doc);
+        }
+    }
+    if orphans.is_empty() {
+        return Ok(0);
+    }
+    tracing::info!(
+        count = orphans.len(),
+        "removing proposal documents without a record"
+    );
+    crate::pipeline::remove(lib, &orphans)
 }
 
 /// Creates or updates one proposal from an object with the import's Chinese keys (as `POST

@@ -71,7 +71,8 @@ impl Store {
 
     /// Creates a store in the empty folder `dir` from a dump written by `dump_to`, flushed to disk.
     pub fn load_dump(dir: &Path, dump: &Path) -> Result<(Store, DumpCounts)> {
-        let bad = |what: &str| Error::Invalid(format!("{}: not a store dump ({what})", dump.display()));
+        let bad =
+            |what: &str| Error::Invalid(format!("{}: not a store dump ({what})", dump.display()));
         let file = std::fs::File::open(dump).map_err(|e| Error::io(dump, e))?;
         let mut r = BufReader::new(file);
         let mut magic = vec![0u8; MAGIC.len()];

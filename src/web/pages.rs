@@ -1,12 +1,12 @@
 //! The HTML pages: search, document, article, ingest and task, rendered from `templates/` (one base layout).
 //! Handlers gather view models here; templates only loop and print.
 
+use super::AppState;
 use super::api::{self, indexing_message};
 use super::error::AppError;
 use super::markup::{self, Block};
 use super::params::{FILTER_KEYS, SearchParams};
 use super::tasks::{FileStatus, Task, TaskKind, TaskStatus};
-use super::AppState;
 use crate::model::{ArticleId, DocId, Document, FacetField, Validity};
 use crate::search::{self, SearchRequest, SearchResponse};
 use askama::Template;
