@@ -350,3 +350,51 @@ pub fn restore(backup_dir: &Path, config: &Config) -> Result<RestoreReport> {
         previous,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_without_a_valid_manifest_are_not_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = verify(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("缺少 manifest.json"), "{e}");
+        std::fs::write(dir.path().join(MANIFEST), "{").unwrap();
+        let e = verify(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("manifest is damaged"), "{e}");
+        let manifest = Manifest {
+            format: FORMAT_VERSION + 1,
+            created: String::new(),
+            documents: 0,
+            articles: 0,
+            proposals: 0,
+            units: 0,
+            store_records: 0,
+            files: Vec::new(),
+        };
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
+        let e = verify(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("unsupported backup format"), "{e}");
+        let escaping = Manifest {
+            format: FORMAT_VERSION,
+            files: vec![BackupFile {
+                path: "../outside".into(),
+                bytes: 0,
+                blake3: String::new(),
+            }],
+            ..manifest
+        };
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            serde_json::to_vec(&escaping).unwrap(),
+        )
+        .unwrap();
+        let e = verify(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("bad path"), "{e}");
+    }
+}

@@ -106,3 +106,50 @@ impl Store {
         Ok((store, counts))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dump_loads_into_an_equal_store_and_a_cut_dump_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a")).unwrap();
+        store.docs.insert("d1", &b"{}"[..]).unwrap();
+        store.states.insert("d1", &b"I"[..]).unwrap();
+        store
+            .db
+            .open_tree("extra")
+            .unwrap()
+            .insert([0u8, 1, 2], vec![7u8; 70_000])
+            .unwrap();
+        let dump = dir.path().join("store.dump");
+        let written = store.dump_to(&dump).unwrap();
+        let (copy, read) = Store::load_dump(&dir.path().join("b"), &dump).unwrap();
+        assert_eq!(written, read);
+        for name in store.db.tree_names() {
+            let a: Vec<_> = store
+                .db
+                .open_tree(&name)
+                .unwrap()
+                .iter()
+                .map(|r| r.unwrap())
+                .collect();
+            let b: Vec<_> = copy
+                .db
+                .open_tree(&name)
+                .unwrap()
+                .iter()
+                .map(|r| r.unwrap())
+                .collect();
+            assert_eq!(a, b, "tree {}", String::from_utf8_lossy(&name));
+        }
+        let bytes = std::fs::read(&dump).unwrap();
+        std::fs::write(&dump, &bytes[..bytes.len() - 10]).unwrap();
+        let e = Store::load_dump(&dir.path().join("c"), &dump).unwrap_err();
+        assert!(e.to_string().contains("cut short"), "{e}");
+        std::fs::write(&dump, b"something else").unwrap();
+        let e = Store::load_dump(&dir.path().join("d"), &dump).unwrap_err();
+        assert!(e.to_string().contains("not a store dump"), "{e}");
+    }
+}
