@@ -313,7 +313,7 @@ pub fn import_bytes(
 }
 
 /// A row ready to be written: its record, its events and, when its text changed, its document.
-struct Pending {
+struct RowWrite {
     proposal: Proposal,
     events: Vec<Event>,
     doc: Option<Document>,
@@ -322,12 +322,11 @@ struct Pending {
 /// Writes one batch of rows in the crash-safe order: their documents through `commit_batch` (store pending
 /// → index commit → store indexed), then the proposal records and events, flushed. A proposal record is
 /// therefore never stored without its searchable document.
-fn write_rows(lib: &Library, rows: Vec<Pending>) -> Result<()> {
+fn write_rows(lib: &Library, mut rows: Vec<RowWrite>) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
     let writing = lib.writing();
-    let mut rows = rows;
     let docs = rows.iter_mut().filter_map(|r| r.doc.take()).collect();
     crate::pipeline::commit_batch(lib, &writing, docs)?;
     for r in &rows {
@@ -407,7 +406,7 @@ pub fn import_bytes_with_progress(
             let state = lifecycle::derive(&events, row.proposal.deadline).unwrap_or_default();
             let doc = (!same || !doc_stored)
                 .then(|| document_of(&row.proposal, doc_format, state.assigned));
-            batch.push(Pending {
+            batch.push(RowWrite {
                 proposal: row.proposal,
                 events,
                 doc,
