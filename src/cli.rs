@@ -77,6 +77,8 @@ pub enum Command {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Measure speed and memory on a corpus: segmentation, the bare indexing ceiling, full ingest, index
     /// size, peak memory and query latency.
@@ -144,9 +146,67 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Back up the data folder (store, search index, uploaded originals, tasks) into a new or empty folder.
+    /// While a server uses the data folder, pass `--server` and the server writes the backup.
+    Backup {
+        /// The backup folder (on the server's machine with `--server`).
+        dir: Option<PathBuf>,
+        /// The running server to ask (e.g. http://127.0.0.1:8080); without a folder it chooses
+        /// `backups/<time>` under its data folder.
+        #[arg(long)]
+        server: Option<String>,
+        /// An administrator's API token for `--server` (`yusuan user token admin`).
+        #[arg(long, env = "YUSUAN_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup into the data folder (`--index`): every file is verified first, the current data
+    /// folder is moved aside (kept as `<folder>.before-restore-<time>`). Refused while the folder is in use.
+    Restore {
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Extract one PDF and print its text (used to isolate the PDF parser in a child process).
     #[command(hide = true)]
     ExtractPdf { file: PathBuf },
+}
+
+/// Limits of the server; each refusal is a clear error with its HTTP status.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest upload request, in MiB (413 above).
+    #[arg(long, default_value_t = 64)]
+    pub max_upload_mib: usize,
+    /// Largest request body of every other route, in KiB (413 above).
+    #[arg(long, default_value_t = 1024)]
+    pub max_body_kib: usize,
+    /// Upload tasks queued or running at once; further uploads get 429.
+    #[arg(long, default_value_t = 8)]
+    pub max_queued_tasks: usize,
+    /// Longest query, in characters (400 above).
+    #[arg(long, default_value_t = 500)]
+    pub max_query_chars: usize,
+    /// Largest page of results (400 above).
+    #[arg(long, default_value_t = 200)]
+    pub max_limit: usize,
+    /// Deepest result reachable by paging, offset + limit (400 above).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_window: usize,
+}
+
+impl LimitArgs {
+    /// Puts the limits into a configuration.
+    pub fn apply(&self, mut config: Config) -> Config {
+        config.max_upload_bytes = self.max_upload_mib << 20;
+        config.max_body_bytes = self.max_body_kib << 10;
+        config.max_queued_tasks = self.max_queued_tasks;
+        config.max_query_chars = self.max_query_chars;
+        config.max_limit = self.max_limit;
+        config.max_window = self.max_window;
+        config
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,9 +369,40 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::ExtractPdf { file } => {
             std::process::exit(crate::ingest::extract::pdf_worker(file));
         }
-        Command::Serve { addr } => {
+        Command::Serve { addr, limits } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(crate::web::serve(config(&cli), addr))
+            runtime.block_on(crate::web::serve(limits.apply(config(&cli)), addr))
+        }
+        Command::Backup {
+            dir,
+            server,
+            token,
+            json,
+        } => backup_command(
+            &cli,
+            dir.as_deref(),
+            server.as_deref(),
+            token.as_deref(),
+            *json,
+        ),
+        Command::Restore { dir, json } => {
+            let r = crate::backup::restore(dir, &config(&cli))
+                .with_context(|| format!("restoring {}", dir.display()))?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "已恢复到 {}：文档 {} · 条文 {} · 建议 {}",
+                    r.data_dir.display(),
+                    r.manifest.documents,
+                    r.manifest.articles,
+                    r.manifest.proposals
+                );
+                if let Some(p) = &r.previous {
+                    println!("原数据目录已移至 {}（未删除）", p.display());
+                }
+            }
+            Ok(())
         }
         Command::User { command } => {
             let lib = open(&cli)?;
@@ -516,6 +607,128 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn print_manifest(dir: &str, m: &crate::backup::Manifest) {
+    println!(
+        "已备份到 {dir}：文档 {} · 条文 {} · 建议 {} · 文件 {} · {:.1} MB",
+        m.documents,
+        m.articles,
+        m.proposals,
+        m.files.len(),
+        m.bytes() as f64 / 1e6
+    );
+}
+
+/// `yusuan backup`: in this process when the data folder is free, through the server's admin endpoint
+/// with `--server`.
+fn backup_command(
+    cli: &Cli,
+    dir: Option<&std::path::Path>,
+    server: Option<&str>,
+    token: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    if let Some(server) = server {
+        let body = match dir {
+            Some(d) => serde_json::json!({ "dir": std::path::absolute(d)? }),
+            None => serde_json::json!({}),
+        };
+        let (status, text) = http_post_json(server, "/api/admin/backup", &body.to_string(), token)?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("the server answered {status} with no JSON"))?;
+        if !(200..300).contains(&status) {
+            let msg = value["error"]["message"].as_str().unwrap_or(&text);
+            bail!("the server refused the backup ({status}): {msg}");
+        }
+        if json {
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        } else {
+            let m: crate::backup::Manifest = serde_json::from_value(value["manifest"].clone())?;
+            print_manifest(value["dir"].as_str().unwrap_or(""), &m);
+        }
+        return Ok(());
+    }
+    let Some(dir) = dir else {
+        bail!(
+            "name the backup folder: yusuan backup DIR (or let a running server choose: --server URL)"
+        );
+    };
+    let lib = match Library::open(config(cli)) {
+        Ok(lib) => lib,
+        Err(crate::error::Error::Locked(_)) => bail!(
+            "数据目录 {} 正被运行中的服务使用；请通过服务备份：yusuan backup {} --server http://127.0.0.1:端口 (the data folder is in use: back up through the running server)",
+            cli.index.display(),
+            dir.display()
+        ),
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("opening the data folder {}", cli.index.display())));
+        }
+    };
+    let m = crate::backup::backup(&lib, dir)?;
+    lib.close()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&m)?);
+    } else {
+        print_manifest(&dir.display().to_string(), &m);
+    }
+    Ok(())
+}
+
+/// A plain HTTP/1.1 POST of a JSON body to `http://host:port`; returns the status and the body.
+fn http_post_json(
+    server: &str,
+    path: &str,
+    body: &str,
+    token: Option<&str>,
+) -> Result<(u16, String)> {
+    use std::io::Read;
+    let host = server
+        .trim_end_matches('/')
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow!("--server takes an http:// address, e.g. http://127.0.0.1:8080"))?;
+    let mut stream = std::net::TcpStream::connect(host)
+        .with_context(|| format!("connecting to the server at {server}"))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len(),
+        auth = token
+            .map(|t| format!("Authorization: Bearer {}\r\n", t.trim()))
+            .unwrap_or_default()
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, rest) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow!("the server's answer was cut short"))?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .ok_or_else(|| anyhow!("the server's answer has no status"))?;
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase()
+            .starts_with("transfer-encoding: chunked")
+    });
+    let body = if chunked {
+        let mut out = String::new();
+        let mut rest = rest;
+        while let Some((size, after)) = rest.split_once("\r\n") {
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if n == 0 || after.len() < n {
+                break;
+            }
+            out.push_str(&after[..n]);
+            rest = after[n..].trim_start_matches("\r\n");
+        }
+        out
+    } else {
+        rest.to_string()
+    };
+    Ok((status, body))
 }
 
 /// Opens the data folder named on the command line.

@@ -23,6 +23,12 @@ pub struct Config {
     /// The password of the administrator created on first start (`YUSUAN_ADMIN_PASSWORD`); without it a
     /// one-time password is generated and printed.
     pub admin_password: Option<String>,
+    /// Largest upload request body, in bytes (the web edge answers 413 above it).
+    pub max_upload_bytes: usize,
+    /// Largest request body of every route but uploads, in bytes (413 above it).
+    pub max_body_bytes: usize,
+    /// Upload tasks queued or running at once; the web edge answers 429 to further uploads.
+    pub max_queued_tasks: usize,
 }
 
 impl Config {
@@ -37,6 +43,9 @@ impl Config {
             max_limit: 200,
             max_window: 10_000,
             admin_password: None,
+            max_upload_bytes: 64 << 20,
+            max_body_bytes: 1 << 20,
+            max_queued_tasks: 8,
         }
     }
 

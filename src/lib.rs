@@ -5,6 +5,7 @@
 //! `search` answers typed requests; `web` and `cli` are the edges that call the same library.
 
 pub mod auth;
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod config;

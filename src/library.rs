@@ -1,5 +1,11 @@
 //! The opened data folder: store, index and analyzer, reconciled on open. Every edge (CLI, web, tests)
 //! works through one `Library`.
+//!
+//! The write gate: every change to the store or the index holds `Library::writing()` (shared) from its first
+//! write until its last flush or commit, so that `Library::quiet()` (exclusive, taken by backups) finds store
+//! and index at a commit boundary. Functions that write in batches (`pipeline::commit_batch`) take the guard
+//! as a parameter instead of acquiring it, because a shared lock taken twice by one thread can deadlock
+//! behind a waiting backup.
 
 use crate::config::Config;
 use crate::error::Result;
@@ -8,6 +14,15 @@ use crate::index::analysis::Analyzer;
 use crate::link::Reference;
 use crate::model::{Article, ArticleId, DocId, Document, Scope};
 use crate::store::Store;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// Proof that the holder may write to the store and the index (the shared side of the write gate).
+#[derive(Debug)]
+pub struct Writing<'a>(#[allow(dead_code)] RwLockReadGuard<'a, ()>);
+
+/// Proof that no write is in progress and none can start (the exclusive side of the write gate).
+#[derive(Debug)]
+pub struct Quiet<'a>(#[allow(dead_code)] RwLockWriteGuard<'a, ()>);
 
 /// An opened data folder.
 #[derive(Debug)]
@@ -17,6 +32,7 @@ pub struct Library {
     index: SearchIndex,
     reference: Reference,
     proposals: crate::proposals::Cache,
+    gate: RwLock<()>,
 }
 
 impl Library {
@@ -38,8 +54,10 @@ impl Library {
             index,
             reference,
             proposals: crate::proposals::Cache::default(),
+            gate: RwLock::new(()),
         };
-        crate::pipeline::reconcile(&lib)?;
+        let reindexed = crate::pipeline::reconcile(&lib)?;
+        crate::proposals::reconcile(&lib, &reindexed)?;
         Ok(lib)
     }
 
@@ -81,6 +99,18 @@ impl Library {
             return Ok(None);
         };
         Ok(self.meta(&article.doc_id, scope)?.map(|doc| (article, doc)))
+    }
+
+    /// The shared side of the write gate: hold it while writing (ingest batches, proposal imports and
+    /// events, link decisions, removals). Never take it twice on one thread; pass it down instead.
+    pub fn writing(&self) -> Writing<'_> {
+        Writing(self.gate.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The exclusive side of the write gate: waits until every writer has finished its batch and keeps new
+    /// ones waiting while held (for a consistent backup).
+    pub fn quiet(&self) -> Quiet<'_> {
+        Quiet(self.gate.write().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Releases the index writer so that another process can write; the store stays open.

@@ -10,7 +10,7 @@ use crate::error::{Error, ExtractError, Result};
 use crate::ingest::extract::{self, ExtractOptions};
 use crate::ingest::metadata::{self, Manifests};
 use crate::ingest::structure;
-use crate::library::Library;
+use crate::library::{Library, Writing};
 use crate::model::{Access, Article, ArticleId, DocId, DocKind, Document, Tags, Validity};
 use crate::store::DocState;
 use std::collections::{BTreeMap, BTreeSet};
@@ -272,7 +272,12 @@ fn settle_versions(lib: &Library, docs: &mut [Document]) -> Result<Vec<Document>
 }
 
 /// Writes a batch in the crash-safe order: store (pending, with links) → index commit → store (indexed).
-pub(crate) fn commit_batch(lib: &Library, mut docs: Vec<Document>) -> Result<()> {
+/// The caller holds the write gate for the whole batch.
+pub(crate) fn commit_batch(
+    lib: &Library,
+    _writing: &Writing,
+    mut docs: Vec<Document>,
+) -> Result<()> {
     if docs.is_empty() {
         return Ok(());
     }
@@ -419,7 +424,7 @@ pub fn ingest_inputs(
                 }),
             }
             if batch.len() >= lib.config.batch_docs {
-                commit_batch(lib, std::mem::take(&mut batch))?;
+                commit_batch(lib, &lib.writing(), std::mem::take(&mut batch))?;
             }
             progress(Progress {
                 done,
@@ -428,7 +433,7 @@ pub fn ingest_inputs(
                 elapsed: start.elapsed(),
             });
         }
-        commit_batch(lib, batch)
+        commit_batch(lib, &lib.writing(), batch)
     })?;
     report.failed.sort_by(|a, b| a.path.cmp(&b.path));
     report.seconds = start.elapsed().as_secs_f64();
@@ -438,6 +443,7 @@ pub fn ingest_inputs(
 /// Removes documents by id, in the crash-safe order, and lets an earlier version of a law come back into
 /// force.
 pub fn remove(lib: &Library, ids: &[DocId]) -> Result<usize> {
+    let writing = lib.writing();
     let store = lib.store();
     let mut docs = Vec::new();
     for id in ids {
@@ -468,7 +474,7 @@ pub fn remove(lib: &Library, ids: &[DocId]) -> Result<usize> {
             rest.push(d);
         }
     }
-    commit_batch(lib, rest)?;
+    commit_batch(lib, &writing, rest)?;
     Ok(docs.len())
 }
 
@@ -521,8 +527,10 @@ pub fn resolve_targets(lib: &Library, target: &str) -> Result<Vec<DocId>> {
 }
 
 /// Repairs an interrupted run: finishes removals, re-indexes pending documents, and removes index units
-/// whose document the store does not have (and indexes stored documents the index lacks).
-pub fn reconcile(lib: &Library) -> Result<usize> {
+/// whose document the store does not have (and indexes stored documents the index lacks). Returns the ids
+/// of the documents indexed again from the store (those an interrupted batch left behind).
+pub fn reconcile(lib: &Library) -> Result<Vec<DocId>> {
+    let _writing = lib.writing();
     let store = lib.store();
     let removing = store.ids_in_state(DocState::Removing)?;
     let pending = store.ids_in_state(DocState::Pending)?;
@@ -538,7 +546,7 @@ pub fn reconcile(lib: &Library) -> Result<usize> {
         .cloned()
         .collect();
     if removing.is_empty() && pending.is_empty() && orphans.is_empty() && missing.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let mut repaired = 0;
     for id in removing.iter().chain(orphans.iter().copied()) {
@@ -577,5 +585,5 @@ pub fn reconcile(lib: &Library) -> Result<usize> {
     }
     store.flush()?;
     tracing::info!(repaired, "reconciled store and index");
-    Ok(repaired)
+    Ok(reput)
 }

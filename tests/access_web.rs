@@ -90,7 +90,14 @@ fn fixture(dir: &Path) -> AppState {
         "laws/示范保密审计法.md.meta.json",
         r#"{"access": "restricted", "region": "甘肃省"}"#,
     );
-    started(dir)
+    let state = started(dir);
+    // An instance open to public reading: anonymous visitors read public documents only.
+    state
+        .save_settings(yusuan::auth::accounts::Settings {
+            allow_anonymous: true,
+        })
+        .unwrap();
+    state
 }
 
 /// The restricted law's id and the id of its first article, found as staff.

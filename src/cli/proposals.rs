@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Subcommand)]
 pub enum ProposalsCommand {
     /// Import proposal tables (CSV in UTF-8 or GBK, XLSX, JSON) with Chinese headers (编号, 届次, 标题 ...).
-    /// Bad rows are reported with their line; importing a file again changes nothing.
+    /// Bad rows are reported with their line; importing a file again changes nothing. Rows are written in
+    /// batches; `FILE: 已写入 N / M 行` means the first N valid rows are durable.
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -231,8 +232,18 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
             let lib = open()?;
             let mut reports = Vec::new();
             for f in files {
+                // Each line is printed only once its rows are stored, indexed and flushed.
+                let name = f.display().to_string();
+                let progress = |p: proposals::ImportProgress| {
+                    if !*json && p.durable < p.total {
+                        use std::io::Write;
+                        let mut out = std::io::stdout().lock();
+                        let _ = writeln!(out, "{name}: 已写入 {} / {} 行", p.durable, p.total);
+                        let _ = out.flush();
+                    }
+                };
                 reports.push(
-                    proposals::import_file(&lib, f)
+                    proposals::import_file_with_progress(&lib, f, &progress)
                         .with_context(|| format!("importing {}", f.display()))?,
                 );
             }

@@ -451,6 +451,26 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The files of the last commit, relative to the index folder: `meta.json` and the existing files of
+    /// every segment it names. Call with the writer closed, so that no merge replaces them meanwhile.
+    pub fn committed_files(&self) -> Result<Vec<PathBuf>> {
+        let metas = self.index.load_metas()?;
+        let mut segments: Vec<PathBuf> = metas
+            .list_segment_files()
+            .into_iter()
+            .filter(|f| self.dir.join(f).is_file())
+            .collect();
+        segments.sort();
+        let mut files = vec![PathBuf::from("meta.json")];
+        files.extend(segments);
+        Ok(files)
+    }
+
     /// The ids of all documents that have units in the index (for reconciliation with the store).
     pub fn doc_ids(&self) -> Result<std::collections::BTreeSet<DocId>> {
         let searcher = self.reader.searcher();

@@ -116,23 +116,26 @@ pub fn decide(
     by: &str,
 ) -> Result<Decision> {
     check_target(lib, &target)?;
+    // Read the document under the gate: a batch committed meanwhile must not be overwritten by a stale copy.
+    let writing = lib.writing();
     let Some(doc) = lib.store().get_document(id)? else {
         return Err(Error::NotFound(format!("document {id}")));
     };
     let d = Decision::new(target, verdict, by);
     lib.store().put_decision(id, &d)?;
-    crate::pipeline::commit_batch(lib, vec![doc])?;
+    crate::pipeline::commit_batch(lib, &writing, vec![doc])?;
     Ok(d)
 }
 
 /// Withdraws a decision and re-indexes the document; returns whether there was one.
 pub fn undecide(lib: &Library, id: &DocId, target: &Target) -> Result<bool> {
+    let writing = lib.writing();
     let Some(doc) = lib.store().get_document(id)? else {
         return Err(Error::NotFound(format!("document {id}")));
     };
     let removed = lib.store().remove_decision(id, target)?;
     if removed {
-        crate::pipeline::commit_batch(lib, vec![doc])?;
+        crate::pipeline::commit_batch(lib, &writing, vec![doc])?;
     }
     Ok(removed)
 }
@@ -197,7 +200,7 @@ pub fn relink(lib: &Library, progress: &dyn Fn(usize, usize)) -> Result<RelinkRe
         // commit_batch marks the documents pending, recomputes their links with the current rules and
         // re-indexes them.
         report.documents += docs.len();
-        crate::pipeline::commit_batch(lib, docs)?;
+        crate::pipeline::commit_batch(lib, &lib.writing(), docs)?;
         progress(report.documents, ids.len());
     }
     for id in &ids {

@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// Documents per index commit when importing proposals.
+/// Rows per durable batch (one index commit and one flush) when importing proposals.
 const IMPORT_BATCH: usize = 2000;
 
 /// A proposal as lists and counts need it: its record, its derived state and its topics.
@@ -324,6 +324,15 @@ pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Docu
 
 /// Imports a proposal table file (CSV, XLSX or JSON by extension).
 pub fn import_file(lib: &Library, path: &Path) -> Result<ImportReport> {
+    import_file_with_progress(lib, path, &|_| {})
+}
+
+/// Imports a proposal table file, reporting after each durable batch (see `import_bytes_with_progress`).
+pub fn import_file_with_progress(
+    lib: &Library,
+    path: &Path,
+    progress: &dyn Fn(ImportProgress),
+) -> Result<ImportReport> {
     let format = TableFormat::of(path).ok_or_else(|| {
         Error::Invalid(format!(
             "{}: proposal tables are CSV, XLSX or JSON",
@@ -335,7 +344,15 @@ pub fn import_file(lib: &Library, path: &Path) -> Result<ImportReport> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    import_bytes(lib, &name, format, &bytes)
+    import_bytes_with_progress(lib, &name, format, &bytes, progress)
+}
+
+/// How far an import is: the first `durable` valid rows of the table (in file order) are stored, indexed
+/// and flushed; a crash from now on loses none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportProgress {
+    pub durable: usize,
+    pub total: usize,
 }
 
 /// Imports a table: valid rows are written (idempotently, by session and number), invalid rows reported.
@@ -344,6 +361,41 @@ pub fn import_bytes(
     name: &str,
     format: TableFormat,
     bytes: &[u8],
+) -> Result<ImportReport> {
+    import_bytes_with_progress(lib, name, format, bytes, &|_| {})
+}
+
+/// A row ready to be written: its record, its events and, when its text changed, its document.
+struct RowWrite {
+    proposal: Proposal,
+    events: Vec<Event>,
+    doc: Option<Document>,
+}
+
+/// Writes one batch of rows in the crash-safe order: their documents through `commit_batch` (store pending
+/// → index commit → store indexed), then the proposal records and events, flushed. A proposal record is
+/// therefore never stored without its searchable document.
+fn write_rows(lib: &Library, mut rows: Vec<RowWrite>) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let writing = lib.writing();
+    let docs = rows.iter_mut().filter_map(|r| r.doc.take()).collect();
+    crate::pipeline::commit_batch(lib, &writing, docs)?;
+    for r in &rows {
+        lib.store().put_proposal(&r.proposal)?;
+        lib.store().set_events(&r.proposal.id, &r.events)?;
+    }
+    lib.store().flush()
+}
+
+/// Imports a table in batches of `IMPORT_BATCH` rows; after each batch is durable, `progress` is called.
+pub fn import_bytes_with_progress(
+    lib: &Library,
+    name: &str,
+    format: TableFormat,
+    bytes: &[u8],
+    progress: &dyn Fn(ImportProgress),
 ) -> Result<ImportReport> {
     let start = std::time::Instant::now();
     let parsed = import::parse(format, bytes, name, &doc_id_of)
@@ -360,8 +412,10 @@ pub fn import_bytes(
         TableFormat::Json => Format::Text,
     };
     let store = lib.store();
-    let mut docs = Vec::new();
-    for row in parsed.rows {
+    let total = parsed.rows.len();
+    let mut batch = Vec::new();
+    let mut changed = false;
+    for (done, row) in parsed.rows.into_iter().enumerate() {
         let id = row.proposal.id.clone();
         let old = store.get_proposal(&id)?;
         let old_events = store.events_of(&id)?;
@@ -390,33 +444,83 @@ pub fn import_bytes(
             o.source = row.proposal.source.clone();
             o == row.proposal
         });
-        if same && events == old_events {
+        // The record alone is not enough: its document must be stored too (it always is when the record
+        // was written by this version; an older import may have stopped between the two).
+        let doc_stored = store.get_meta(&row.proposal.doc_id)?.is_some();
+        if same && events == old_events && doc_stored {
             report.unchanged += 1;
-            continue;
-        }
-        if old.is_some() {
-            report.updated += 1;
         } else {
-            report.added += 1;
+            if old.is_some() {
+                report.updated += 1;
+            } else {
+                report.added += 1;
+            }
+            changed = true;
+            let state = lifecycle::derive(&events, row.proposal.deadline).unwrap_or_default();
+            let doc = (!same || !doc_stored)
+                .then(|| document_of(&row.proposal, doc_format, state.assigned));
+            batch.push(RowWrite {
+                proposal: row.proposal,
+                events,
+                doc,
+            });
         }
-        let state = lifecycle::derive(&events, row.proposal.deadline).unwrap_or_default();
-        store.put_proposal(&row.proposal)?;
-        store.set_events(&id, &events)?;
-        if !same {
-            docs.push(document_of(&row.proposal, doc_format, state.assigned));
-        }
-        if docs.len() >= IMPORT_BATCH {
-            crate::pipeline::commit_batch(lib, std::mem::take(&mut docs))?;
+        if (done + 1) % IMPORT_BATCH == 0 {
+            write_rows(lib, std::mem::take(&mut batch))?;
+            progress(ImportProgress {
+                durable: done + 1,
+                total,
+            });
         }
     }
-    crate::pipeline::commit_batch(lib, docs)?;
-    store.flush()?;
+    write_rows(lib, batch)?;
+    progress(ImportProgress {
+        durable: total,
+        total,
+    });
     report.errors.sort_by_key(|e| e.line);
-    if report.added + report.updated > 0 {
+    if changed {
         lib.proposal_cache().clear();
     }
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Removes proposal documents whose record was never written (an import stopped between the two; the next
+/// import writes both again), so that every proposal document has its record. Run when a library opens,
+/// with the documents the store reconciliation indexed again (an unflushed batch may have left a document
+/// without its source entry, so the source scan alone could miss it).
+pub fn reconcile(lib: &Library, reindexed: &[DocId]) -> Result<usize> {
+    let prefix = doc_source(&ProposalId(String::new()));
+    let mut candidates: BTreeMap<DocId, String> = lib
+        .store()
+        .sources_under(&prefix)?
+        .into_iter()
+        .map(|(source, doc)| (doc, source))
+        .collect();
+    for id in reindexed {
+        if let Some(d) = lib.store().get_meta(id)?
+            && d.kind == DocKind::Proposal
+            && d.source.starts_with(&prefix)
+        {
+            candidates.insert(d.id, d.source);
+        }
+    }
+    let mut orphans = Vec::new();
+    for (doc, source) in candidates {
+        let id = ProposalId(source[prefix.len()..].to_string());
+        if lib.store().get_proposal(&id)?.is_none() {
+            orphans.push(doc);
+        }
+    }
+    if orphans.is_empty() {
+        return Ok(0);
+    }
+    tracing::info!(
+        count = orphans.len(),
+        "removing proposal documents without a record"
+    );
+    crate::pipeline::remove(lib, &orphans)
 }
 
 /// Creates or updates one proposal from an object with the import's Chinese keys (as `POST
@@ -443,6 +547,7 @@ pub fn create(lib: &Library, record: &serde_json::Value) -> Result<ProposalId> {
 /// Records an event after checking it against the lifecycle; a refusal is an `Invalid` error with the
 /// reason. Returns the new state.
 pub fn record_event(lib: &Library, id: &ProposalId, event: Event) -> Result<State> {
+    let writing = lib.writing();
     let Some(p) = lib.store().get_proposal(id)? else {
         return Err(Error::NotFound(format!("proposal {id}")));
     };
@@ -456,6 +561,7 @@ pub fn record_event(lib: &Library, id: &ProposalId, event: Event) -> Result<Stat
         .map_err(|r| Error::Invalid(r.to_string()))?;
     lib.store().push_event(id, &event)?;
     lib.store().flush()?;
+    drop(writing);
     let topics = topics_of(lib, &p.doc_id)?;
     patch_snapshot(lib, Summary::new(&p, &next, topics));
     Ok(next)

@@ -7,8 +7,10 @@ use serde::{Serialize, de::DeserializeOwned};
 use std::path::{Path, PathBuf};
 
 mod accounts;
+mod dump;
 mod links;
 mod proposals;
+pub use dump::DumpCounts;
 pub use links::ObservedSubject;
 
 /// Where a document stands between store and index (see `pipeline` for the protocol).
@@ -90,16 +92,26 @@ fn title_key(title: &str, id: &DocId) -> Vec<u8> {
     k
 }
 
+/// Whether opening failed because another process holds the database's lock (sled wraps the OS error
+/// `EWOULDBLOCK` in an error of its own).
+fn is_lock_conflict(io: &std::io::Error) -> bool {
+    let would_block = |e: &std::io::Error| {
+        e.kind() == std::io::ErrorKind::WouldBlock || e.raw_os_error() == Some(libc::EWOULDBLOCK)
+    };
+    would_block(io)
+        || io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+            .is_some_and(would_block)
+        || io.to_string().contains("could not acquire lock")
+}
+
 impl Store {
     /// Opens or creates the store in `dir`. Fails with `Error::Locked` if another process holds it.
     pub fn open(dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let db = sled::Config::new().path(dir).open().map_err(|e| match e {
-            sled::Error::Io(io)
-                if io.kind() == std::io::ErrorKind::WouldBlock || io.raw_os_error() == Some(11) =>
-            {
-                Error::Locked(dir.to_path_buf())
-            }
+            sled::Error::Io(io) if is_lock_conflict(&io) => Error::Locked(dir.to_path_buf()),
             e => Error::Store(e),
         })?;
         Ok(Store {

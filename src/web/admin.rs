@@ -1,5 +1,7 @@
 //! Administration pages and API: accounts (add, disable, enable, reset password, change role), the instance
-//! settings, and the audit log with filters and CSV / JSON-lines export.
+//! settings, the audit log with filters and CSV / JSON-lines export, and `POST /api/admin/backup`, which
+//! writes a consistent backup of the data folder while the server keeps serving (the server holds the
+//! folder's lock, so a backup of a served folder goes through here).
 
 use super::AppState;
 use super::auth::form_pairs;
@@ -8,14 +10,18 @@ use super::pages::{Chrome, PageError, chrome};
 use crate::auth::accounts::{self, Settings};
 use crate::auth::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::auth::{Role, Viewer};
+use crate::backup::{self, Manifest};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// Entries shown on one audit page.
 const AUDIT_PAGE: usize = 200;
@@ -30,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(audit_page))
         .route("/admin/audit/export", get(audit_export))
         .route("/api/admin/audit", get(api_audit))
+        .route("/api/admin/backup", post(backup_now))
 }
 
 /// One account, for the page.
@@ -373,4 +380,62 @@ pub async fn api_audit(
     let entries =
         tokio::task::spawn_blocking(move || audit::recent(lib.store(), &filter, limit)).await??;
     Ok(Json(entries))
+}
+
+/// The body of `POST /api/admin/backup`; empty, or `{"dir": "/absolute/folder"}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupIn {
+    /// A new or empty folder on the server; `backups/<time>` under the data folder when absent.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+}
+
+/// The answer: where the backup is and its manifest.
+#[derive(Debug, Serialize)]
+pub struct BackupOut {
+    pub dir: String,
+    pub manifest: Manifest,
+}
+
+/// `POST /api/admin/backup`.
+pub async fn backup_now(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    body: Result<Json<BackupIn>, JsonRejection>,
+) -> AppResult<Json<BackupOut>> {
+    if !viewer.can(Role::Admin) {
+        return Err(AppError::Forbidden);
+    }
+    let input = match body {
+        Ok(Json(b)) => b,
+        // No body at all: the server chooses the folder.
+        Err(JsonRejection::MissingJsonContentType(_)) => BackupIn::default(),
+        Err(e) => {
+            return Err(AppError::BadRequest(format!(
+                "请求体应为 JSON：{{\"dir\": \"/备份/目录\"}} 或留空；{} (bad body)",
+                e.body_text()
+            )));
+        }
+    };
+    if let Some(d) = &input.dir
+        && !d.is_absolute()
+    {
+        return Err(AppError::BadRequest(
+            "备份目录须为服务器上的绝对路径 (the backup folder must be an absolute path)".into(),
+        ));
+    }
+    let out = st
+        .blocking(move |lib| {
+            let dir = input
+                .dir
+                .unwrap_or_else(|| backup::default_dir(&lib.config));
+            let manifest = backup::backup(lib, &dir)?;
+            Ok(BackupOut {
+                dir: dir.display().to_string(),
+                manifest,
+            })
+        })
+        .await?;
+    Ok(Json(out))
 }

@@ -224,12 +224,13 @@ pub struct UploadForm {
 }
 
 /// Reads a multipart upload: every part with a file name (empty file inputs are skipped) and the optional
-/// `access` field.
-pub async fn read_uploads(mut mp: Multipart) -> AppResult<UploadForm> {
+/// `access` field; `limit` is the body limit that applied, for the message.
+pub async fn read_uploads(mut mp: Multipart, limit: usize) -> AppResult<UploadForm> {
     const MAX_FILES: usize = 200;
+    let too_large = |e| AppError::from_multipart(e, limit);
     let mut uploads = Vec::new();
     let mut access = None;
-    while let Some(field) = mp.next_field().await? {
+    while let Some(field) = mp.next_field().await.map_err(too_large)? {
         let Some(name) = field.file_name().map(str::to_string) else {
             if field.name() == Some("access") {
                 let value = field.text().await?;
@@ -243,7 +244,7 @@ pub async fn read_uploads(mut mp: Multipart) -> AppResult<UploadForm> {
             }
             continue;
         };
-        let bytes = field.bytes().await?;
+        let bytes = field.bytes().await.map_err(too_large)?;
         if name.is_empty() && bytes.is_empty() {
             continue;
         }
@@ -265,7 +266,7 @@ pub async fn ingest(
     State(st): State<AppState>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
-    let form = read_uploads(mp?).await?;
+    let form = read_uploads(mp?, st.lib.config.max_upload_bytes).await?;
     let tasks = st.tasks.clone();
     let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access))
         .await??;

@@ -305,13 +305,13 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     let mut detail = String::new();
     if write && !ctype.starts_with("multipart/") {
         let (parts, body) = req.into_parts();
-        let bytes: Bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        let bytes: Bytes = match axum::body::to_bytes(body, st.lib.config.max_body_bytes).await {
             Ok(b) => b,
             Err(_) => {
                 return refuse(
                     AppError::TooLarge(format!(
                         "请求内容超过 {} KiB (request body too large)",
-                        MAX_FORM_BYTES >> 10
+                        st.lib.config.max_body_bytes >> 10
                     )),
                     &path,
                     &here,

@@ -23,10 +23,10 @@ pub enum AppError {
     Unauthorized,
     /// A form came without the token of the session that loaded it (403).
     CsrfRejected,
-    /// Too many requests of this kind; try again later (429).
-    TooMany(String),
     /// The request body is over the size limit (413).
     TooLarge(String),
+    /// Too much work is queued; try again later (429).
+    Busy(String),
     /// The server cannot answer now (503).
     Unavailable(String),
     /// Something failed inside the server (500); the cause has been logged.
@@ -59,8 +59,8 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
-            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -75,8 +75,8 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::CsrfRejected => "csrf",
-            AppError::TooMany(_) => "too_many_requests",
             AppError::TooLarge(_) => "too_large",
+            AppError::Busy(_) => "busy",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal => "internal",
         }
@@ -88,8 +88,8 @@ impl AppError {
             AppError::BadRequest(m)
             | AppError::NotFound(m)
             | AppError::TooLarge(m)
-            | AppError::Unavailable(m)
-            | AppError::TooMany(m) => m.clone(),
+            | AppError::Busy(m)
+            | AppError::Unavailable(m) => m.clone(),
             AppError::Unauthorized => "请先登录 (login required)".into(),
             AppError::Forbidden => "没有权限执行此操作 (forbidden)".into(),
             AppError::CsrfRejected => {
@@ -129,13 +129,37 @@ impl From<tokio::task::JoinError> for AppError {
     }
 }
 
+impl AppError {
+    /// An upload over `limit` bytes.
+    pub fn upload_too_large(limit: usize) -> AppError {
+        AppError::TooLarge(format!(
+            "上传内容超过大小限制（每次最多 {} MiB）(upload too large)",
+            limit >> 20
+        ))
+    }
+
+    /// A request body over `limit` bytes on a route that takes no upload.
+    pub fn body_too_large(limit: usize) -> AppError {
+        AppError::TooLarge(format!(
+            "请求内容超过大小限制（最多 {} KiB）(request body too large)",
+            limit >> 10
+        ))
+    }
+
+    /// A multipart error, with the size limit that applied to the upload.
+    pub fn from_multipart(e: axum::extract::multipart::MultipartError, limit: usize) -> AppError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::upload_too_large(limit)
+        } else {
+            AppError::from(e)
+        }
+    }
+}
+
 impl From<axum::extract::multipart::MultipartError> for AppError {
     fn from(e: axum::extract::multipart::MultipartError) -> AppError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!(
-                "上传内容超过大小限制（每次最多 {} MiB）(upload too large)",
-                super::MAX_UPLOAD_BYTES >> 20
-            ))
+            AppError::upload_too_large(super::MAX_UPLOAD_BYTES)
         } else {
             AppError::BadRequest(format!(
                 "上传内容无法读取：{} (bad multipart body)",

@@ -8,9 +8,13 @@
 //! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
-//! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`.
+//! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`, `POST /api/admin/backup`.
+//!
+//! Limits: uploads (`/ingest`, `/api/ingest`, `/api/proposals/import`) up to `Config::max_upload_bytes`,
+//! every other body up to `Config::max_body_bytes` (413 above); at most `Config::max_queued_tasks` upload
+//! tasks queued or running (429); query length and result window are checked with the parameters (400).
 
-/// Administration: users, instance settings and the audit log.
+/// Administration: users, instance settings, the audit log and backups.
 pub mod admin;
 /// The JSON API handlers and the OpenAPI description.
 pub mod api;
@@ -48,8 +52,11 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use tasks::{TaskKind, TaskStatus, Tasks};
 
-/// Largest accepted upload request body.
+/// Largest accepted upload request body by default (`Config::max_upload_bytes`).
 pub const MAX_UPLOAD_BYTES: usize = 64 << 20;
+
+/// The routes that take uploads: they have the upload limit instead of the body limit.
+const UPLOAD_ROUTES: &[&str] = &["/ingest", "/api/ingest", "/api/proposals/import"];
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -163,7 +170,9 @@ pub fn start(config: Config) -> crate::error::Result<AppState> {
 
 /// The whole application: pages, API, limits and request logging.
 pub fn router(state: AppState) -> Router {
-    let upload_limit = DefaultBodyLimit::max(MAX_UPLOAD_BYTES);
+    let max_upload = state.lib.config.max_upload_bytes;
+    let max_body = state.lib.config.max_body_bytes;
+    let upload_limit = DefaultBodyLimit::max(max_upload);
     let pages = Router::new()
         .route("/", get(pages::search_page))
         .route("/search", get(pages::search_page))
@@ -211,13 +220,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi));
     pages
         .merge(api)
-        .merge(proposals::router())
+        .merge(proposals::router(max_upload))
         .merge(proposal_pages::router())
         .merge(links::router())
         .merge(admin::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::gate))
+        .layer(middleware::from_fn_with_state(max_body, limit_body))
+        .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn(log_and_secure))
         .with_state(state)
 }
@@ -237,6 +248,42 @@ async fn method_not_allowed(req: Request) -> Response {
         axum::response::IntoResponse::into_response(AppError::MethodNotAllowed)
     } else {
         pages::error_page(AppError::MethodNotAllowed)
+    }
+}
+
+/// Refuses a body over `limit` bytes on every route that takes no upload, with 413 and a clear message
+/// (JSON under `/api/`, a page elsewhere), before any handler reads it.
+async fn limit_body(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    req: Request,
+    next: Next,
+) -> Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path().to_string();
+    if UPLOAD_ROUTES.contains(&path.as_str()) {
+        return next.run(req).await;
+    }
+    let refuse = || {
+        let err = AppError::body_too_large(limit);
+        if path.starts_with("/api/") {
+            err.into_response()
+        } else {
+            pages::error_page(err)
+        }
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return refuse();
+    }
+    // Without a declared length the body is read here, up to the limit.
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, bytes.into())).await,
+        Err(_) => refuse(),
     }
 }
 

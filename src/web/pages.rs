@@ -1,12 +1,12 @@
 //! The HTML pages: search, document, article, ingest and task, rendered from `templates/` (one base layout).
 //! Handlers gather view models here; templates only loop and print.
 
+use super::AppState;
 use super::api::{self, indexing_message};
 use super::error::AppError;
 use super::markup::{self, Block};
 use super::params::{FILTER_KEYS, SearchParams};
 use super::tasks::{FileStatus, Task, TaskKind, TaskStatus};
-use super::{AppState, MAX_UPLOAD_BYTES};
 use crate::auth::{Role, Viewer};
 use crate::model::{Access, ArticleId, DocId, Document, FacetField, Validity};
 use crate::search::{self, SearchRequest, SearchResponse};
@@ -75,6 +75,8 @@ pub fn error_page(err: AppError) -> Response {
         StatusCode::FORBIDDEN => "没有权限",
         StatusCode::TOO_MANY_REQUESTS => "请求过多",
         StatusCode::SERVICE_UNAVAILABLE => "暂时无法服务",
+        StatusCode::FORBIDDEN => "没有权限",
+        StatusCode::TOO_MANY_REQUESTS => "请稍后再试",
         _ => "出错了",
     };
     let page = ErrorPage {
@@ -908,7 +910,7 @@ pub async fn ingest_page(State(st): State<AppState>) -> PageResult<IngestPage> {
     let recent = tokio::task::spawn_blocking(move || tasks.recent(20)).await??;
     Ok(IngestPage {
         chrome: chrome(&st, "上传文件", ""),
-        max_mb: MAX_UPLOAD_BYTES >> 20,
+        max_mb: st.lib.config.max_upload_bytes >> 20,
         max_file_mb: st.lib.config.extract.max_file_bytes >> 20,
         tasks: recent.iter().map(task_row).collect(),
     })
@@ -919,7 +921,7 @@ pub async fn ingest_upload(
     State(st): State<AppState>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> PageResult<Response> {
-    let form = api::read_uploads(mp?).await?;
+    let form = api::read_uploads(mp?, st.lib.config.max_upload_bytes).await?;
     let tasks = st.tasks.clone();
     let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access))
         .await??;

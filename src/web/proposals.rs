@@ -22,16 +22,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-/// The proposal routes, merged into the application's router.
-pub fn router() -> Router<AppState> {
+/// The proposal routes, merged into the application's router; `upload_limit` bounds imported tables.
+pub fn router(upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/api/proposals", get(list).post(create))
         .route("/api/proposals/dashboard", get(dashboard))
         .route(
             "/api/proposals/import",
-            post(import).layer(axum::extract::DefaultBodyLimit::max(
-                super::MAX_UPLOAD_BYTES,
-            )),
+            post(import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/proposals/{id}", get(show))
         .route("/api/proposals/{id}/similar", get(similar))
@@ -291,8 +289,15 @@ pub struct ImportQuery {
 pub async fn import(
     State(st): State<AppState>,
     Query(q): Query<ImportQuery>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<Json<proposals::ImportReport>> {
+    let body = body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::upload_too_large(st.lib.config.max_upload_bytes)
+        } else {
+            AppError::BadRequest(format!("请求内容无法读取：{} (bad body)", e.body_text()))
+        }
+    })?;
     let name = nonempty(&q.name).unwrap_or("upload.csv").to_string();
     let format = TableFormat::of(std::path::Path::new(&name))
         .ok_or_else(|| AppError::BadRequest(format!("只能导入 CSV、XLSX 或 JSON：{name}")))?;

@@ -215,6 +215,11 @@ impl Tasks {
 
     fn enqueue(&self, id: String) {
         self.pending.fetch_add(1, Ordering::SeqCst);
+        self.send(id);
+    }
+
+    /// Sends a task whose slot in `pending` is already counted.
+    fn send(&self, id: String) {
         let sent = self
             .queue
             .lock()
@@ -257,13 +262,41 @@ impl Tasks {
         Ok(task)
     }
 
-    /// Keeps uploaded files under the uploads folder and queues their ingest. Blocking.
+    /// Keeps uploaded files under the uploads folder and queues their ingest. Blocking. Refused with
+    /// `AppError::Busy` when `Config::max_queued_tasks` tasks are queued or running.
     pub fn submit_uploads(&self, uploads: Vec<Upload>, access: Option<Access>) -> AppResult<Task> {
         if uploads.is_empty() {
             return Err(AppError::BadRequest(
                 "没有收到文件，请选择要上传的文件 (no file in the upload)".into(),
             ));
         }
+        let cap = self.lib.config.max_queued_tasks as u64;
+        // Reserve a slot first, so that concurrent uploads cannot overshoot the cap.
+        if self
+            .pending
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < cap).then_some(n + 1)
+            })
+            .is_err()
+        {
+            return Err(AppError::Busy(format!(
+                "导入任务已满，请稍后再试（最多 {cap} 个任务排队或进行）(too many ingest tasks queued)"
+            )));
+        }
+        match self.keep_uploads(uploads, access) {
+            Ok(task) => {
+                self.send(task.id.clone());
+                Ok(task)
+            }
+            Err(e) => {
+                self.pending.fetch_sub(1, Ordering::SeqCst);
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the uploads and their task record (flushed).
+    fn keep_uploads(&self, uploads: Vec<Upload>, access: Option<Access>) -> AppResult<Task> {
         let dir = self.lib.config.uploads_dir();
         std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
         let mut files = Vec::new();
@@ -291,7 +324,6 @@ impl Tasks {
         self.lib.store().put_task(&task.id, &task)?;
         self.lib.store().flush()?;
         tracing::info!(task = %task.id, files = task.total, "upload queued");
-        self.enqueue(task.id.clone());
         Ok(task)
     }
 
