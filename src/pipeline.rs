@@ -482,6 +482,7 @@ pub fn remove(lib: &Library, ids: &[DocId]) -> Result<usize> {
 /// the document in the crash-safe order (store pending → index commit → store indexed). Returns `false` when
 /// there is no such document.
 pub fn set_access(lib: &Library, id: &DocId, access: Access) -> Result<bool> {
+    let _writing = lib.writing();
     let store = lib.store();
     let Some(mut doc) = store.get_document(id)? else {
         return Ok(false);

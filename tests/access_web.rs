@@ -242,9 +242,15 @@ fn only_staff_change_access_and_the_change_shows_at_once() {
     let state = fixture(dir.path());
     let (doc, _) = secret_ids(&state);
     let uri = format!("/api/documents/{doc}/access");
+    // Not logged in: asked to log in; logged in without the role: refused.
     let refused = post_json(&state, &uri, r#"{"access":"public"}"#, None);
-    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
-    assert_eq!(refused.json()["error"]["code"], "forbidden");
+    assert_eq!(
+        refused.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.json()["error"]["code"], "unauthorized");
     let deputy = Viewer {
         user: Some("d".into()),
         role: Role::Deputy,
@@ -260,7 +266,8 @@ fn only_staff_change_access_and_the_change_shows_at_once() {
             .unwrap(),
         None,
     );
-    assert_eq!(form.status, StatusCode::FORBIDDEN);
+    // The page form of a visitor who is not logged in leads to the login page.
+    assert_eq!(form.status, StatusCode::SEE_OTHER);
     assert_eq!(
         get(&state, &format!("/api/documents/{doc}"), None).status,
         StatusCode::NOT_FOUND

@@ -186,6 +186,7 @@ fn law_doc_id(state: &AppState) -> String {
         &yusuan::search::SearchRequest {
             q: "示范预算法".into(),
             unit: yusuan::model::Unit::Document,
+            limit: 10,
             ..yusuan::search::SearchRequest::default()
         },
     );
@@ -250,9 +251,9 @@ fn nothing_is_readable_without_login_by_default_and_the_setting_opens_public_rea
     let id = law_doc_id(&state);
     let r = send(
         &state,
-        Request::post(format!("/api/documents/{id}/links"))
+        Request::post(format!("/api/documents/{id}/access"))
             .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(r#"{"target":"205","action":"confirm"}"#))
+            .body(Body::from(r#"{"access":"restricted"}"#))
             .unwrap(),
     );
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
@@ -482,8 +483,8 @@ fn a_one_time_password_must_be_changed_before_anything_else() {
         &[
             ("csrf", &token),
             ("password", &otp),
-            ("new_password", "周的新密码很安全"),
-            ("new_password2", "周的新密码很安全"),
+            ("new_password", "周的新密码很安全而且够长"),
+            ("new_password2", "周的新密码很安全而且够长"),
         ],
     );
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -494,7 +495,7 @@ fn a_one_time_password_must_be_changed_before_anything_else() {
     );
     let mut c2 = Client::new(&state);
     assert_eq!(
-        c2.log_in("zhou", "周的新密码很安全").status,
+        c2.log_in("zhou", "周的新密码很安全而且够长").status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(c2.get("/search?q=预算").status, StatusCode::OK);
@@ -531,11 +532,9 @@ fn roles_decide_what_each_account_may_do() {
         send(
             &state,
             with_viewer(
-                Request::post(format!("/api/documents/{id}/links"))
+                Request::post(format!("/api/documents/{id}/access"))
                     .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(
-                        r#"{"target":"205","action":"confirm","by":"x"}"#,
-                    ))
+                    .body(Body::from(r#"{"access":"restricted"}"#))
                     .unwrap(),
                 v.clone(),
             ),
@@ -556,14 +555,21 @@ fn api_tokens_act_in_their_role_and_stop_when_revoked_or_the_user_is_disabled() 
     let state = fixture(dir.path());
     let store = state.lib.store();
     let id = law_doc_id(&state);
-    accounts::add_user(store, "chen", Role::Staff, None, Some("陈的密码足够长了")).unwrap();
+    accounts::add_user(
+        store,
+        "chen",
+        Role::Staff,
+        None,
+        Some("陈的密码足够长了一二三"),
+    )
+    .unwrap();
     let (_, staff_token) = accounts::create_token(store, "chen", None, "导入脚本").unwrap();
     let (read_rec, read_token) =
         accounts::create_token(store, "chen", Some(Role::Deputy), "只读").unwrap();
     // A token cannot be above its user.
     assert!(accounts::create_token(store, "chen", Some(Role::Admin), "").is_err());
-    let body = r#"{"target":"205","action":"confirm"}"#;
-    let uri = format!("/api/documents/{id}/links");
+    let body = r#"{"access":"restricted"}"#;
+    let uri = format!("/api/documents/{id}/access");
     assert_eq!(
         bearer_get(&state, "/api/search?q=预算", &read_token).status,
         StatusCode::OK
@@ -608,7 +614,8 @@ fn api_tokens_act_in_their_role_and_stop_when_revoked_or_the_user_is_disabled() 
     )
     .unwrap();
     assert_eq!(changes.len(), 1, "{changes:?}");
-    assert!(changes[0].detail.contains("205"), "{:?}", changes[0]);
+    assert!(changes[0].detail.contains("restricted"), "{:?}", changes[0]);
+    assert_eq!(changes[0].target, uri);
 }
 
 #[test]
@@ -694,7 +701,7 @@ fn the_audit_log_and_accounts_survive_a_restart() {
             "wu",
             Role::Deputy,
             Some("吴代表"),
-            Some("吴代表的登录密码"),
+            Some("吴代表的登录密码够长了"),
         )
         .unwrap();
         state.lib.close().unwrap();
@@ -707,7 +714,7 @@ fn the_audit_log_and_accounts_survive_a_restart() {
     // The cookie key is kept, so a deputy logs in and reads.
     let mut c = Client::new(&state);
     assert_eq!(
-        c.log_in("wu", "吴代表的登录密码").status,
+        c.log_in("wu", "吴代表的登录密码够长了").status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(
@@ -785,7 +792,7 @@ fn user_commands_add_list_disable_passwd_and_export_the_audit_log() {
     let (ok, _, _) = yusuan(
         &data,
         &["user", "passwd", "sun", "--password-stdin"],
-        Some("孙的新密码足够长\n"),
+        Some("孙的新密码足够长一二三\n"),
     );
     assert!(ok);
     let (ok, _, _) = yusuan(&data, &["user", "disable", "dep1"], None);
@@ -808,7 +815,7 @@ fn user_commands_add_list_disable_passwd_and_export_the_audit_log() {
     );
     let mut c = Client::new(&state);
     assert_eq!(
-        c.log_in("sun", "孙的新密码足够长").status,
+        c.log_in("sun", "孙的新密码足够长一二三").status,
         StatusCode::SEE_OTHER
     );
     c.get("/search?q=命令行导出");

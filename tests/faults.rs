@@ -227,6 +227,7 @@ fn a_killed_proposal_import_keeps_every_acknowledged_row_and_completes_on_rerun(
             },
             unit: Unit::Document,
             limit: 0,
+            scope: yusuan::model::Scope::All,
             ..SearchRequest::default()
         },
     )
@@ -371,7 +372,6 @@ fn a_server_killed_during_link_decisions_keeps_every_acknowledged_decision() {
                     .json(&serde_json::json!({
                         "target": format!("subject:{code}"),
                         "action": action,
-                        "by": "测试员"
                     }))
                     .send();
                 match r {
@@ -424,6 +424,7 @@ fn a_server_killed_during_link_decisions_keeps_every_acknowledged_decision() {
                 },
                 unit: Unit::Document,
                 limit: 200,
+                scope: yusuan::model::Scope::All,
                 ..SearchRequest::default()
             },
         )
@@ -450,6 +451,7 @@ fn a_server_killed_during_link_decisions_keeps_every_acknowledged_decision() {
                     },
                     unit: Unit::Document,
                     limit: 200,
+                    scope: yusuan::model::Scope::All,
                     ..SearchRequest::default()
                 },
             )
@@ -519,6 +521,7 @@ fn answers(lib: &Library, ordered: bool) -> Vec<(usize, Vec<String>)> {
                     q: q.to_string(),
                     unit,
                     limit: 200,
+                    scope: yusuan::model::Scope::All,
                     ..SearchRequest::default()
                 },
             )
@@ -680,6 +683,7 @@ fn a_backup_taken_while_the_server_ingests_restores_to_the_same_library() {
             q: "天地玄黄".into(),
             unit: Unit::Document,
             limit: 0,
+            scope: yusuan::model::Scope::All,
             ..SearchRequest::default()
         },
     )

@@ -567,8 +567,20 @@ fn cookie_header(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn login_page(st: &AppState, next: &str, name: &str, error: Option<String>) -> AppResult<Response> {
-    let token = accounts::random_hex::<16>()?;
+/// The login page. The form token is the browser's login cookie when it has one (so that other requests
+/// sent to the login page meanwhile, such as the browser's favicon, do not invalidate an open form), else a
+/// new random one.
+fn login_page(
+    st: &AppState,
+    headers: &HeaderMap,
+    next: &str,
+    name: &str,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let token = match cookie(headers, LOGIN_COOKIE) {
+        Some(c) if c.len() == 32 && c.bytes().all(|b| b.is_ascii_hexdigit()) => c.to_string(),
+        _ => accounts::random_hex::<16>()?,
+    };
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
     } else {
@@ -592,6 +604,7 @@ fn login_page(st: &AppState, next: &str, name: &str, error: Option<String>) -> A
 /// `GET /login`.
 pub async fn login_form(
     State(st): State<AppState>,
+    headers: HeaderMap,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let next = url_decode_pairs(raw.as_deref().unwrap_or(""))
@@ -599,7 +612,7 @@ pub async fn login_form(
         .find(|(k, _)| k == "next")
         .map(|(_, v)| v)
         .unwrap_or_else(|| "/".into());
-    Ok(login_page(&st, &next, "", None)?)
+    Ok(login_page(&st, &headers, &next, "", None)?)
 }
 
 /// `POST /login`: checks the password (rate-limited per name and address), opens a session and sets its
@@ -631,6 +644,7 @@ pub async fn login_submit(
     if !bound {
         return Ok(login_page(
             &st,
+            &headers,
             &next,
             &name,
             Some("登录表单已过期，请重新输入 (login form expired)".into()),
@@ -654,6 +668,7 @@ pub async fn login_submit(
         );
         let mut resp = login_page(
             &st,
+            &headers,
             &next,
             &name,
             Some(format!(
@@ -687,6 +702,7 @@ pub async fn login_submit(
         );
         return Ok(login_page(
             &st,
+            &headers,
             &next,
             &name,
             Some("用户名或密码不正确，或账号已停用 (wrong name or password)".into()),

@@ -44,10 +44,6 @@ pub fn router() -> Router<AppState> {
 const SUBJECT_PAGE: usize = 20;
 /// Documents listed in a topic dossier at most.
 const DOSSIER_LIMIT: usize = 200;
-/// Longest accepted name of the person deciding.
-const MAX_NAME_CHARS: usize = 40;
-/// The name recorded when the form leaves it empty.
-const DEFAULT_NAME: &str = "工作人员";
 
 // ---------------------------------------------------------------------------------------------------------
 // Input
@@ -156,41 +152,19 @@ pub struct DecisionIn {
     /// `subject:205`, `topic:rural-revitalization` (a bare code or a topic name works too).
     pub target: String,
     pub action: Action,
-    /// Who decides; 工作人员 when absent.
-    #[serde(default)]
-    pub by: Option<String>,
 }
 
-/// The links form: the pressed button's `op` (`reject:subject:205`) and the name typed in the form.
+/// The links form: the pressed button's `op` (`reject:subject:205`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct DecisionForm {
     #[serde(default)]
     pub op: String,
-    #[serde(default)]
-    pub by: String,
 }
 
-fn clean_name(by: Option<&str>) -> AppResult<String> {
-    let name = by.unwrap_or("").trim();
-    if name.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(
-            "姓名中不能有控制字符 (bad name)".into(),
-        ));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::BadRequest(format!(
-            "姓名最多 {MAX_NAME_CHARS} 个字 (name too long)"
-        )));
-    }
-    Ok(if name.is_empty() {
-        DEFAULT_NAME.to_string()
-    } else {
-        name.to_string()
-    })
-}
-
-fn apply_decision(lib: &Library, id: &DocId, input: &DecisionIn, scope: &Scope) -> AppResult<()> {
-    if lib.meta(id, scope)?.is_none() {
+/// Applies a decision in the name of the viewer's account.
+fn apply_decision(lib: &Library, id: &DocId, input: &DecisionIn, viewer: &Viewer) -> AppResult<()> {
+    let scope = viewer.scope();
+    if lib.meta(id, &scope)?.is_none() {
         return Err(no_document(id));
     }
     let target = Target::parse(&input.target, lib.reference()).ok_or_else(|| {
@@ -199,7 +173,7 @@ fn apply_decision(lib: &Library, id: &DocId, input: &DecisionIn, scope: &Scope) 
             input.target
         ))
     })?;
-    let by = clean_name(input.by.as_deref())?;
+    let by = viewer.actor();
     match input.action {
         Action::Confirm => {
             linking::decide(lib, id, target, Verdict::Confirmed, &by)?;
@@ -548,7 +522,8 @@ pub async fn api_links(
     Ok(Json(out))
 }
 
-/// `POST /api/documents/{id}/links` with `{"target", "action", "by"}`: the document's links afterwards.
+/// `POST /api/documents/{id}/links` with `{"target", "action"}`, decided in the name of the viewer's account:
+/// the document's links afterwards.
 pub async fn api_decide(
     State(st): State<AppState>,
     viewer: Viewer,
@@ -558,14 +533,14 @@ pub async fn api_decide(
     let Path(id) = path?;
     let Json(input) = body.map_err(|e| {
         AppError::BadRequest(format!(
-            "请求体应为 JSON：{{\"target\": \"subject:205\", \"action\": \"confirm|reject|undo\", \"by\": \"姓名\"}}；{} (bad body)",
+            "请求体应为 JSON：{{\"target\": \"subject:205\", \"action\": \"confirm|reject|undo\"}}；{} (bad body)",
             e.body_text()
         ))
     })?;
     let out = st
         .blocking(move |lib| {
             let scope = viewer.scope();
-            apply_decision(lib, &DocId(id.clone()), &input, &scope)?;
+            apply_decision(lib, &DocId(id.clone()), &input, &viewer)?;
             links_data(lib, &load_document(lib, &id, &scope)?, false, &scope)
         })
         .await?;
@@ -1120,14 +1095,9 @@ pub async fn decide_form(
                 form.op
             ))
         })?;
-    let input = DecisionIn {
-        target,
-        action,
-        by: Some(form.by),
-    };
+    let input = DecisionIn { target, action };
     let doc = id.clone();
-    let scope = viewer.scope();
-    st.blocking(move |lib| apply_decision(lib, &DocId(doc), &input, &scope))
+    st.blocking(move |lib| apply_decision(lib, &DocId(doc), &input, &viewer))
         .await?;
     Ok(Redirect::to(&format!("/documents/{}#links", encode_component(&id))).into_response())
 }

@@ -34,7 +34,7 @@ pub fn corpus(dir: &Path) -> PathBuf {
 }
 
 /// The password of the administrator created on first start in tests.
-pub const ADMIN_PASSWORD: &str = "示例管理员密码-2026";
+pub const ADMIN_PASSWORD: &str = "sample-admin-password-2026";
 
 pub fn config(dir: &Path) -> Config {
     let mut c = Config::new(dir.join("index"), dir.join("corpus"));
