@@ -660,6 +660,115 @@ fn arbitrary_markdown_never_panics() {
     });
 }
 
+/// Bytes that look a little like documents of every format: text with markup, tables, zip archives, noise.
+fn document_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let tags = prop::collection::vec(
+        prop_oneof![
+            messy_text(12),
+            prop::sample::select(vec![
+                "<html>",
+                "<title>",
+                "</title>",
+                "<h1>",
+                "</h1>",
+                "<p>",
+                "<br>",
+                "<table><tr><td>",
+                "</td><td>",
+                "<!--",
+                "-->",
+                "<script>",
+                "&amp;",
+                "&#x4e00;",
+                "&#99999999;",
+                ",",
+                "\t",
+                ";",
+                "\"",
+                "\r\n",
+            ])
+            .prop_map(str::to_string),
+        ],
+        0..30,
+    )
+    .prop_map(|parts| parts.concat());
+    prop_oneof![
+        2 => tags.clone().prop_map(String::into_bytes),
+        1 => tags.prop_map(|t| encoding_rs::GB18030.encode(&t).0.into_owned()),
+        1 => prop::collection::vec(any::<u8>(), 0..800),
+        1 => (gen_table(), any::<prop::sample::Index>()).prop_map(|(t, cut)| {
+            let (x, _) = t.xlsx();
+            x[..cut.index(x.len() + 1)].to_vec()
+        }),
+        1 => gen_table().prop_map(|t| t.xlsx().0),
+    ]
+}
+
+#[test]
+fn documents_in_every_format_extract_or_fail_clearly() {
+    let names = prop::sample::select(vec![
+        "a.csv", "a.tsv", "a.xlsx", "a.ods", "a.docx", "a.html", "a.txt", "a.md", "noext", "a.bin",
+    ]);
+    proptest!(config(256), |(name in names, bytes in document_bytes())| {
+        match extract(Path::new(name), &bytes, &ExtractOptions::default()) {
+            Ok(out) => {
+                prop_assert!(!out.text.trim().is_empty() || !out.tables.is_empty());
+                prop_assert!(!out.text.contains('\r') && !out.text.contains('\0'), "{:?}", out.text);
+                let s = structure::parse(&out.text);
+                for a in &s.articles {
+                    prop_assert!(out.text[a.offset..].starts_with(&a.label));
+                }
+            }
+            Err(ExtractError::Io(e)) => prop_assert!(false, "{e}"),
+            Err(_) => {}
+        }
+    });
+}
+
+#[test]
+fn metadata_is_derived_from_any_path_title_and_text() {
+    use yusuan::ingest::metadata;
+    let part = prop_oneof![
+        messy_text(12),
+        prop::sample::select(vec![
+            "经济法",
+            "地方性法规",
+            "上海市",
+            "预算法(2018-12-29)",
+            "(",
+            ")",
+            "2018-02-30",
+            "2024年13月1日",
+            "某财预〔2024〕12号",
+            "9999年",
+            "自2024年1月1日起施行",
+        ])
+        .prop_map(str::to_string),
+    ];
+    let path = prop::collection::vec(part.clone(), 1..4).prop_map(|ps| {
+        ps.into_iter()
+            .map(|p| p.replace(['/', '\0'], ""))
+            .collect::<Vec<_>>()
+    });
+    proptest!(config(256), |(
+        path in path,
+        title in prop::option::of(part.clone()),
+        history in prop::collection::vec(part.clone(), 0..3),
+        text in prop::collection::vec(part, 0..6).prop_map(|p| p.concat()),
+    )| {
+        let mut p = PathBuf::from("/corpus");
+        for c in &path {
+            p.push(if c.is_empty() { "x" } else { c });
+        }
+        p.set_extension("md");
+        let m = metadata::derive(&p, title.as_deref(), &history, &text, None, None);
+        prop_assert!(!m.title.starts_with(char::is_whitespace) && !m.title.ends_with(char::is_whitespace));
+        for h in &history {
+            let _ = metadata::parse_date(h);
+        }
+    });
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Proposal tables.
 
