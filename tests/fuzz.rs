@@ -443,6 +443,8 @@ struct GenArticle {
     style: u8,
     /// Paragraphs (款) and items (项) of the body.
     body: Vec<String>,
+    /// The heading written before the article: 0 a chapter, 1 a section, 2 附则, 3 a stray `### 说明`.
+    heading: Option<u8>,
 }
 
 impl GenArticle {
@@ -524,6 +526,7 @@ fn gen_law() -> impl Strategy<Value = GenLaw> {
         0u8..6,
         prop::collection::vec(body_line(), 0..4),
         prop::option::weighted(0.2, 0u8..4),
+        prop::sample::select(vec![" ", " ", "\u{3000}", "\t", "\u{a0}"]),
     );
     (
         1u32..1300,
@@ -545,7 +548,9 @@ fn gen_law() -> impl Strategy<Value = GenLaw> {
             let mut number = start;
             let mut chapter = 0;
             let mut articles = Vec::new();
-            for (k, (skip, suffix, arabic, style, body, heading)) in parts.into_iter().enumerate() {
+            for (k, (skip, suffix, arabic, style, body, heading, sep)) in
+                parts.into_iter().enumerate()
+            {
                 let suffix = if k == 0 { None } else { suffix };
                 // Numbers go up by one, sometimes by two (a repealed article leaves a gap); 之N keeps the number.
                 if k > 0 && suffix.is_none() {
@@ -570,13 +575,14 @@ fn gen_law() -> impl Strategy<Value = GenLaw> {
                     arabic,
                     style,
                     body,
+                    heading,
                 };
                 let label = a.label();
                 let first = a.body.first().cloned().unwrap_or_default();
                 let head = if first.is_empty() || a.style == 5 {
                     label.clone()
                 } else {
-                    format!("{label} {first}")
+                    format!("{label}{sep}{first}")
                 };
                 let line = match a.style {
                     1 => format!("- {head}"),
@@ -614,6 +620,38 @@ fn gen_law() -> impl Strategy<Value = GenLaw> {
 
 #[test]
 fn markdown_laws_yield_every_article_in_order() {
+    // The text an article holds: its lines without markup, blank lines dropped; a stray heading that is not a
+    // part of the structure stays in the article before it.
+    let expected_text = |law: &GenLaw, i: usize| {
+        let a = &law.articles[i];
+        let plain = |l: &str| {
+            l.replace("**", "")
+                .replace('`', "")
+                .replace("[链接](https://example.org)", "链接")
+                .trim()
+                .to_string()
+        };
+        let mut lines = Vec::new();
+        match a.body.first() {
+            Some(first) if a.style != 5 => lines.push(plain(&format!("{} {first}", a.label()))),
+            _ => lines.push(a.label()),
+        }
+        let rest = if a.style == 5 {
+            &a.body[..]
+        } else {
+            a.body.get(1..).unwrap_or(&[])
+        };
+        lines.extend(rest.iter().map(|l| plain(l)));
+        if law
+            .articles
+            .get(i + 1)
+            .is_some_and(|n| n.heading == Some(3))
+        {
+            lines.push("说明".to_string());
+        }
+        lines.retain(|l| !l.is_empty());
+        lines.join("\n")
+    };
     proptest!(config(256), |(law in gen_law())| {
         let out = extract(Path::new("law.md"), law.markdown.as_bytes(), &ExtractOptions::default()).unwrap();
         prop_assert_eq!(out.title.as_deref(), Some("中华人民共和国示范法"));
@@ -628,6 +666,9 @@ fn markdown_laws_yield_every_article_in_order() {
             prop_assert!(a.text.starts_with(&a.label));
             prop_assert!(last.is_none_or(|l| l < a.offset), "offsets not increasing");
             last = Some(a.offset);
+        }
+        for (i, a) in s.articles.iter().enumerate() {
+            prop_assert_eq!(&a.text, &expected_text(&law, i), "text:\n{}", out.text);
         }
         for h in &s.outline {
             prop_assert!(out.text[h.offset..].starts_with(&h.text));
