@@ -1143,6 +1143,100 @@ fn xlsx_proposal_tables_account_for_every_row() {
     });
 }
 
+#[test]
+fn json_proposal_lists_account_for_every_item() {
+    let item = prop_oneof![
+        4 => Just(None),
+        1 => prop_oneof![
+            Just(serde_json::json!(7)),
+            Just(serde_json::json!(null)),
+            Just(serde_json::json!("编号")),
+            Just(serde_json::json!([1, 2])),
+            Just(serde_json::json!({"编号": {"x": 1}, "届次": true, "标题": 3.5})),
+            Just(serde_json::json!({"编号": 1e300, "届次": "十四届全国人大二次会议", "标题": "关于甲的建议"})),
+        ]
+        .prop_map(Some),
+    ];
+    proptest!(config(256), |(table in gen_table(), odd in prop::collection::vec(item, 12), wrap in any::<bool>())| {
+        let mut items = Vec::new();
+        for (r, row) in table.rows.iter().enumerate() {
+            match &odd[r % odd.len()] {
+                Some(v) => items.push(v.clone()),
+                None => {
+                    let mut o = serde_json::Map::new();
+                    for (h, v) in table.header.iter().zip(row) {
+                        o.insert(h.clone(), serde_json::Value::String(v.clone()));
+                    }
+                    items.push(serde_json::Value::Object(o));
+                }
+            }
+        }
+        let n = items.len();
+        let value = if wrap {
+            serde_json::json!({ "proposals": items })
+        } else {
+            serde_json::Value::Array(items)
+        };
+        let bytes = serde_json::to_vec(&value).unwrap();
+        match import::parse(TableFormat::Json, &bytes, "t.json", &doc_id) {
+            Ok(p) => {
+                prop_assert_eq!(p.rows.len() + p.errors.len(), n);
+                let mut lines: Vec<usize> =
+                    p.rows.iter().map(|r| r.line).chain(p.errors.iter().map(|e| e.line)).collect();
+                lines.sort();
+                prop_assert_eq!(lines, (1..=n).collect::<Vec<_>>());
+            }
+            Err(import::TableError::NoHeader) => {}
+            Err(other) => prop_assert!(false, "{other:?}"),
+        }
+    });
+}
+
+#[test]
+fn proposal_fields_and_reference_lines_parse_or_are_refused() {
+    use yusuan::index::analysis::Synonyms;
+    use yusuan::proposals::model::{self, Grade, ProposalNumber, ProposalType, Session};
+    let lines = prop::collection::vec(
+        prop_oneof![
+            messy_text(16),
+            prop::sample::select(vec![
+                "预算 预算草案",
+                "人大 => 人民代表大会",
+                "a => b => c",
+                "# 注释",
+                "=>",
+                "x"
+            ])
+            .prop_map(str::to_string),
+        ],
+        0..6,
+    )
+    .prop_map(|ls| ls.join("\n"));
+    proptest!(config(512), |(s in messy_text(24), text in lines)| {
+        if let Some(n) = ProposalNumber::parse(&s) {
+            prop_assert!(n.0 > 0);
+        }
+        let session = Session::parse(&s);
+        prop_assert_eq!(session.term.is_some(), session.meeting.is_some());
+        let _ = session.key();
+        let _ = model::chinese_number(&s);
+        let _ = ProposalType::parse_loose(&s);
+        let _ = Grade::parse_loose(&s);
+        let _ = import::parse_date(&s);
+        let _ = import::Column::from_header(&s);
+        let _ = import::split_list(&s);
+        match Synonyms::parse(&text, "synonyms.txt") {
+            Ok(syn) => {
+                for word in text.split_whitespace() {
+                    let _ = syn.expand(&yusuan::text::fold_str(word));
+                }
+            }
+            Err(Error::Invalid(m)) => prop_assert!(m.contains("synonyms.txt line "), "{m}"),
+            Err(other) => prop_assert!(false, "{other:?}"),
+        }
+    });
+}
+
 /// Imported proposals exported as CSV or XLSX and imported again come back the same.
 #[test]
 fn exported_proposals_import_the_same() {
