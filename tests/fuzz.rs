@@ -1404,6 +1404,59 @@ fn damaged_pdf() -> impl Strategy<Value = Vec<u8>> {
                 }
                 pdf
             }),
+        (
+            text,
+            prop::collection::vec(
+                (
+                    any::<prop::sample::Index>(),
+                    prop::sample::select(vec![
+                        "0",
+                        "-1",
+                        "99999999999",
+                        "4294967295",
+                        "R",
+                        "<<",
+                        ">>",
+                        "[",
+                        "]",
+                        "/Type",
+                        "/Pages",
+                        "/Kids",
+                        "obj",
+                        "endobj",
+                        "stream",
+                        "endstream",
+                        "1 0 R",
+                        "3 0 R",
+                        "2 0 R",
+                        "()",
+                        "(",
+                        "/Length",
+                        "/Contents",
+                        "/Font",
+                        "Tj",
+                        "TJ",
+                        "BT",
+                        "ET",
+                        "Tf",
+                        "1e308",
+                        "NaN",
+                        "",
+                    ]),
+                ),
+                1..8,
+            ),
+        )
+            .prop_map(|(t, edits)| {
+                // Tokens of a valid file replaced by other PDF tokens: wrong numbers, references and operators.
+                let pdf = String::from_utf8(build_pdf(&t)).unwrap();
+                let mut tokens: Vec<String> = pdf.split(' ').map(str::to_string).collect();
+                for (at, token) in edits {
+                    let i = at.index(tokens.len());
+                    tokens[i] = token.to_string();
+                }
+                tokens.join(" ").into_bytes()
+            }),
         prop::collection::vec(any::<u8>(), 0..2000).prop_map(|garbage| {
             let mut pdf = b"%PDF-1.7\n".to_vec();
             pdf.extend(garbage);
@@ -1431,6 +1484,27 @@ fn damaged_pdfs_in_the_worker_are_clear_errors() {
         ..ExtractOptions::default()
     };
     proptest!(pdf_config(), |(bytes in damaged_pdf())| {
+        match extract(Path::new("x.pdf"), &bytes, &opts) {
+            Ok(out) => prop_assert!(!out.text.trim().is_empty()),
+            Err(
+                ExtractError::PdfBroken(_)
+                | ExtractError::PdfNoText
+                | ExtractError::PdfTimeout(_)
+                | ExtractError::Empty,
+            ) => {}
+            Err(other) => prop_assert!(false, "{other:?}"),
+        }
+    });
+}
+
+#[test]
+fn damaged_pdfs_on_a_parser_thread_are_clear_errors() {
+    let opts = ExtractOptions {
+        pdf: PdfIsolation::Thread,
+        pdf_timeout: Duration::from_secs(20),
+        ..ExtractOptions::default()
+    };
+    proptest!(config(128), |(bytes in damaged_pdf())| {
         match extract(Path::new("x.pdf"), &bytes, &opts) {
             Ok(out) => prop_assert!(!out.text.trim().is_empty()),
             Err(
