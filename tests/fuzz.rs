@@ -293,14 +293,16 @@ fn every_substring_of_a_document_finds_it() {
     );
     proptest!(config(256), |((line, at, len, quoted) in pick)| {
         let chars: Vec<char> = line.chars().collect();
-        let start = at.index(chars.len());
+        let cjk: Vec<usize> = (0..chars.len()).filter(|&i| yusuan::text::is_cjk(chars[i])).collect();
+        let start = cjk[at.index(cjk.len())];
+        let max = if quoted { len } else { len.min(5) };
         let run: String = chars[start..]
             .iter()
-            .take(len)
+            .take(max)
             .take_while(|c| yusuan::text::is_cjk(**c))
             .collect();
-        let n = run.chars().count();
-        prop_assume!(n >= 1 && (quoted || (2..=5).contains(&n)));
+        // A single character is searched as a phrase.
+        let quoted = quoted || run.chars().count() < 2;
         let q = if quoted { format!("\"{run}\"") } else { run.clone() };
         let resp = search::search(
             &lib,
