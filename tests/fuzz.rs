@@ -351,6 +351,12 @@ fn snippets_stay_inside_the_text() {
         prop_assert!(body.chars().count() <= width, "{} chars for width {width}", body.chars().count());
         for sp in s.spans.iter().filter(|sp| sp.hit) {
             prop_assert!(!sp.text.is_empty());
+            // A highlight is an occurrence of one of the terms (line breaks are shown as spaces).
+            let shown = yusuan::text::fold_str(&sp.text);
+            prop_assert!(
+                folded_terms.iter().any(|t| t.replace('\n', " ") == shown),
+                "{:?} highlighted for {folded_terms:?}", sp.text
+            );
         }
         let _ = s.to_html();
     });
