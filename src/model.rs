@@ -51,10 +51,10 @@ impl fmt::Display for ArticleId {
 
 /// Declares a closed set of Chinese labels as an enum with `label()`, `parse()`, `ALL` and serde as the label.
 macro_rules! label_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $label:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -231,15 +231,8 @@ pub struct Metadata {
 
 label_enum! {
     /// Who may read a document or a proposal.
-    Access { Public => "公开", Restricted => "内部" }
-}
-
-// `label_enum!` declares the enum, so `#[default]` cannot be put on a variant.
-#[allow(clippy::derivable_impls)]
-impl Default for Access {
-    fn default() -> Access {
-        Access::Public
-    }
+    #[derive(Default)]
+    Access { #[default] Public => "公开", Restricted => "内部" }
 }
 
 impl Access {

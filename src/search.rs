@@ -501,7 +501,8 @@ fn check_window(lib: &Library, req: &SearchRequest) -> Result<()> {
             c.max_limit
         )));
     }
-    if req.offset + req.limit > c.max_window {
+    // An offset near usize::MAX must be refused, not wrap around (or overflow) into a small number.
+    if req.offset.saturating_add(req.limit) > c.max_window {
         return Err(Error::Query(format!(
             "offset + limit must be at most {}",
             c.max_window

@@ -130,7 +130,9 @@ pub fn fold(text: &str) -> Folded {
         offsets.push(i);
     }
     offsets.push(text.len());
-    if chars.iter().any(|&c| c as u32 >= 0x4E00) {
+    // The conversion also maps non-ideographs (「」 → “”), so any non-ASCII text goes through it: gated on
+    // ideographs alone, 「 folded one way inside a Chinese sentence and another way on its own.
+    if chars.iter().any(|c| !c.is_ascii()) {
         let s: String = chars.iter().collect();
         let simplified = zhconv::zhconv(&s, zhconv::Variant::ZhHans);
         if simplified != s {
@@ -178,5 +180,18 @@ mod tests {
         assert_eq!(f.as_string(), "预算ab法");
         assert_eq!(f.offsets, vec![0, 3, 6, 9, 12, 15]);
         assert_eq!(fold_str("國務院"), "国务院");
+    }
+
+    #[test]
+    fn punctuation_folds_the_same_alone_and_in_a_sentence() {
+        // Found by tests/fuzz.rs: 「 folded to “ next to an ideograph but stayed 「 on its own.
+        assert_eq!(
+            fold("「一").chars[0],
+            fold_str("「").chars().next().unwrap()
+        );
+        assert_eq!(
+            fold_str("「」"),
+            fold("「预算」").as_string().replace("预算", "")
+        );
     }
 }

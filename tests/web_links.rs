@@ -251,6 +251,14 @@ fn subject_tree_counts_every_level_and_drills_down_to_documents() {
             .error(StatusCode::BAD_REQUEST)
             .contains("页码过大")
     );
+    // Found by tests/fuzz.rs: the offset of a page near usize::MAX overflowed.
+    for path in ["/subjects/205", "/api/subjects/205"] {
+        assert!(
+            get(&state, &format!("{path}?page={}", usize::MAX))
+                .error(StatusCode::BAD_REQUEST)
+                .contains("页码过大")
+        );
+    }
     assert!(
         get(&state, "/api/subjects?kind=x")
             .error(StatusCode::BAD_REQUEST)

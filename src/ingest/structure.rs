@@ -37,7 +37,8 @@ fn cn_digit(c: char) -> Option<u32> {
     })
 }
 
-/// Parses a Chinese or Arabic numeral as used in article numbers: 四十六, 一百零五, 一千二百六十, 46.
+/// Parses a Chinese or Arabic numeral as used in article numbers: 四十六, 一百零五, 一千二百六十, 46; larger
+/// numbers in sections of 万 and 亿 (十二万, 一亿零一千). `None` when the numeral is malformed or too large.
 pub fn parse_number(s: &str) -> Option<u32> {
     if s.is_empty() {
         return None;
@@ -45,40 +46,81 @@ pub fn parse_number(s: &str) -> Option<u32> {
     if s.chars().all(|c| c.is_ascii_digit()) {
         return s.parse().ok();
     }
+    // `total` holds the finished 亿 and 万 sections, `section` the current four-digit section, `digit` the digit
+    // waiting for its unit.
     let mut total = 0u32;
-    let mut current = 0u32;
-    let mut seen = false;
+    let mut section = 0u32;
+    let mut digit: Option<u32> = None;
     for c in s.chars() {
         if let Some(d) = cn_digit(c) {
-            current = d;
-            seen = true;
+            digit = Some(d);
             continue;
         }
-        let unit = match c {
-            '十' => 10,
-            '百' => 100,
-            '千' => 1000,
-            '万' => 10000,
+        match c {
+            '十' | '百' | '千' => {
+                let unit = match c {
+                    '十' => 10,
+                    '百' => 100,
+                    _ => 1000,
+                };
+                // 十 alone (十五) and after 零 (一千零十) counts one ten; 百 and 千 need their digit.
+                let n = match digit {
+                    Some(0) | None if unit == 10 => 1,
+                    Some(d) => d,
+                    None => return None,
+                };
+                section = section.checked_add(n * unit)?;
+            }
+            '万' => {
+                let value = section.checked_add(digit.unwrap_or(0))?;
+                total = total.checked_add(value.checked_mul(10_000)?)?;
+                section = 0;
+            }
+            '亿' => {
+                let value = total
+                    .checked_add(section)?
+                    .checked_add(digit.unwrap_or(0))?;
+                total = value.checked_mul(100_000_000)?;
+                section = 0;
+            }
             _ => return None,
-        };
-        let n = if current == 0 && unit == 10 && !seen {
-            1
-        } else {
-            current
-        };
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        current = 0;
-        seen = true;
+        }
+        digit = None;
     }
-    Some(total + current)
+    total.checked_add(section)?.checked_add(digit.unwrap_or(0))
 }
 
-/// Formats a number the way articles are labelled: 46 → 四十六, 105 → 一百零五, 1260 → 一千二百六十.
+/// Formats a number the way articles are labelled: 46 → 四十六, 105 → 一百零五, 1260 → 一千二百六十; larger
+/// numbers in sections of 万 and 亿 (120000 → 十二万). The inverse of `parse_number`.
 pub fn format_number(n: u32) -> String {
-    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     if n == 0 {
         return "零".to_string();
     }
+    let sections = [
+        (n / 100_000_000, "亿"),
+        (n / 10_000 % 10_000, "万"),
+        (n % 10_000, ""),
+    ];
+    let mut out = String::new();
+    let mut zero_pending = false;
+    for (value, name) in sections {
+        if value == 0 {
+            zero_pending = !out.is_empty();
+            continue;
+        }
+        if !out.is_empty() && (zero_pending || value < 1000) {
+            out.push('零');
+        }
+        zero_pending = false;
+        out.push_str(&format_section(value, out.is_empty()));
+        out.push_str(name);
+    }
+    out
+}
+
+/// Formats 1..=9999; `leading` drops the 一 of a leading 一十 (十五, but 一百一十).
+fn format_section(n: u32, leading: bool) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     let mut out = String::new();
     let units = [(1000, "千"), (100, "百"), (10, "十")];
     let mut rest = n;
@@ -92,7 +134,7 @@ pub fn format_number(n: u32) -> String {
                 out.push('零');
                 zero_pending = false;
             }
-            if !(value == 10 && d == 1 && !started) {
+            if !(value == 10 && d == 1 && !started && leading) {
                 out.push_str(DIGITS[d as usize]);
             }
             out.push_str(name);
@@ -266,6 +308,20 @@ mod tests {
         }
         assert_eq!(parse_number("46"), Some(46));
         assert_eq!(parse_number("四x"), None);
+        for (n, s) in [
+            (10_000, "一万"),
+            (10_001, "一万零一"),
+            (100_010, "十万零一十"),
+            (120_000, "十二万"),
+            (100_001_000, "一亿零一千"),
+            (u32::MAX, "四十二亿九千四百九十六万七千二百九十五"),
+        ] {
+            assert_eq!(format_number(n), s, "format {n}");
+            assert_eq!(parse_number(s), Some(n), "parse {s}");
+        }
+        assert_eq!(parse_number("一千零十"), Some(1010));
+        assert_eq!(parse_number("百"), None);
+        assert_eq!(parse_number("五十亿"), None);
     }
 
     #[test]

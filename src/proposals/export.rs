@@ -81,6 +81,32 @@ pub fn cells(p: &Proposal, events: &[Event], state: &State) -> Vec<String> {
         .collect()
 }
 
+/// The most UTF-16 code units an XLSX cell holds.
+pub const XLSX_CELL_UNITS: usize = 32_767;
+
+/// Marks the end of a cell cut to the XLSX limit.
+pub const XLSX_CUT_MARK: &str = "…（超出单元格上限，已截断）";
+
+/// A cell as an XLSX cell holds it: a longer text (a long proposal or reply) is cut and ends with
+/// `XLSX_CUT_MARK` instead of failing the whole export. The CSV export keeps every character.
+pub fn xlsx_cell(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.encode_utf16().count() <= XLSX_CELL_UNITS {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    let room = XLSX_CELL_UNITS - XLSX_CUT_MARK.encode_utf16().count();
+    let mut out = String::new();
+    let mut units = 0;
+    for c in v.chars() {
+        units += c.len_utf16();
+        if units > room {
+            break;
+        }
+        out.push(c);
+    }
+    out.push_str(XLSX_CUT_MARK);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Writes the rows (cells in `Column::ALL` order) in a format.
 pub fn write(rows: &[Vec<String>], format: ExportFormat) -> Result<Vec<u8>> {
     let headers: Vec<&str> = Column::ALL.iter().map(|c| c.label()).collect();
@@ -107,7 +133,7 @@ pub fn write(rows: &[Vec<String>], format: ExportFormat) -> Result<Vec<u8>> {
                 for (c, v) in row.iter().enumerate() {
                     if !v.is_empty() {
                         sheet
-                            .write_string(r as u32 + 1, c as u16, v)
+                            .write_string(r as u32 + 1, c as u16, xlsx_cell(v))
                             .map_err(fail)?;
                     }
                 }

@@ -164,10 +164,14 @@ fn raw_rows(format: TableFormat, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>
                 .delimiter(delimiter)
                 .from_reader(text.as_bytes());
             let mut out = Vec::new();
+            let mut lines = LineCounter::new(&text);
             for record in reader.records() {
                 let record = record.map_err(|e| TableError::Corrupt(format!("CSV: {e}")))?;
-                let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-                out.push((line, record.iter().map(|c| c.trim().to_string()).collect()));
+                let byte = record.position().map(|p| p.byte() as usize).unwrap_or(0);
+                out.push((
+                    lines.line_at(byte),
+                    record.iter().map(|c| c.trim().to_string()).collect(),
+                ));
             }
             Ok(out)
         }
@@ -205,6 +209,41 @@ fn raw_rows(format: TableFormat, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>
                 .collect())
         }
         TableFormat::Json => Err(TableError::Format),
+    }
+}
+
+/// The line numbers of records, counted from their byte offsets. The CSV reader's own line numbers are one short
+/// after CRLF line ends: the record's position then points at the `\n` that ends the previous line.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    /// Bytes counted so far, and the number of `\n` among them.
+    counted: usize,
+    newlines: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            counted: 0,
+            newlines: 0,
+        }
+    }
+
+    /// The line (from 1) of the record starting at `byte`: line ends before its first cell are skipped. Offsets
+    /// must not decrease between calls.
+    fn line_at(&mut self, byte: usize) -> usize {
+        let mut start = byte.min(self.text.len());
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        let from = self.counted.min(start);
+        self.newlines += self.text[from..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.counted = start;
+        self.newlines + 1
     }
 }
 
@@ -639,6 +678,21 @@ mod tests {
         assert_eq!(closed.status, Status::Closed);
         assert_eq!(closed.satisfaction, Some(Satisfaction::Satisfied));
         assert!(!p.rows[1].proposal.public);
+    }
+
+    #[test]
+    fn crlf_files_report_the_lines_of_their_rows() {
+        // Found by tests/fuzz.rs: after CRLF line ends every row was reported one line too early.
+        let text = format!(
+            "{HEADER}\r\n1,十四届全国人大二次会议,2024,代表建议,关于甲的建议\r\n\r\n\
+             x,十四届全国人大二次会议,2024,代表建议,关于乙的建议\r\n\
+             \"3\",十四届全国人大二次会议,2024,代表建议,\"关于\r\n丙的建议\"\r\n\
+             0,十四届全国人大二次会议,2024,代表建议,关于丁的建议\r\n"
+        );
+        let p = parse(TableFormat::Csv, text.as_bytes(), "t.csv", &doc_id).unwrap();
+        let rows: Vec<usize> = p.rows.iter().map(|r| r.line).collect();
+        let errors: Vec<usize> = p.errors.iter().map(|e| e.line).collect();
+        assert_eq!((rows, errors), (vec![2, 5], vec![4, 7]));
     }
 
     #[test]

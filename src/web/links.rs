@@ -245,7 +245,7 @@ fn subject_data(lib: &Library, code: &str, b: &Browse) -> AppResult<SubjectOut> 
         .get(code)
         .cloned()
         .ok_or_else(|| AppError::NotFound(format!("没有编码为 {code} 的科目 (no such subject)")))?;
-    let offset = (b.page - 1) * SUBJECT_PAGE;
+    let offset = (b.page - 1).saturating_mul(SUBJECT_PAGE);
     if offset >= lib.config.max_window {
         return Err(AppError::BadRequest(format!(
             "页码过大：最多列出前 {} 篇文档 (page too far)",

@@ -40,8 +40,10 @@ pub fn decode_component(s: &str) -> AppResult<String> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
+                // Exactly two hex digits: `from_str_radix` alone would also take a sign (`%+1`).
                 let hex = bytes
                     .get(i + 1..i + 3)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                     .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(b) => {
@@ -438,6 +440,9 @@ mod tests {
         assert!(SearchParams::parse(Some("q=%FF")).is_err());
         assert!(SearchParams::parse(Some("q=%E9%A2")).is_err());
         assert!(SearchParams::parse(Some("q=%zz")).is_err());
+        // Found by tests/fuzz.rs: a sign was taken for a hex digit.
+        assert!(SearchParams::parse(Some("q=%+1")).is_err());
+        assert!(decode_component("%+A%+f").is_err());
         let huge = format!("page={}", usize::MAX);
         assert!(
             SearchParams::parse(Some(&huge))
