@@ -1,6 +1,9 @@
 //! Benchmarks on a real corpus: segmentation speed, the bare indexing ceiling, full ingest throughput,
 //! index size, peak memory and query latency.
 
+/// The load benchmark over HTTP (a real server under `wrk`).
+pub mod load;
+
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::index::SearchIndex;

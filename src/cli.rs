@@ -94,6 +94,33 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Load benchmark over HTTP: `yusuan serve` on loopback on the data folder (`--index`, already ingested),
+    /// driven by the `wrk` load generator with search and document pages: capacity, the sustainable rate
+    /// (p99 under the limit, no errors), twice that rate, and the sustainable rate during an upload.
+    BenchLoad {
+        /// Questions whose text the search pages ask (STARD format).
+        #[arg(long)]
+        questions: Option<PathBuf>,
+        /// Seconds of each measured phase.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Open connections.
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        /// Files or folders to upload during the last phase (at most --ingest-max files).
+        #[arg(long)]
+        ingest: Vec<PathBuf>,
+        #[arg(long, default_value_t = 300)]
+        ingest_max: usize,
+        /// The p99 a sustainable rate must stay under, in ms.
+        #[arg(long, default_value_t = 200.0)]
+        p99_ms: f64,
+        /// Scratch folder for the load scripts.
+        #[arg(long, default_value = "target/bench-scratch/load")]
+        work: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a document's links to budget subjects and topics with their evidence; confirm or reject links.
     Links {
         /// A document id, or the path of an ingested file or folder.
@@ -404,6 +431,48 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::BenchLoad {
+            questions,
+            seconds,
+            connections,
+            ingest,
+            ingest_max,
+            p99_ms,
+            work,
+            json,
+        } => {
+            let mut files = Vec::new();
+            for p in ingest {
+                for e in walkdir::WalkDir::new(p).sort_by_file_name() {
+                    let e = e.with_context(|| format!("reading {}", p.display()))?;
+                    let name = e.file_name().to_string_lossy().to_string();
+                    if e.file_type().is_file()
+                        && !name.ends_with(".jsonl")
+                        && !name.ends_with(".json")
+                    {
+                        files.push(e.path().to_path_buf());
+                    }
+                }
+            }
+            files.truncate(*ingest_max);
+            let opts = crate::bench::load::LoadOptions {
+                exe: std::env::current_exe().context("finding the yusuan binary")?,
+                data: cli.index.clone(),
+                corpus: cli.corpus.clone(),
+                questions: questions.clone(),
+                seconds: *seconds,
+                connections: *connections,
+                ingest: files,
+                p99_limit_ms: *p99_ms,
+            };
+            let r = crate::bench::load::run(&opts, work)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", crate::bench::load::render(&r));
+            }
+            Ok(())
+        }
         Command::User { command } => {
             let lib = open(&cli)?;
             users::run_user(&lib, command)
@@ -676,59 +745,27 @@ fn backup_command(
     Ok(())
 }
 
-/// A plain HTTP/1.1 POST of a JSON body to `http://host:port`; returns the status and the body.
+/// A POST of a JSON body to the server, with an API token if given; returns the status and the body.
 fn http_post_json(
     server: &str,
     path: &str,
     body: &str,
     token: Option<&str>,
 ) -> Result<(u16, String)> {
-    use std::io::Read;
-    let host = server
-        .trim_end_matches('/')
-        .strip_prefix("http://")
-        .ok_or_else(|| anyhow!("--server takes an http:// address, e.g. http://127.0.0.1:8080"))?;
-    let mut stream = std::net::TcpStream::connect(host)
-        .with_context(|| format!("connecting to the server at {server}"))?;
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len(),
-        auth = token
-            .map(|t| format!("Authorization: Bearer {}\r\n", t.trim()))
-            .unwrap_or_default()
-    )?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| anyhow!("the server's answer was cut short"))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| anyhow!("the server's answer has no status"))?;
-    let chunked = head.lines().any(|l| {
-        l.to_ascii_lowercase()
-            .starts_with("transfer-encoding: chunked")
-    });
-    let body = if chunked {
-        let mut out = String::new();
-        let mut rest = rest;
-        while let Some((size, after)) = rest.split_once("\r\n") {
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            if n == 0 || after.len() < n {
-                break;
-            }
-            out.push_str(&after[..n]);
-            rest = after[n..].trim_start_matches("\r\n");
-        }
-        out
-    } else {
-        rest.to_string()
-    };
-    Ok((status, body))
+    let mut headers = vec![("Content-Type", "application/json".to_string())];
+    if let Some(t) = token {
+        headers.push(("Authorization", format!("Bearer {}", t.trim())));
+    }
+    let r = crate::web::client::request(
+        server,
+        "POST",
+        path,
+        &headers,
+        body.as_bytes(),
+        Duration::from_secs(3600),
+    )
+    .with_context(|| format!("asking the server at {server}"))?;
+    Ok((r.status, r.text()))
 }
 
 /// Opens the data folder named on the command line.

@@ -127,7 +127,7 @@ pub fn check_name(name: &str) -> Result<()> {
 /// Checks a chosen password: at least `MIN_PASSWORD_CHARS` characters, not only one kind of character.
 pub fn check_password(password: &str) -> Result<()> {
     let n = password.chars().count();
-    if n < MIN_PASSWORD_CHARS || n > 200 {
+    if !(MIN_PASSWORD_CHARS..=200).contains(&n) {
         return Err(Error::Invalid(format!(
             "密码须为 {MIN_PASSWORD_CHARS}–200 个字符 (password must have {MIN_PASSWORD_CHARS} to 200 characters)"
         )));

@@ -20,6 +20,8 @@ pub mod admin;
 pub mod api;
 /// Who is asking: the viewer of each request, the access policy, CSRF, login and the account page.
 pub mod auth;
+/// A minimal HTTP client for the command line's calls to a running server.
+pub mod client;
 /// `AppError`: statuses and safe messages for every failure, in one place.
 pub mod error;
 /// Links to budget subjects and topics: the subject tree, topic dossiers, a document's links and decisions.
