@@ -110,8 +110,11 @@ pub enum Command {
         /// Files or folders to upload during the last phase (at most --ingest-max files).
         #[arg(long)]
         ingest: Vec<PathBuf>,
-        #[arg(long, default_value_t = 300)]
+        #[arg(long, default_value_t = 2000)]
         ingest_max: usize,
+        /// Seconds of the last phase (search while the upload is ingested).
+        #[arg(long, default_value_t = 30)]
+        ingest_seconds: u64,
         /// The p99 a sustainable rate must stay under, in ms.
         #[arg(long, default_value_t = 200.0)]
         p99_ms: f64,
@@ -437,6 +440,7 @@ pub fn run(cli: Cli) -> Result<()> {
             connections,
             ingest,
             ingest_max,
+            ingest_seconds,
             p99_ms,
             work,
             json,
@@ -463,6 +467,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 seconds: *seconds,
                 connections: *connections,
                 ingest: files,
+                ingest_seconds: *ingest_seconds,
                 p99_limit_ms: *p99_ms,
             };
             let r = crate::bench::load::run(&opts, work)?;
