@@ -667,3 +667,128 @@ fn proposal_list_facet_page_and_event_form_in_chromium() {
     screenshot(&tab, "proposal-phone.png");
     phone(&tab, false);
 }
+
+#[test]
+fn an_administrator_adds_a_deputy_who_logs_in_with_the_one_time_password_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path());
+    let server = Server::start(started(dir.path()));
+    let (browser, _profile) = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    log_in(&tab, &server);
+
+    // The administrator creates a deputy through the form (which carries its CSRF token).
+    open(&tab, &server.url("/admin"));
+    tab.wait_for_element("#add-user #name")
+        .unwrap()
+        .type_into("liu")
+        .unwrap();
+    js(
+        &tab,
+        "(() => { document.getElementById('role').value = 'deputy'; return true; })()",
+    );
+    tab.wait_for_element("#deputy")
+        .unwrap()
+        .type_into("Liu Daibiao")
+        .unwrap();
+    tab.wait_for_element("#add-user button")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "!!document.getElementById('admin-message')",
+        "the new account's message",
+    );
+    let message = js(&tab, "document.getElementById('admin-message').textContent");
+    let otp = message
+        .as_str()
+        .unwrap()
+        .split("一次性密码：")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(16)
+        .collect::<String>();
+    assert_eq!(otp.len(), 16, "{message}");
+    screenshot(&tab, "admin.png");
+
+    // The audit log shows the administrator's actions.
+    open(&tab, &server.url("/admin/audit"));
+    tab.wait_for_element("#audit").unwrap();
+    let rows = js(&tab, "document.querySelector('#audit tbody').textContent");
+    assert!(rows.as_str().unwrap().contains("/admin/users"), "{rows}");
+    screenshot(&tab, "audit.png");
+
+    // Log out; the deputy logs in with the one-time password and must choose a new one first.
+    tab.wait_for_element("#logout").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/login' && !!document.getElementById('name')",
+        "the login page",
+    );
+    tab.wait_for_element("#name")
+        .unwrap()
+        .type_into("liu")
+        .unwrap();
+    tab.wait_for_element("#password")
+        .unwrap()
+        .type_into(&otp)
+        .unwrap();
+    tab.wait_for_element("#login-submit")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "!!document.getElementById('must-change')",
+        "the password change",
+    );
+    for (id, text) in [
+        ("#password", otp.as_str()),
+        ("#new_password", "liu-new-password-2026"),
+        ("#new_password2", "liu-new-password-2026"),
+    ] {
+        tab.wait_for_element(id).unwrap().type_into(text).unwrap();
+    }
+    tab.wait_for_element("#password-submit")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/login' && !!document.getElementById('name')",
+        "the login page after the change",
+    );
+    tab.wait_for_element("#name")
+        .unwrap()
+        .type_into("liu")
+        .unwrap();
+    tab.wait_for_element("#password")
+        .unwrap()
+        .type_into("liu-new-password-2026")
+        .unwrap();
+    tab.wait_for_element("#login-submit")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "!!document.getElementById('account')",
+        "the deputy logged in",
+    );
+    // A deputy searches, but has neither the upload nor the administration link.
+    open(&tab, &server.url("/search?q=预算"));
+    tab.wait_for_element(".hits").unwrap();
+    assert_eq!(
+        js(
+            &tab,
+            "document.querySelectorAll(\"nav a[href='/ingest'], nav a[href='/admin']\").length"
+        ),
+        0
+    );
+    screenshot(&tab, "deputy-search.png");
+}
