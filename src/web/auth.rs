@@ -184,7 +184,7 @@ fn audit_kind(method: &Method, path: &str) -> Option<AuditAction> {
     let under = |prefix: &str| path.starts_with(prefix);
     if matches!(
         path,
-        "/api/health" | "/api/openapi.json" | "/login" | "/logout"
+        "/api/health" | "/api/openapi.json" | "/login" | "/logout" | "/favicon.ico"
     ) {
         return None;
     }
