@@ -4,7 +4,7 @@
 //! folder's lock, so a backup of a served folder goes through here).
 
 use super::AppState;
-use super::auth::form_pairs;
+use super::auth::{form_field, form_pairs};
 use super::error::{AppError, AppResult};
 use super::pages::{Chrome, PageError, chrome};
 use crate::auth::accounts::{self, Settings};
@@ -62,10 +62,7 @@ pub struct AdminPage {
 }
 
 fn field(form: &[(String, String)], k: &str) -> String {
-    form.iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default()
+    form_field(form, k).trim().to_string()
 }
 
 fn render_admin(

@@ -157,6 +157,14 @@ pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     url_decode_pairs(&String::from_utf8_lossy(body))
 }
 
+/// The value of a form field as sent (empty when absent).
+pub fn form_field(form: &[(String, String)], k: &str) -> String {
+    form.iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 fn url_decode_pairs(s: &str) -> Vec<(String, String)> {
     s.split('&')
         .filter(|kv| !kv.is_empty())
@@ -624,12 +632,7 @@ pub async fn login_submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = form_pairs(&body);
-    let field = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |k: &str| form_field(&form, k);
     let (name, password, next) = (
         field("name").trim().to_string(),
         field("password"),
@@ -839,12 +842,7 @@ pub async fn change_password(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = form_pairs(&body);
-    let field = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |k: &str| form_field(&form, k);
     let name = viewer.user.clone().ok_or(AppError::Unauthorized)?;
     let (current, new, again) = (
         field("password"),
@@ -895,12 +893,7 @@ pub async fn create_token(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = form_pairs(&body);
-    let field = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |k: &str| form_field(&form, k);
     let name = viewer.user.clone().ok_or(AppError::Unauthorized)?;
     let role = Role::parse(&field("role"));
     match accounts::create_token(st.lib.store(), &name, role, &field("label")) {
