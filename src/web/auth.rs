@@ -26,8 +26,6 @@ pub const LOGIN_COOKIE: &str = "yusuan_login";
 /// The form field and header that carry the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-/// Largest form or JSON body the policy layer reads (to check its token and note it in the audit log).
-pub const MAX_FORM_BYTES: usize = 1 << 20;
 
 /// Handlers take the request's viewer as an extractor; a request nobody authenticated is anonymous.
 impl<S: Send + Sync> FromRequestParts<S> for Viewer {
@@ -328,7 +326,7 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         };
         detail = body_detail(&ctype, &bytes);
         if let Credential::Cookie(s) = &credential
-            && !csrf_ok(s, req_headers(&parts), &ctype, &bytes, &query)
+            && !csrf_ok(s, &parts.headers, &ctype, &bytes, &query)
         {
             record(
                 &st,
@@ -385,10 +383,6 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         _ => None,
     };
     fill_page(resp, &viewer, csrf).await
-}
-
-fn req_headers(parts: &Parts) -> &HeaderMap {
-    &parts.headers
 }
 
 /// Whether an unsafe request made with a session cookie carries the session's CSRF token: in the header,
@@ -830,6 +824,19 @@ fn account_page(
     Ok((status, page).into_response())
 }
 
+/// The account page after a form: an invalid input (a short password, a role above the user's) is shown
+/// on the page as an error, anything else is an error of its own.
+fn account_error(
+    st: &AppState,
+    viewer: &Viewer,
+    e: crate::error::Error,
+) -> Result<Response, PageError> {
+    match e {
+        crate::error::Error::Invalid(msg) => Ok(account_page(st, viewer, None, Some(msg), None)?),
+        e => Err(AppError::from(e).into()),
+    }
+}
+
 /// `GET /account`: change the password, manage API tokens.
 pub async fn account(State(st): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     Ok(account_page(&st, &viewer, None, None, None)?)
@@ -879,10 +886,7 @@ pub async fn change_password(
             Ok(resp)
         }
         Ok(Some(msg)) => Ok(account_page(&st, &viewer, None, Some(msg), None)?),
-        Err(crate::error::Error::Invalid(msg)) => {
-            Ok(account_page(&st, &viewer, None, Some(msg), None)?)
-        }
-        Err(e) => Err(AppError::from(e).into()),
+        Err(e) => account_error(&st, &viewer, e),
     }
 }
 
@@ -904,10 +908,7 @@ pub async fn create_token(
             None,
             Some(token),
         )?),
-        Err(crate::error::Error::Invalid(msg)) => {
-            Ok(account_page(&st, &viewer, None, Some(msg), None)?)
-        }
-        Err(e) => Err(AppError::from(e).into()),
+        Err(e) => account_error(&st, &viewer, e),
     }
 }
 
