@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod backup;
 pub mod bench;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod error;

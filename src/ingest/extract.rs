@@ -45,13 +45,7 @@ impl Default for ExtractOptions {
     }
 }
 
-/// A table found in a document (CSV/XLSX sheets, DOCX tables): rows of cell texts.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Table {
-    /// Sheet name for XLSX, empty otherwise.
-    pub name: String,
-    pub rows: Vec<Vec<String>>,
-}
+pub use crate::budget::Table;
 
 /// What extraction yields for one file.
 #[derive(Debug, Clone, PartialEq)]

@@ -75,7 +75,7 @@ fn parse_document(xml: &str) -> Result<Body, ExtractError> {
     let mut in_text = false;
     let mut table_depth = 0usize;
     let mut table = Table::default();
-    let mut row: Vec<String> = Vec::new();
+    let mut row: Vec<crate::budget::Cell> = Vec::new();
     let mut cell = String::new();
     loop {
         let event = reader
@@ -115,10 +115,13 @@ fn parse_document(xml: &str) -> Result<Body, ExtractError> {
                     }
                     paragraph.clear();
                 }
-                "tc" if table_depth == 1 => row.push(std::mem::take(&mut cell)),
+                "tc" if table_depth == 1 => {
+                    row.push(crate::budget::Cell::text(std::mem::take(&mut cell)))
+                }
                 "tr" if table_depth == 1 => {
-                    if row.iter().any(|c| !c.is_empty()) {
-                        body.lines.push(row.join("\t"));
+                    if row.iter().any(|c| !c.is_blank()) {
+                        let texts: Vec<&str> = row.iter().map(|c| c.text.as_str()).collect();
+                        body.lines.push(texts.join("\t"));
                         table.rows.push(std::mem::take(&mut row));
                     }
                     row.clear();
@@ -243,13 +246,13 @@ pub(super) mod tests {
         );
         assert_eq!(
             out.tables,
-            vec![Table {
-                name: String::new(),
-                rows: vec![
+            vec![Table::from_texts(
+                "",
+                vec![
                     vec!["2010101".to_string(), "行政运行".to_string()],
                     vec!["合计".to_string(), "12.5 万元".to_string()],
                 ],
-            }]
+            )]
         );
     }
 

@@ -47,8 +47,8 @@ pub(super) fn extract_workbook(bytes: &[u8]) -> Result<Extracted, ExtractError> 
             .worksheet_range(&name)
             .map_err(|e| ExtractError::Corrupt(format!("sheet {name}: {e}")))?;
         let mut table = Table {
-            name: cell_text(&name),
-            rows: Vec::new(),
+            title: cell_text(&name),
+            ..Table::default()
         };
         let mut sheet_text = String::new();
         for row in range.rows() {
@@ -64,7 +64,7 @@ pub(super) fn extract_workbook(bytes: &[u8]) -> Result<Extracted, ExtractError> 
         if !text.is_empty() {
             text.push('\n');
         }
-        text.push_str(&table.name);
+        text.push_str(&table.title);
         text.push('\n');
         text.push_str(&sheet_text);
         tables.push(table);
@@ -90,7 +90,9 @@ fn push_row(table: &mut Table, text: &mut String, mut row: Vec<String>) {
         text.push_str(cell);
     }
     text.push('\n');
-    table.rows.push(row);
+    table
+        .rows
+        .push(row.into_iter().map(crate::budget::Cell::text).collect());
 }
 
 /// A cell's text, normalised with `clean`, on one line.
@@ -164,7 +166,7 @@ mod tests {
         let out = extract_csv(&gbk).unwrap();
         assert_eq!(out.format, Format::Csv);
         assert_eq!(
-            out.tables[0].rows,
+            out.tables[0].texts(),
             rows(&[
                 &["科目编码", "科目名称", "决算数"],
                 &["2010101", "行政运行", "1,511.90"],
@@ -201,16 +203,16 @@ mod tests {
         let out = extract_workbook(&bytes).unwrap();
         assert_eq!(out.format, Format::Xlsx);
         assert_eq!(out.tables.len(), 2);
-        assert_eq!(out.tables[0].name, "收入决算表");
+        assert_eq!(out.tables[0].title, "收入决算表");
         assert_eq!(
-            out.tables[0].rows,
+            out.tables[0].texts(),
             rows(&[
                 &["科目编码", "科目名称", "决算数"],
                 &["2013901", "行政运行", "51.32"]
             ])
         );
-        assert_eq!(out.tables[1].name, "说明");
-        assert_eq!(out.tables[1].rows, rows(&[&["单位：万元"]]));
+        assert_eq!(out.tables[1].title, "说明");
+        assert_eq!(out.tables[1].texts(), rows(&[&["单位：万元"]]));
         assert_eq!(
             out.text,
             "收入决算表\n科目编码\t科目名称\t决算数\n2013901\t行政运行\t51.32\n\n说明\n单位：万元\n"
