@@ -165,7 +165,7 @@ pub const PDF_EXIT_BROKEN: i32 = 4;
 pub const PDF_EXIT_IO: i32 = 5;
 
 /// The body of the hidden `extract-pdf FILE` command: extracts one PDF in this process and writes its raw text
-/// (before `clean`) to stdout. Returns the exit code: 0 on success, `PDF_EXIT_NO_TEXT`, `PDF_EXIT_BROKEN` or
+/// (before `clean`) and tables to stdout as JSON. Returns the exit code: 0 on success, `PDF_EXIT_NO_TEXT`, `PDF_EXIT_BROKEN` or
 /// `PDF_EXIT_IO` with a one-line reason on stderr otherwise.
 pub fn pdf_worker(path: &Path) -> i32 {
     pdf::worker(path)
