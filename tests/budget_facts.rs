@@ -3,64 +3,18 @@
 //! columns, codes, units, the issuing unit, and the identities between rows and columns that hold in the
 //! published tables (类 = Σ款 = Σ项, 本年支出合计 = 基本支出 + 项目支出).
 
+mod common;
+
 use std::collections::BTreeMap;
 use yusuan::budget::facts::{DocFacts, Fact};
 use yusuan::budget::recognise::{CodeLevel, RowKey, TableKind};
-use yusuan::budget::{Catalog, Cell, Table, facts_of};
+use yusuan::budget::{Catalog, Table, facts_of};
 use yusuan::model::{DocId, DocKind, Document, Format, Validity};
 
 const STEMS: &[&str] = &["caizhengju", "guihuaziyuan", "shegongbu", "moban"];
 
-/// The tables of one reference file, continued pages joined into one table as the PDF reader gives them.
 fn reference(stem: &str) -> (String, Vec<Table>) {
-    let path = format!(
-        "{}/tests/data/final-accounts/{stem}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let mut tables: Vec<Table> = Vec::new();
-    for t in v["tables"].as_array().unwrap() {
-        let page = t["page"].as_u64().unwrap() as u32;
-        let rows: Vec<Vec<Cell>> = t["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                r.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| match c.as_str() {
-                        Some(s) => Cell {
-                            text: s.to_string(),
-                            page: Some(page),
-                            ..Cell::default()
-                        },
-                        None => Cell {
-                            covered: true,
-                            page: Some(page),
-                            ..Cell::default()
-                        },
-                    })
-                    .collect()
-            })
-            .collect();
-        if t["continued"].as_bool() == Some(true)
-            && let Some(last) = tables.last_mut()
-        {
-            last.rows.extend(rows);
-            last.pages = last.pages.map(|(a, _)| (a, page));
-            continue;
-        }
-        tables.push(Table {
-            title: t["title"].as_str().unwrap().to_string(),
-            unit: t["unit"].as_str().map(|u| format!("单位：{u}")),
-            pages: Some((page, page)),
-            rows,
-        });
-    }
-    let file = v["file"].as_str().unwrap().to_string();
-    (file, tables)
+    common::final_account(stem)
 }
 
 fn document(file: &str) -> Document {

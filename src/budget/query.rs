@@ -441,12 +441,95 @@ pub fn subject_amounts(
     })
 }
 
-/// The amount to show for a document under a subject: what it spends on it (支出表 本年支出合计, else the
-/// 一般公共预算财政拨款支出表's), never an income column.
+/// The amount to show for a document under a subject: what it spends on it. The 支出表's 本年支出合计 first,
+/// then the 一般公共预算财政拨款支出表's; in other tables the 决算数 of a final account or the 年初预算数 of a
+/// budget. Never an income table or an income column, never an economic code.
 pub fn headline(facts: &[Fact], doc: &DocId) -> Option<Fact> {
-    let of_doc = || facts.iter().filter(|f| f.doc_id == *doc);
+    let of_doc = || {
+        facts.iter().filter(|f| {
+            f.doc_id == *doc
+                && !f.economic
+                && f.table_kind != TableKind::Income
+                && !f.column.contains("收入")
+                && f.side.as_deref() != Some("收入")
+        })
+    };
+    let preferred = match of_doc().next().and_then(|f| f.stage) {
+        Some(Stage::Budget) => ["年初预算数", "决算数"],
+        _ => ["决算数", "年初预算数"],
+    };
     [TableKind::Expenditure, TableKind::GeneralExpenditure]
         .iter()
         .find_map(|k| of_doc().find(|f| f.table_kind == *k && f.column == "本年支出合计"))
+        .or_else(|| {
+            preferred
+                .iter()
+                .find_map(|c| of_doc().find(|f| f.column == *c))
+        })
         .cloned()
+}
+
+/// How an amount is labelled wherever it is shown: 单位 · 年度 · 表 · 栏目 (万元).
+pub fn label(f: &Fact) -> String {
+    let mut parts = Vec::new();
+    if let Some(u) = &f.unit {
+        parts.push(u.clone());
+    }
+    if let Some(y) = f.year {
+        parts.push(format!("{y}年"));
+    }
+    parts.push(if f.table.is_empty() {
+        f.table_kind.label().to_string()
+    } else {
+        f.table.clone()
+    });
+    parts.push(f.column.clone());
+    format!("{}（万元）", parts.join(" · "))
+}
+
+/// A document's table with what recognition made of it, as the `tables` command and the document page show
+/// it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableView {
+    /// The table's index among the document's tables.
+    pub index: usize,
+    pub title: String,
+    pub kind: TableKind,
+    /// The unit as printed.
+    pub unit: Option<String>,
+    /// First and last page (PDF).
+    pub pages: Option<(u32, u32)>,
+    /// Rows before the body (title and unit rows of a sheet, then the header).
+    pub header_rows: usize,
+    /// The normalised name of each column (empty for code, name and other columns).
+    pub columns: Vec<String>,
+    pub table: super::Table,
+}
+
+/// The tables of a document inside a scope (`None` for a document outside it or missing).
+pub fn document_tables(lib: &Library, id: &DocId, scope: &Scope) -> Result<Option<Vec<TableView>>> {
+    if lib.meta(id, scope)?.is_none() {
+        return Ok(None);
+    }
+    let catalog = &lib.reference().budget_tables;
+    Ok(Some(
+        lib.store()
+            .tables_of(id)?
+            .into_iter()
+            .enumerate()
+            .map(|(index, table)| {
+                let r = super::recognise(&table, catalog);
+                TableView {
+                    index,
+                    title: r.title.clone(),
+                    kind: r.kind,
+                    unit: r.unit_raw.clone(),
+                    pages: table.pages,
+                    header_rows: r.body_start(),
+                    columns: r.columns.iter().map(|c| c.name.clone()).collect(),
+                    table,
+                }
+            })
+            .collect(),
+    ))
 }

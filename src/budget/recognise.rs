@@ -449,6 +449,66 @@ fn owners(rows: &[Vec<super::Cell>], width: usize) -> Vec<Vec<(usize, usize)>> {
         .collect()
 }
 
+/// The spans of a grid's merged cells, as HTML needs them: per cell `Some((rowspan, colspan))` for a cell that
+/// shows its text, `None` for a cell a merged cell covers.
+pub fn spans(rows: &[Vec<super::Cell>]) -> Vec<Vec<Option<(usize, usize)>>> {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut padded: Vec<Vec<super::Cell>> = rows.to_vec();
+    for r in &mut padded {
+        r.resize(width, super::Cell::default());
+    }
+    let own = owners(&padded, width);
+    let mut out = vec![vec![None; width]; padded.len()];
+    for (r, row) in own.iter().enumerate() {
+        for (c, &(or, oc)) in row.iter().enumerate() {
+            if let Some(Some((h, w))) = out
+                .get_mut(or)
+                .and_then(|x: &mut Vec<Option<(usize, usize)>>| x.get_mut(oc))
+            {
+                *h = (*h).max(r - or + 1);
+                *w = (*w).max(c - oc + 1);
+            } else if (or, oc) == (r, c) {
+                out[r][c] = Some((1, 1));
+            }
+        }
+    }
+    out
+}
+
+/// What a column holds, from its header path, else from its body cells. A column without a header whose
+/// cells are whole numbers next to a code column continues the code (款 | 项 parts of a sheet whose merged
+/// header cells were lost).
+fn column_role(path: &[String], body: &[String], left: Option<ColumnRole>) -> ColumnRole {
+    let leaf = path.last().map(String::as_str).unwrap_or_default();
+    // The innermost header that names a code or a name decides (a 合计 label under 科目编码 is still the
+    // code column).
+    for h in path.iter().rev() {
+        if is_code_header(h) {
+            return ColumnRole::Code;
+        }
+        if is_name_header(h) {
+            return ColumnRole::Name;
+        }
+    }
+    if leaf.contains("序号") || leaf.contains("备注") || leaf.contains("说明") {
+        return ColumnRole::Other;
+    }
+    let cells: Vec<&String> = body.iter().filter(|t| !t.is_empty()).collect();
+    let numeric = cells.iter().filter(|t| looks_numeric(t)).count();
+    let whole: Vec<&&String> = cells.iter().filter(|t| code_digits(t).is_some()).collect();
+    let code_like = !whole.is_empty()
+        && whole.len() * 2 >= cells.len()
+        && cells.iter().all(|t| !t.contains('.') && !t.contains(','))
+        && whole.iter().all(|t| matches!(t.len(), 2 | 3 | 5 | 7));
+    if leaf.is_empty() && code_like && (left == Some(ColumnRole::Code) || left.is_none()) {
+        ColumnRole::Code
+    } else if cells.is_empty() || numeric * 2 >= cells.len() {
+        ColumnRole::Amount
+    } else {
+        ColumnRole::Name
+    }
+}
+
 /// Recognises a table with a catalog.
 pub fn recognise(table: &Table, catalog: &Catalog) -> Recognised {
     let width = table.width();
@@ -474,8 +534,11 @@ pub fn recognise(table: &Table, catalog: &Catalog) -> Recognised {
         }
         if line.contains("单位") && MoneyUnit::parse(&line).is_some() {
             unit_raw.get_or_insert(line);
-        } else if line.contains('表') && catalog.kind_of(&title) == TableKind::Generic {
-            title = line;
+        } else if line.contains('表') || squeeze(&line) == squeeze(&title) {
+            // The title written above the table (a sheet's name may say less, or nothing).
+            if catalog.kind_of(&title) == TableKind::Generic {
+                title = line;
+            }
         } else {
             break;
         }
@@ -541,47 +604,15 @@ pub fn recognise(table: &Table, catalog: &Catalog) -> Recognised {
 
     // Roles: by the innermost header, else by the body.
     let body: Vec<usize> = (header_end..rows.len()).collect();
-    let roles: Vec<ColumnRole> = (0..width)
-        .map(|c| {
-            let leaf = paths[c].last().map(String::as_str).unwrap_or_default();
-            // The innermost header that names a code or a name decides (a 合计 label under 科目编码 is
-            // still the code column).
-            for h in paths[c].iter().rev() {
-                if is_code_header(h) {
-                    return ColumnRole::Code;
-                }
-                if is_name_header(h) {
-                    return ColumnRole::Name;
-                }
-            }
-            let cells: Vec<String> = body
-                .iter()
-                .map(|&r| text(r, c))
-                .filter(|t| !t.is_empty())
-                .collect();
-            let numeric = cells.iter().filter(|t| looks_numeric(t)).count();
-            if leaf.contains("序号") {
-                ColumnRole::Other
-            } else if cells.is_empty() || numeric * 2 >= cells.len() {
-                if !cells.is_empty()
-                    && cells
-                        .iter()
-                        .all(|t| code_digits(t).is_some() && !t.contains('.'))
-                    && leaf.is_empty()
-                {
-                    ColumnRole::Code
-                } else if leaf.contains("备注") || leaf.contains("说明") {
-                    ColumnRole::Other
-                } else {
-                    ColumnRole::Amount
-                }
-            } else if leaf.contains("备注") || leaf.contains("说明") {
-                ColumnRole::Other
-            } else {
-                ColumnRole::Name
-            }
-        })
-        .collect();
+    let mut roles: Vec<ColumnRole> = Vec::with_capacity(width);
+    for c in 0..width {
+        let role = column_role(
+            &paths[c],
+            &body.iter().map(|&r| text(r, c)).collect::<Vec<_>>(),
+            roles.last().copied(),
+        );
+        roles.push(role);
+    }
 
     // Sides: a code or name column after an amount column starts a new side.
     let mut sides: Vec<Side> = Vec::new();
