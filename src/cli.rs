@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The `proposals` and `gen` commands.
+pub mod budget;
 pub mod proposals;
 /// The `user`, `audit` and `settings` commands.
 pub mod users;
@@ -147,6 +148,16 @@ pub enum Command {
         /// Who decides (recorded with the decision).
         #[arg(long, default_value = "cli", env = "USER")]
         by: String,
+    },
+    /// Budget facts read from tables: amounts in 万元 labelled with unit, year, stage, table, code, row and
+    /// column.
+    Facts(budget::FactsArgs),
+    /// Print a document's tables (title, standard table, unit, pages, header rows marked).
+    Tables {
+        /// The document id.
+        id: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Deputy proposals (代表建议): import, list, dashboard, show, similar, record events, benchmark.
     Proposals {
@@ -635,6 +646,14 @@ pub fn run(cli: Cli) -> Result<()> {
         } => {
             let lib = open(&cli)?;
             links_command(&lib, target, *json, *all, (confirm, reject, undo), by)
+        }
+        Command::Facts(args) => {
+            let lib = open(&cli)?;
+            budget::facts_command(&lib, args)
+        }
+        Command::Tables { id, json } => {
+            let lib = open(&cli)?;
+            budget::tables_command(&lib, id, *json)
         }
         Command::Proposals { command } => proposals::run(command, &cli),
         Command::Gen { what } => proposals::gen_command(what),

@@ -32,6 +32,7 @@ pub struct Library {
     index: SearchIndex,
     reference: Reference,
     proposals: crate::proposals::Cache,
+    facts: crate::budget::query::Cache,
     gate: RwLock<()>,
 }
 
@@ -54,6 +55,7 @@ impl Library {
             index,
             reference,
             proposals: crate::proposals::Cache::default(),
+            facts: crate::budget::query::Cache::default(),
             gate: RwLock::new(()),
         };
         let reindexed = crate::pipeline::reconcile(&lib)?;
@@ -77,6 +79,11 @@ impl Library {
     /// The in-memory snapshot of proposals (lists, counts, similarity).
     pub fn proposal_cache(&self) -> &crate::proposals::Cache {
         &self.proposals
+    }
+
+    /// The in-memory columns of budget facts (see `budget::query`).
+    pub fn facts_cache(&self) -> &crate::budget::query::Cache {
+        &self.facts
     }
 
     /// A whole document with its articles, if it exists and is inside `scope`. A document outside the scope

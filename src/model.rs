@@ -320,6 +320,9 @@ pub struct Document {
     /// Deputies who may read it even when restricted (the authors of a proposal).
     #[serde(default)]
     pub owners: Vec<String>,
+    /// The tables found in it (budget tables become facts); the store keeps them apart, like articles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<crate::budget::Table>,
 }
 
 impl Document {

@@ -200,6 +200,7 @@ fn prepare_bytes(
         size: bytes.len() as u64,
         access: input.access.or(m.access).unwrap_or_default(),
         owners: Vec::new(),
+        tables: extracted.tables,
     })
 }
 
@@ -264,6 +265,7 @@ fn settle_versions(lib: &Library, docs: &mut [Document]) -> Result<Vec<Document>
             if v != d.validity {
                 d.validity = v;
                 d.articles = lib.store().articles_of(&d.id)?;
+                d.tables = lib.store().tables_of(&d.id)?;
                 changed.push(d);
             }
         }
@@ -293,6 +295,11 @@ pub(crate) fn commit_batch(
     for d in &docs {
         store.set_state(&d.id, DocState::Pending)?;
         store.put_document(d)?;
+        store.put_facts(&crate::budget::facts_of(
+            d,
+            &d.tables,
+            &lib.reference().budget_tables,
+        ))?;
         crate::linking::compute_and_store(lib, d)?;
         crate::proposals::note_references(lib, d)?;
     }

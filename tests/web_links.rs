@@ -178,7 +178,7 @@ fn subject_tree_counts_every_level_and_drills_down_to_documents() {
         "the path starts at the class: {edu}"
     );
 
-    // The 项 page gives the amount the final account's table has for it.
+    // The 项 page gives what the final account spent on it (its 决算数, not the 年初预算数 beside it), labelled.
     let primary = get(&state, "/api/subjects/2050202").json();
     let table = primary["documents"]
         .as_array()
@@ -186,7 +186,21 @@ fn subject_tree_counts_every_level_and_drills_down_to_documents() {
         .iter()
         .find(|d| d["title"] == "示例市教育局2024年部门决算")
         .unwrap();
-    assert_eq!(table["amount"], 16800.0);
+    assert_eq!(table["amount"], 17022.46);
+    assert!(
+        table["amount_label"]
+            .as_str()
+            .unwrap()
+            .contains("决算数（万元）"),
+        "{table}"
+    );
+    let totals = primary["amounts"]["totals"].as_array().unwrap();
+    assert!(
+        totals
+            .iter()
+            .any(|t| t["column"] == "年初预算数" && t["amount"] == 16800.0 && t["documents"] == 1),
+        "{totals:?}"
+    );
     assert_eq!(primary["path"].as_array().unwrap().len(), 3);
 
     // Pages: tree with budgets, drill-down with children, documents and a search link.
@@ -203,12 +217,12 @@ fn subject_tree_counts_every_level_and_drills_down_to_documents() {
         page.body
             .contains("/search?subject=20502&#38;unit=document")
     );
+    let page = get(&state, "/subjects/2050202").body;
     assert!(
-        get(&state, "/subjects/2050202")
-            .body
-            .contains("表中数额 16,800.00"),
+        page.contains("支出 17,022.46 万元"),
         "amounts of the subject's own rows"
     );
+    assert!(page.contains("id=\"fact-totals\""));
     let fund = get(
         &state,
         &format!("/subjects?budget={}", enc("政府性基金预算")),

@@ -1,8 +1,16 @@
 //! Budget data: the tables of budget and final-account disclosures (`table`), their cell grids recovered from
-//! PDF pages (`grid`), and what later stages build on them. Pure over its input: no store or index I/O.
+//! PDF pages (`grid`), which standard table each is with its columns and rows (`recognise`), and the labelled
+//! amounts read from them (`facts`): all pure over their input. `query` answers questions over the facts of a
+//! library (held in memory as columns, within the reader's scope).
 
 pub mod eval;
+pub mod export;
+pub mod facts;
 pub mod grid;
+pub mod query;
+pub mod recognise;
 pub mod table;
 
+pub use facts::{DocFacts, Fact, Issuer, facts_of};
+pub use recognise::{Catalog, Recognised, Stage, TableKind, recognise};
 pub use table::{Cell, Table};

@@ -989,6 +989,7 @@ mod tests {
             size: 0,
             access: Default::default(),
             owners: Vec::new(),
+            tables: Vec::new(),
         }
     }
 

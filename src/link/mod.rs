@@ -29,6 +29,8 @@ pub struct Reference {
     pub taxonomy: Taxonomy,
     pub topics: Topics,
     pub terms: SubjectTerms,
+    /// The standard budget tables and column names (`budget-tables.json`; the built-in catalog without it).
+    pub budget_tables: crate::budget::Catalog,
     matchers: linker::Matchers,
 }
 
@@ -54,7 +56,13 @@ impl Reference {
         } else {
             SubjectTerms::default()
         };
-        Ok(Reference::new(taxonomy, topics, terms))
+        let mut reference = Reference::new(taxonomy, topics, terms);
+        let catalog = dir.join(crate::budget::recognise::CATALOG_FILE);
+        if catalog.exists() {
+            reference.budget_tables = crate::budget::Catalog::load(&catalog)
+                .map_err(|e| crate::error::Error::Invalid(e.to_string()))?;
+        }
+        Ok(reference)
     }
 
     /// Builds a reference from its parts.
@@ -64,6 +72,7 @@ impl Reference {
             taxonomy,
             topics,
             terms,
+            budget_tables: crate::budget::Catalog::builtin(),
             matchers,
         }
     }

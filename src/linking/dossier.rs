@@ -3,7 +3,7 @@
 //! subjects and the amounts tables give for them by year), congress supervision, and outcomes (performance
 //! and audit) — plus one timeline of all of it.
 
-use super::{amounts_of, effective_links, taxonomy};
+use super::{effective_links, taxonomy};
 use crate::error::{Error, Result};
 use crate::library::Library;
 use crate::model::{Date, DocId, DocKind, Filters, Scope, Sort, Unit};
@@ -91,15 +91,24 @@ pub struct DossierSubject {
     pub documents: u64,
 }
 
-/// An amount a table of a topic document gives for one of the topic's subjects.
+/// What a topic document's tables say it spends on one of the topic's subjects (from its facts, see
+/// `budget::query::headline`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DossierAmount {
     pub year: Option<i32>,
     pub doc_id: DocId,
     pub title: String,
+    /// The issuing unit (部门).
+    pub unit: Option<String>,
     pub code: String,
     pub name: String,
+    /// The table's title and the column the amount stands in.
+    pub table: String,
+    pub column: String,
+    /// 万元.
     pub amount: f64,
+    /// The cell's anchor on the document page (`t3-r7-c5`).
+    pub cell: String,
 }
 
 /// A topic's dossier.
@@ -118,6 +127,8 @@ pub struct Dossier {
     pub subjects: Vec<DossierSubject>,
     /// Newest year first, then code order.
     pub amounts: Vec<DossierAmount>,
+    /// Per subject code: totals per table and column over the topic's documents (each document once).
+    pub totals: Vec<(String, crate::budget::query::ColumnTotal)>,
     /// Years with documents, newest first.
     pub years: Vec<i32>,
 }
@@ -180,18 +191,6 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize, scope: &Scope) ->
         if let Some(y) = doc.year {
             years.insert(y);
         }
-        for a in amounts_of(lib, &doc.id, scope)? {
-            if t.subjects.contains(&a.code) {
-                amounts.push(DossierAmount {
-                    year: doc.year,
-                    doc_id: doc.id.clone(),
-                    title: doc.title.clone(),
-                    code: a.code,
-                    name: a.name,
-                    amount: a.amount,
-                });
-            }
-        }
         entries.push(DossierEntry {
             section: Section::of(doc.kind, &doc.title),
             date: doc.version_date.or(doc.published).or(doc.effective),
@@ -218,6 +217,28 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize, scope: &Scope) ->
                 .then_with(|| a.title.cmp(&b.title))
         });
         sections.push((*s, list));
+    }
+    let listed: Vec<DocId> = entries.iter().map(|e| e.doc_id.clone()).collect();
+    let mut totals = Vec::new();
+    for code in &t.subjects {
+        let found = crate::budget::query::subject_amounts(lib, code, Some(&listed), scope)?;
+        for e in &entries {
+            if let Some(f) = crate::budget::query::headline(&found.facts, &e.doc_id) {
+                amounts.push(DossierAmount {
+                    year: f.year.or(e.year),
+                    doc_id: e.doc_id.clone(),
+                    title: e.title.clone(),
+                    unit: f.unit.clone(),
+                    code: code.clone(),
+                    name: f.name.clone(),
+                    table: f.table.clone(),
+                    column: f.column.clone(),
+                    amount: f.amount,
+                    cell: format!("t{}-r{}-c{}", f.table_index + 1, f.row + 1, f.col + 1),
+                });
+            }
+        }
+        totals.extend(found.totals.into_iter().map(|x| (code.clone(), x)));
     }
     amounts.sort_by(|a, b| {
         b.year
@@ -256,6 +277,7 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize, scope: &Scope) ->
         articles: key_articles(lib, &t.include, filters, scope)?,
         subjects,
         amounts,
+        totals,
         years: years.into_iter().rev().collect(),
     })
 }

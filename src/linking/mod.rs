@@ -1,6 +1,7 @@
 //! Links as the library keeps and serves them: computed at ingest and stored with the document, staff
 //! decisions applied on top, relinking after the rules change, and the views later pages need (a
-//! document's links, the subject tree with counts, a topic's documents, amounts from tables).
+//! document's links, the subject tree with counts, a topic's documents). Amounts come from budget facts
+//! (`budget::query`), not from the links' evidence.
 
 pub mod dossier;
 pub mod eval;
@@ -12,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::index::IndexQuery;
 use crate::library::Library;
 use crate::link::decision::{self, Decision, Target, Verdict};
-use crate::link::linker::{Rule, SubjectLink, TopicLink};
+use crate::link::linker::{SubjectLink, TopicLink};
 use crate::link::{Budget, Links, Subject, Taxonomy};
 use crate::model::{DocId, Document, FacetField, Filters, Scope, Tags, Unit};
 use crate::store::ObservedSubject;
@@ -396,46 +397,4 @@ pub fn topic_counts(lib: &Library, filters: &Filters, scope: &Scope) -> Result<V
             documents: counts.get(t.name.as_str()).copied().unwrap_or(0),
         })
         .collect())
-}
-
-/// An amount a document's table gives for a subject.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SubjectAmount {
-    pub code: String,
-    pub name: String,
-    /// The largest amount on the subject's rows (tables repeat a row across statements).
-    pub amount: f64,
-    /// The row it was read from.
-    pub row: String,
-}
-
-/// Amounts read from the subject rows of a document's tables, in code order (none when the document is
-/// outside `scope`).
-pub fn amounts_of(lib: &Library, id: &DocId, scope: &Scope) -> Result<Vec<SubjectAmount>> {
-    if !lib.store().get_meta(id)?.is_some_and(|d| scope.sees(&d)) {
-        return Ok(Vec::new());
-    }
-    let Some(links) = lib.store().get_links(id)? else {
-        return Ok(Vec::new());
-    };
-    let mut out: Vec<SubjectAmount> = links
-        .subjects
-        .iter()
-        .filter_map(|l| {
-            let best = l
-                .evidence
-                .iter()
-                .filter(|e| e.rule == Rule::CodeInTable)
-                .filter_map(|e| e.amount.map(|a| (a, e)))
-                .max_by(|a, b| a.0.total_cmp(&b.0))?;
-            Some(SubjectAmount {
-                code: l.code.clone(),
-                name: l.name.clone(),
-                amount: best.0,
-                row: best.1.text.clone(),
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(out)
 }

@@ -316,6 +316,7 @@ pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Docu
         size: body.len() as u64,
         access: access_of(p.public),
         owners: proposal_owners(p),
+        tables: Vec::new(),
         body,
         outline: Vec::new(),
         articles: Vec::new(),

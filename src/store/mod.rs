@@ -1,5 +1,5 @@
 //! The sled store: the only module that knows key layouts and encodings. Holds documents, articles, the
-//! source-path map, the per-document indexing state and ingest tasks.
+//! source-path map, the per-document indexing state and ingest tasks; budget tables and facts (`facts.rs`).
 
 use crate::error::{Error, Result};
 use crate::model::{Access, Article, ArticleId, DocId, Document};
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 mod accounts;
 mod dump;
+mod facts;
 mod links;
 mod proposals;
 pub use dump::DumpCounts;
@@ -66,6 +67,8 @@ pub struct Store {
     /// task id → JSON record.
     tasks: sled::Tree,
     dir: PathBuf,
+    /// Bumped on every change to facts, tables or access (see `facts.rs`).
+    facts_generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -123,6 +126,7 @@ impl Store {
             tasks: db.open_tree("tasks")?,
             db,
             dir: dir.to_path_buf(),
+            facts_generation: Default::default(),
         })
     }
 
@@ -132,7 +136,7 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a document and its articles, replacing any earlier version with the same id.
+    /// Stores a document with its articles and tables, replacing any earlier version with the same id.
     pub fn put_document(&self, doc: &Document) -> Result<()> {
         if let Some(old) = self.get_meta(&doc.id)? {
             self.titles.remove(title_key(&old.title, &old.id))?;
@@ -140,10 +144,13 @@ impl Store {
         }
         let mut meta = doc.clone();
         meta.articles = Vec::new();
+        meta.tables = Vec::new();
         self.docs.insert(doc.id.as_str(), encode(&meta)?)?;
         for a in &doc.articles {
             self.articles.insert(a.id.as_str(), encode(a)?)?;
         }
+        self.put_tables(&doc.id, &doc.tables)?;
+        self.bump_facts();
         self.sources.insert(
             doc.source.as_str(),
             format!("{}\t{}", doc.id, doc.content_hash).as_bytes(),
@@ -171,13 +178,15 @@ impl Store {
             }
         }
         self.delete_articles(id)?;
+        self.delete_tables(id)?;
+        self.delete_facts(id)?;
         self.docs.remove(id.as_str())?;
         self.states.remove(id.as_str())?;
         self.delete_links(id)?;
         Ok(())
     }
 
-    /// A document without its articles (metadata, body and outline).
+    /// A document without its articles and tables (metadata, body and outline).
     pub fn get_meta(&self, id: &DocId) -> Result<Option<Document>> {
         match self.docs.get(id.as_str())? {
             Some(bytes) => Ok(Some(decode(id.as_str().as_bytes(), &bytes)?)),
@@ -185,12 +194,13 @@ impl Store {
         }
     }
 
-    /// A whole document with its articles in order.
+    /// A whole document with its articles and tables in order.
     pub fn get_document(&self, id: &DocId) -> Result<Option<Document>> {
         let Some(mut doc) = self.get_meta(id)? else {
             return Ok(None);
         };
         doc.articles = self.articles_of(id)?;
+        doc.tables = self.tables_of(id)?;
         Ok(Some(doc))
     }
 

@@ -214,7 +214,7 @@ fn subjects_data(lib: &Library, b: &Browse) -> AppResult<SubjectsOut> {
     })
 }
 
-/// A document under a subject, with the amount its tables give for the subject.
+/// A document under a subject, with what its tables say it spends on the subject (万元).
 #[derive(Debug, Clone, Serialize)]
 pub struct SubjectDoc {
     pub doc_id: DocId,
@@ -222,7 +222,10 @@ pub struct SubjectDoc {
     pub kind: DocKind,
     pub year: Option<i32>,
     pub date: Option<Date>,
+    /// 万元, from the document's facts (see `budget::query::headline`).
     pub amount: Option<f64>,
+    /// Where the amount comes from: 单位 · 年度 · 表 · 栏目（万元）.
+    pub amount_label: Option<String>,
 }
 
 /// One subject: where it sits, its children with counts and a page of its documents (newest first).
@@ -236,6 +239,9 @@ pub struct SubjectOut {
     pub total: usize,
     pub offset: usize,
     pub documents: Vec<SubjectDoc>,
+    /// Every amount the tables of the reader's documents give for this code, and the totals per table and
+    /// column (each document once).
+    pub amounts: crate::budget::query::SubjectAmounts,
 }
 
 fn subject_data(lib: &Library, code: &str, b: &Browse) -> AppResult<SubjectOut> {
@@ -267,19 +273,18 @@ fn subject_data(lib: &Library, code: &str, b: &Browse) -> AppResult<SubjectOut> 
             ..SearchRequest::default()
         },
     )?;
+    let amounts = crate::budget::query::subject_amounts(lib, code, None, &b.scope)?;
     let mut documents = Vec::new();
     for h in found.hits {
-        let amount = linking::amounts_of(lib, &h.doc_id, &b.scope)?
-            .into_iter()
-            .find(|a| a.code == code)
-            .map(|a| a.amount);
+        let fact = crate::budget::query::headline(&amounts.facts, &h.doc_id);
         documents.push(SubjectDoc {
             doc_id: h.doc_id,
             title: h.title,
             kind: h.kind,
             year: h.year,
             date: h.date,
-            amount,
+            amount: fact.as_ref().map(|f| f.amount),
+            amount_label: fact.as_ref().map(crate::budget::query::label),
         });
     }
     Ok(SubjectOut {
@@ -289,6 +294,7 @@ fn subject_data(lib: &Library, code: &str, b: &Browse) -> AppResult<SubjectOut> 
         total: found.total,
         offset,
         documents,
+        amounts,
     })
 }
 
@@ -684,6 +690,21 @@ pub struct DocRow {
     pub url: String,
     pub tags: Vec<String>,
     pub amount: Option<String>,
+    /// Where the amount comes from (单位 · 年度 · 表 · 栏目（万元）).
+    pub amount_label: String,
+}
+
+/// One amount a table gives for a subject, as the subject page lists it.
+#[derive(Debug, Clone)]
+pub struct FactRow {
+    pub unit: String,
+    pub year: String,
+    pub table: String,
+    pub column: String,
+    pub amount: String,
+    pub title: String,
+    /// The cell on the document page (`/documents/{id}#t3-r7-c5`).
+    pub url: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -703,6 +724,10 @@ pub struct SubjectPage {
     pub next: Option<String>,
     pub search_url: String,
     pub filters: Vec<String>,
+    /// The amounts of the subject's own rows in every table, and their totals per table and column.
+    pub facts: Vec<FactRow>,
+    /// (table, column, total, documents).
+    pub totals: Vec<(String, String, String, usize)>,
 }
 
 /// `GET /subjects/{code}`: a subject's children with counts and its documents.
@@ -756,9 +781,54 @@ pub async fn subject_page(
                 url: super::markup::document_url(d.doc_id.as_str(), ""),
                 tags,
                 amount: d.amount.map(linking::explain::format_amount),
+                amount_label: d.amount_label.clone().unwrap_or_default(),
             }
         })
         .collect::<Vec<_>>();
+    let mut titles = std::collections::BTreeMap::new();
+    for d in &data.documents {
+        titles.insert(d.doc_id.clone(), d.title.clone());
+    }
+    let facts = data
+        .amounts
+        .facts
+        .iter()
+        .map(|f| FactRow {
+            unit: f.unit.clone().unwrap_or_else(|| "—".into()),
+            year: f.year.map_or("—".into(), |y| y.to_string()),
+            table: if f.table.is_empty() {
+                f.table_kind.label().to_string()
+            } else {
+                f.table.clone()
+            },
+            column: f.column.clone(),
+            amount: linking::explain::format_amount(f.amount),
+            title: titles
+                .get(&f.doc_id)
+                .cloned()
+                .unwrap_or_else(|| f.doc_id.to_string()),
+            url: format!(
+                "{}#t{}-r{}-c{}",
+                super::markup::document_url(f.doc_id.as_str(), ""),
+                f.table_index + 1,
+                f.row + 1,
+                f.col + 1
+            ),
+        })
+        .collect();
+    let totals = data
+        .amounts
+        .totals
+        .iter()
+        .map(|t| {
+            (
+                t.table.label().to_string(),
+                t.column.clone(),
+                linking::explain::format_amount(t.amount),
+                t.documents,
+            )
+        })
+        .collect();
     let page_url = |n: usize| {
         let page = n.to_string();
         let extra: Vec<(&str, &str)> = if n > 1 { vec![("page", &page)] } else { vec![] };
@@ -789,6 +859,8 @@ pub async fn subject_page(
         documents,
         search_url: search.url(),
         filters: filter_labels(&b.params),
+        facts,
+        totals,
     })
 }
 
@@ -861,8 +933,10 @@ pub struct TopicPage {
     pub articles: Vec<(String, String, String)>,
     /// (code and name, URL, documents).
     pub subjects: Vec<(String, String, u64)>,
-    /// (year, subject, amount, document title, document URL).
-    pub amounts: Vec<(String, String, String, String, String)>,
+    /// (year, unit, subject, table · column, amount in 万元, document title, URL of the cell).
+    pub amounts: Vec<(String, String, String, String, String, String, String)>,
+    /// (subject, table, column, total in 万元, documents).
+    pub totals: Vec<(String, String, String, String, usize)>,
     pub sections: Vec<SectionView>,
     pub timeline: Vec<TimelineRow>,
 }
@@ -917,6 +991,7 @@ pub async fn topic_page(
                             .flatten()
                             .collect(),
                             amount: None,
+                            amount_label: String::new(),
                         })
                         .collect()
                 })
@@ -977,10 +1052,25 @@ pub async fn topic_page(
             .map(|a| {
                 (
                     a.year.map(|y| y.to_string()).unwrap_or_else(|| "—".into()),
+                    a.unit.clone().unwrap_or_else(|| "—".into()),
                     format!("{} {}", a.code, a.name),
+                    format!("{} · {}", a.table, a.column),
                     linking::explain::format_amount(a.amount),
                     a.title.clone(),
-                    doc_url(&a.doc_id),
+                    format!("{}#{}", doc_url(&a.doc_id), a.cell),
+                )
+            })
+            .collect(),
+        totals: d
+            .totals
+            .iter()
+            .map(|(code, t)| {
+                (
+                    code.clone(),
+                    t.table.label().to_string(),
+                    t.column.clone(),
+                    linking::explain::format_amount(t.amount),
+                    t.documents,
                 )
             })
             .collect(),

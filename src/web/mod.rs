@@ -20,6 +20,8 @@ pub mod admin;
 pub mod api;
 /// Who is asking: the viewer of each request, the access policy, CSRF, login and the account page.
 pub mod auth;
+/// Budget data: the facts API and the CSV/XLSX downloads of a document's tables.
+pub mod budget;
 /// A minimal HTTP client for the command line's calls to a running server.
 pub mod client;
 /// `AppError`: statuses and safe messages for every failure, in one place.
@@ -206,6 +208,8 @@ pub fn router(state: AppState) -> Router {
         );
     let api = Router::new()
         .route("/api/search", get(api::search))
+        .route("/api/facts", get(budget::facts))
+        .route("/documents/{id}/tables/{file}", get(budget::download))
         .route("/api/documents/{id}", get(api::document))
         .route(
             "/api/documents/{id}/access",

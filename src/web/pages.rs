@@ -505,6 +505,97 @@ pub struct DocumentPage {
     pub restricted: bool,
     /// Where staff post the access form; `None` for viewers who may not change it.
     pub access_url: Option<String>,
+    /// The document's tables.
+    pub tables: Vec<TableHtml>,
+}
+
+/// One cell of a table as shown: its text, spans and anchor (`t2-r5-c3`).
+#[derive(Debug, Clone)]
+pub struct CellHtml {
+    pub text: String,
+    pub rowspan: usize,
+    pub colspan: usize,
+    pub id: String,
+    pub numeric: bool,
+    /// 第N页, where the cell's page is known.
+    pub page: String,
+}
+
+/// A table of a document as shown: header and body rows, unit, pages and downloads.
+#[derive(Debug, Clone)]
+pub struct TableHtml {
+    pub anchor: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub unit: String,
+    pub pages: String,
+    pub head: Vec<Vec<CellHtml>>,
+    pub body: Vec<Vec<CellHtml>>,
+    pub csv_url: String,
+    pub xlsx_url: String,
+}
+
+/// The tables of a document as HTML views (merged cells as spans, covered cells left out).
+fn tables_html(views: Vec<crate::budget::query::TableView>, id: &str) -> Vec<TableHtml> {
+    use crate::budget::recognise::{TableKind, parse_amount, spans};
+    views
+        .into_iter()
+        .map(|v| {
+            let n = v.index + 1;
+            let spans = spans(&v.table.rows);
+            let mut head = Vec::new();
+            let mut body = Vec::new();
+            for (r, row) in v.table.rows.iter().enumerate() {
+                let cells: Vec<CellHtml> = row
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(c, cell)| {
+                        let (rowspan, colspan) = spans.get(r)?.get(c).copied().flatten()?;
+                        Some(CellHtml {
+                            text: cell.text.clone(),
+                            rowspan,
+                            colspan,
+                            id: format!("t{n}-r{}-c{}", r + 1, c + 1),
+                            numeric: parse_amount(&cell.text).is_some(),
+                            page: cell.page.map(|p| format!("第{p}页")).unwrap_or_default(),
+                        })
+                    })
+                    .collect();
+                if r < v.header_rows {
+                    head.push(cells);
+                } else {
+                    body.push(cells);
+                }
+            }
+            let base = format!(
+                "/documents/{}/tables/{n}",
+                super::params::encode_component(id)
+            );
+            TableHtml {
+                anchor: format!("t{n}"),
+                title: if v.title.is_empty() {
+                    format!("表{n}")
+                } else {
+                    v.title
+                },
+                kind: if v.kind == TableKind::Generic {
+                    ""
+                } else {
+                    v.kind.label()
+                },
+                unit: v.unit.unwrap_or_default(),
+                pages: match v.pages {
+                    Some((a, b)) if a == b => format!("第{a}页"),
+                    Some((a, b)) => format!("第{a}–{b}页"),
+                    None => String::new(),
+                },
+                head,
+                body,
+                csv_url: format!("{base}.csv"),
+                xlsx_url: format!("{base}.xlsx"),
+            }
+        })
+        .collect()
 }
 
 fn query_only(raw: Option<&str>) -> PageResult<String> {
@@ -610,9 +701,13 @@ pub async fn document_page(
                 String::new()
             };
             let links = super::links::links_view(lib, &doc, &scope)?;
+            let tables = crate::budget::query::document_tables(lib, &doc.id, &scope)?
+                .map(|t| tables_html(t, doc.id.as_str()))
+                .unwrap_or_default();
             Ok(DocumentPage {
                 chrome: Chrome::default(),
                 links,
+                tables,
                 restricted: doc.access == Access::Restricted,
                 access_url: staff.then(|| {
                     format!(

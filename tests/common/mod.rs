@@ -128,3 +128,57 @@ pub fn multipart(boundary: &str, files: &[(&str, &str, &[u8])]) -> Vec<u8> {
 pub fn enc(s: &str) -> String {
     yusuan::web::params::encode_component(s)
 }
+
+/// The tables of one final account's reference grids (`tests/data/final-accounts/<stem>.json`, every cell
+/// checked against the rendered pages), continued pages joined into one table as the PDF reader gives them;
+/// with the PDF's file name.
+pub fn final_account(stem: &str) -> (String, Vec<yusuan::budget::Table>) {
+    let path = format!(
+        "{}/tests/data/final-accounts/{stem}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut tables: Vec<yusuan::budget::Table> = Vec::new();
+    for t in v["tables"].as_array().unwrap() {
+        let page = t["page"].as_u64().unwrap() as u32;
+        let rows: Vec<Vec<yusuan::budget::Cell>> = t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| match c.as_str() {
+                        Some(s) => yusuan::budget::Cell {
+                            text: s.to_string(),
+                            page: Some(page),
+                            ..yusuan::budget::Cell::default()
+                        },
+                        None => yusuan::budget::Cell {
+                            covered: true,
+                            page: Some(page),
+                            ..yusuan::budget::Cell::default()
+                        },
+                    })
+                    .collect()
+            })
+            .collect();
+        if t["continued"].as_bool() == Some(true)
+            && let Some(last) = tables.last_mut()
+        {
+            last.rows.extend(rows);
+            last.pages = last.pages.map(|(a, _)| (a, page));
+            continue;
+        }
+        tables.push(yusuan::budget::Table {
+            title: t["title"].as_str().unwrap().to_string(),
+            unit: t["unit"].as_str().map(|u| format!("单位：{u}")),
+            pages: Some((page, page)),
+            rows,
+        });
+    }
+    let file = v["file"].as_str().unwrap().to_string();
+    (file, tables)
+}

@@ -1,0 +1,105 @@
+//! Store records of budget data: the tables of each document (kept apart from the document, like its
+//! articles) and the facts read from them.
+//!
+//! Key layouts: `tables`: "doc id - ordinal (5 digits)" → JSON `Table`; `facts`: doc id → JSON `DocFacts`
+//! (the document's labels once, then its amounts). The trees are opened on first use. Every change to them,
+//! and to a document's access, bumps the store's facts generation so that in-memory views rebuild.
+
+use super::{Store, decode, encode};
+use crate::budget::{DocFacts, Table};
+use crate::error::Result;
+use crate::model::DocId;
+use std::sync::atomic::Ordering;
+
+fn table_key(id: &DocId, ordinal: usize) -> String {
+    format!("{id}-{ordinal:05}")
+}
+
+impl Store {
+    fn tables_tree(&self) -> Result<sled::Tree> {
+        Ok(self.db.open_tree("tables")?)
+    }
+
+    fn facts_tree(&self) -> Result<sled::Tree> {
+        Ok(self.db.open_tree("facts")?)
+    }
+
+    /// Marks the facts (or who may read them) as changed.
+    pub(super) fn bump_facts(&self) {
+        self.facts_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A number that changes whenever facts, tables or document access change (for caches).
+    pub fn facts_generation(&self) -> u64 {
+        self.facts_generation.load(Ordering::SeqCst)
+    }
+
+    /// Replaces the tables of a document.
+    pub(super) fn put_tables(&self, id: &DocId, tables: &[Table]) -> Result<()> {
+        self.delete_tables(id)?;
+        let tree = self.tables_tree()?;
+        for (i, t) in tables.iter().enumerate() {
+            tree.insert(table_key(id, i).as_bytes(), encode(t)?)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn delete_tables(&self, id: &DocId) -> Result<()> {
+        let tree = self.tables_tree()?;
+        let prefix = format!("{id}-");
+        for key in tree.scan_prefix(prefix.as_bytes()).keys() {
+            tree.remove(key?)?;
+        }
+        Ok(())
+    }
+
+    /// The tables of a document in order.
+    pub fn tables_of(&self, id: &DocId) -> Result<Vec<Table>> {
+        let prefix = format!("{id}-");
+        let mut out = Vec::new();
+        for item in self.tables_tree()?.scan_prefix(prefix.as_bytes()) {
+            let (k, v) = item?;
+            out.push(decode::<Table>(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Stores the facts of a document, replacing earlier ones.
+    pub fn put_facts(&self, facts: &DocFacts) -> Result<()> {
+        let tree = self.facts_tree()?;
+        if facts.items.is_empty() && facts.tables.is_empty() {
+            tree.remove(facts.doc_id.as_str())?;
+        } else {
+            tree.insert(facts.doc_id.as_str(), encode(facts)?)?;
+        }
+        self.bump_facts();
+        Ok(())
+    }
+
+    /// The facts of a document, if it has any.
+    pub fn get_facts(&self, id: &DocId) -> Result<Option<DocFacts>> {
+        match self.facts_tree()?.get(id.as_str())? {
+            Some(v) => Ok(Some(decode(id.as_str().as_bytes(), &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) fn delete_facts(&self, id: &DocId) -> Result<()> {
+        self.facts_tree()?.remove(id.as_str())?;
+        self.bump_facts();
+        Ok(())
+    }
+
+    /// Calls `f` with the facts of every document, in doc id order.
+    pub fn for_each_facts(&self, mut f: impl FnMut(DocFacts)) -> Result<()> {
+        for item in self.facts_tree()?.iter() {
+            let (k, v) = item?;
+            f(decode(&k, &v)?);
+        }
+        Ok(())
+    }
+
+    pub fn count_fact_documents(&self) -> Result<usize> {
+        Ok(self.facts_tree()?.len())
+    }
+}

@@ -1,0 +1,291 @@
+//! Budget facts on the web, through the router without a socket: the real tables of the 财政局 final account
+//! (the reference grids of tests/data, written as a workbook) ingested, then `/api/facts`, the subject page of
+//! 2010602 (the 16.19 → 10.00 regression), the document page's tables with their downloads, and scope.
+//! With YUSUAN_SHARED set, the same regression is checked on the real PDFs.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tower::ServiceExt;
+use yusuan::auth::Viewer;
+use yusuan::web::{self, AppState};
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+fn get_as(state: &AppState, uri: &str, viewer: Viewer) -> Reply {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut req = Request::get(uri).body(Body::empty()).unwrap();
+        req.extensions_mut().insert(viewer);
+        let resp = web::router(state.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    })
+}
+
+fn get(state: &AppState, uri: &str) -> Reply {
+    get_as(state, uri, common::staff())
+}
+
+fn enc(s: &str) -> String {
+    common::enc(s)
+}
+
+/// Writes the reference grids of one final account as a workbook: one sheet per table, the title and unit as
+/// the first rows, covered cells empty (as a spreadsheet program leaves merged cells).
+fn workbook(stem: &str, out: &Path) {
+    let (_, tables) = common::final_account(stem);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for t in tables {
+        let sheet = book.add_worksheet();
+        sheet.set_name(t.title.replace(['“', '”'], "")).unwrap();
+        sheet.write_string(0, 0, &t.title).unwrap();
+        if let Some(u) = &t.unit {
+            sheet.write_string(1, 0, u).unwrap();
+        }
+        for (r, row) in t.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if !cell.text.is_empty() {
+                    sheet
+                        .write_string(r as u32 + 2, c as u16, &cell.text)
+                        .unwrap();
+                }
+            }
+        }
+    }
+    book.save(out).unwrap();
+}
+
+fn state(dir: &Path) -> AppState {
+    let lib = yusuan::library::Library::open(yusuan::config::Config::new(
+        dir.join("index"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+    ))
+    .unwrap();
+    AppState::new(std::sync::Arc::new(lib)).unwrap()
+}
+
+fn doc_id(path: &Path) -> String {
+    let canonical = std::fs::canonicalize(path).unwrap();
+    yusuan::model::DocId::from_source(&canonical.to_string_lossy()).to_string()
+}
+
+/// Regression: /subjects/2010602 showed 16.19 (the income table's 本年收入合计) for 上海市普陀区财政局; its
+/// expenditure tables say 10.00.
+#[test]
+fn the_finance_bureau_spends_10_on_2010602_and_every_amount_is_labelled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("上海市普陀区财政局2024年度部门决算.xlsx");
+    workbook("caizhengju", &file);
+    let st = state(tmp.path());
+    let r = yusuan::pipeline::ingest(&st.lib, std::slice::from_ref(&file), &|_| {}).unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let id = doc_id(&file);
+
+    let api = get(&st, "/api/subjects/2010602").json();
+    let doc = &api["documents"][0];
+    assert_eq!(doc["title"], "上海市普陀区财政局2024年度部门决算");
+    assert_eq!(doc["amount"], 10.0, "{api}");
+    assert_eq!(
+        doc["amount_label"],
+        "上海市普陀区财政局 · 2024年 · 支出决算表 · 本年支出合计（万元）"
+    );
+    let page = get(&st, "/subjects/2010602").text();
+    assert!(page.contains("支出 10.00 万元"), "{page}");
+    assert!(!page.contains("支出 16.19"));
+    // The income amount is listed, labelled as what it is.
+    assert!(
+        page.contains("<td>收入决算表</td><td>本年收入合计</td><td class=\"num\"><a href="),
+        "{page}"
+    );
+
+    // A 类 row carries its amount too.
+    let class = get(&st, "/api/subjects/201").json();
+    assert_eq!(class["documents"][0]["amount"], 2106.66, "{class}");
+
+    // The facts API: the same filters as the command line.
+    let facts = get(
+        &st,
+        &format!(
+            "/api/facts?code=2010602&table={}&column={}",
+            enc("支出决算表"),
+            enc("本年支出合计")
+        ),
+    )
+    .json();
+    assert_eq!(facts["total"], 1, "{facts}");
+    let f = &facts["facts"][0];
+    assert_eq!(
+        (
+            f["doc_id"].as_str(),
+            f["unit"].as_str(),
+            f["year"].as_i64(),
+            f["stage"].as_str()
+        ),
+        (
+            Some(id.as_str()),
+            Some("上海市普陀区财政局"),
+            Some(2024),
+            Some("决算")
+        )
+    );
+    assert_eq!(
+        (f["table"].as_str(), f["level"].as_str(), f["raw"].as_str()),
+        (Some("支出决算表"), Some("项"), Some("10.00"))
+    );
+    assert_eq!(f["amount"], 10.0);
+    let all = get(&st, &format!("/api/facts?doc={id}&limit=0")).json();
+    assert!(all["total"].as_u64().unwrap() > 150, "{all}");
+    assert!(all["facts"].as_array().unwrap().is_empty());
+    // Every parameter the description documents is one the route takes.
+    let spec = get(&st, "/api/openapi.json").json();
+    let params = spec["paths"]["/api/facts"]["get"]["parameters"].as_array().unwrap().clone();
+    assert_eq!(params.len(), 9);
+    for p in params {
+        let name = p["name"].as_str().unwrap();
+        let value = match name {
+            "year" | "limit" | "offset" => "1",
+            "level" => "项",
+            _ => "x",
+        };
+        let r = get(&st, &format!("/api/facts?{name}={}", enc(value)));
+        assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());
+    }
+    assert_eq!(get(&st, "/api/facts?colum=x").status, StatusCode::BAD_REQUEST);
+    let bad = get(&st, "/api/facts?year=二〇二四");
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text().contains("year"));
+    assert_eq!(
+        get(&st, "/api/facts?limit=100000").status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // The document page shows the tables, each cell with an anchor, and downloads per table.
+    let page = get(&st, &format!("/documents/{id}")).text();
+    assert!(page.contains("<h2>表格（10）</h2>"), "{page}");
+    assert!(page.contains("id=\"t4\""));
+    assert!(page.contains(">支出决算表</a> <span class=\"tag\">支出表</span>"));
+    let csv = get(&st, &format!("/documents/{id}/tables/4.csv"));
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
+    assert!(
+        csv.text()
+            .contains("201,06,02,一般行政管理事务,10.00,,10.00"),
+        "{}",
+        csv.text()
+    );
+    let xlsx = get(&st, &format!("/documents/{id}/tables/4.xlsx"));
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(
+        xlsx.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(xlsx.body.starts_with(b"PK"));
+    assert_eq!(
+        get(&st, &format!("/documents/{id}/tables/99.csv")).status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&st, &format!("/documents/{id}/tables/4.exe")).status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Restricted: readers outside the scope see no facts, no tables, no downloads.
+    assert!(
+        yusuan::pipeline::set_access(
+            &st.lib,
+            &yusuan::model::DocId(id.clone()),
+            yusuan::model::Access::Restricted
+        )
+        .unwrap()
+    );
+    let deputy = Viewer {
+        user: Some("d".into()),
+        role: yusuan::auth::Role::Deputy,
+        deputy: Some("某代表".into()),
+    };
+    let hidden = get_as(&st, "/api/facts?code=2010602", deputy.clone()).json();
+    assert_eq!(hidden["total"], 0, "{hidden}");
+    assert_eq!(
+        get_as(
+            &st,
+            &format!("/documents/{id}/tables/4.csv"),
+            deputy.clone()
+        )
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        !get_as(&st, "/subjects/2010602", deputy)
+            .text()
+            .contains("10.00")
+    );
+    assert_eq!(get(&st, "/api/facts?code=2010602").json()["total"], 7);
+}
+
+fn shared() -> Option<PathBuf> {
+    match std::env::var_os("YUSUAN_SHARED") {
+        Some(p) => Some(PathBuf::from(p)),
+        None => {
+            eprintln!(
+                "skipped: set YUSUAN_SHARED to the shared folder to run the real-PDF facts test"
+            );
+            None
+        }
+    }
+}
+
+/// The same regression on the real PDFs: whatever the PDF reader gives, 16.19 is never shown as the finance
+/// bureau's spending on 2010602; once its tables are read, the amount is 10.00 from the 支出决算表.
+#[test]
+fn real_pdfs_never_show_the_income_total_as_spending() {
+    let Some(shared) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let st = state(tmp.path());
+    let r = yusuan::pipeline::ingest(&st.lib, &[shared.join("corpus/final-accounts")], &|_| {})
+        .unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let api = get(&st, "/api/subjects/2010602").json();
+    let doc = api["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["title"] == "上海市普陀区财政局2024年度部门决算")
+        .unwrap_or_else(|| panic!("{api}"));
+    assert_ne!(doc["amount"], 16.19, "{doc}");
+    let facts = get(&st, "/api/facts?code=2010602&limit=100").json();
+    if facts["total"].as_u64().unwrap() > 0 {
+        assert_eq!(doc["amount"], 10.0, "{doc}");
+    }
+}
