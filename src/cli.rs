@@ -13,6 +13,7 @@ use std::time::Duration;
 
 /// The `proposals` and `gen` commands.
 pub mod budget;
+pub mod checks;
 pub mod proposals;
 /// The `user`, `audit` and `settings` commands.
 pub mod users;
@@ -152,6 +153,17 @@ pub enum Command {
     /// Budget facts read from tables: amounts in 万元 labelled with unit, year, stage, table, code, row and
     /// column.
     Facts(budget::FactsArgs),
+    /// 预警: check budget and final-account documents (all with facts when no id is given): totals, 类 = Σ款 =
+    /// Σ项, the identities between tables, the amounts, shares and growth rates the text states, placeholders,
+    /// template text and unit names.
+    Check {
+        /// Document ids.
+        ids: Vec<String>,
+        /// Print {"doc_id", "findings": [{"rule", "severity", "message", "page", "table", "row", "column",
+        /// "quote", "expected", "found"}]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a document's tables (title, standard table, unit, pages, header rows marked).
     Tables {
         /// The document id.
@@ -650,6 +662,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Facts(args) => {
             let lib = open(&cli)?;
             budget::facts_command(&lib, args)
+        }
+        Command::Check { ids, json } => {
+            let lib = open(&cli)?;
+            checks::check_command(&lib, ids, *json)
         }
         Command::Tables { id, json } => {
             let lib = open(&cli)?;
