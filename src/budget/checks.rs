@@ -31,6 +31,7 @@ crate::model::label_enum!(
 #[derive(Debug, Clone, Deserialize)]
 struct RuleDef {
     id: String,
+    name: String,
     family: String,
     severity: String,
     message: String,
@@ -43,6 +44,7 @@ pub struct Rules {
     placeholders: Vec<String>,
     template_phrases: Vec<String>,
     rounding_per_term: f64,
+    max_per_rule: usize,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +53,8 @@ struct RulesFile {
     placeholders: Vec<String>,
     template_phrases: Vec<String>,
     rounding_per_term: f64,
+    /// Findings of one rule kept per document; the rest are counted in one more finding.
+    max_per_rule: usize,
 }
 
 /// A rule file that cannot be used.
@@ -89,6 +93,7 @@ impl Rules {
             placeholders: file.placeholders,
             template_phrases: file.template_phrases,
             rounding_per_term: file.rounding_per_term,
+            max_per_rule: file.max_per_rule.max(1),
         })
     }
 }
@@ -97,6 +102,8 @@ impl Rules {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub rule: String,
+    /// The rule's name in Chinese (占位符, 表间勾稽 …).
+    pub rule_name: String,
     pub family: String,
     pub severity: Severity,
     pub message: String,
@@ -145,8 +152,16 @@ impl Report<'_> {
         for (k, v) in &ev.vars {
             message = message.replace(&format!("{{{k}}}"), v);
         }
+        let same = self.out.iter().filter(|f| f.rule == def.id).count();
+        if same > self.rules.max_per_rule {
+            return;
+        }
+        if same == self.rules.max_per_rule {
+            message = format!("{}（同类发现较多，仅列出前 {} 条）", def.name, same);
+        }
         self.out.push(Finding {
             rule: def.id.clone(),
+            rule_name: def.name.clone(),
             family: def.family.clone(),
             severity: Severity::parse(&def.severity).unwrap_or(Severity::Info),
             message,
@@ -201,6 +216,13 @@ pub fn check(text: &str, facts: &DocFacts, rules: &Rules) -> Vec<Finding> {
     text_shares(&text, &tables, &mut report);
     text_growth(&text, &mut report);
     document_text(&text, facts, &mut report);
+    // Errors first, then warnings, then information.
+    let rank = |f: &Finding| match f.severity {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    };
+    report.out.sort_by_key(rank);
     report.out
 }
 
@@ -309,6 +331,7 @@ fn row_sums(tables: &Tables<'_>, report: &mut Report<'_>) {
                     ("row", (total.cell.0 + 1).to_string()),
                     ("name", total.name.clone()),
                     ("total", total.column.clone()),
+                    ("column", total.column.clone()),
                     ("diff", money(diff.abs())),
                 ],
                 page: total.page,
@@ -553,6 +576,7 @@ fn balance(
         vars: vec![
             ("table", tables.title(t)),
             ("name", total.name.clone()),
+            ("column", total.column.clone()),
             ("diff", money(diff.abs())),
         ],
         page: total.page,
@@ -641,6 +665,7 @@ fn cross_tables(tables: &Tables<'_>, report: &mut Report<'_>) {
                 ("name", name.to_string()),
                 ("table", title_of(a.0)),
                 ("other", title_of(b.0)),
+                ("column", a.3.to_string()),
                 ("diff", money(diff.abs())),
             ],
             page: y_page.or(x.page),

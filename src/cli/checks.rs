@@ -50,7 +50,10 @@ pub fn check_command(lib: &Library, ids: &[String], json: bool) -> Result<()> {
                 (None, Some(g)) => format!("（{g}）"),
                 _ => String::new(),
             };
-            println!("  [{}] {page}{}{cmp} · {}", f.severity, f.message, f.rule);
+            println!(
+                "  [{}] {page}{}{cmp} · {}",
+                f.severity, f.message, f.rule_name
+            );
             if let Some(q) = &f.quote {
                 println!("      「{q}」");
             }

@@ -5,10 +5,11 @@
 //! Routes: pages `/`, `/search`, `/documents/{id}`, `/documents/{id}/original`, `/articles/{id}`, `/ingest`,
 //! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`,
 //! `POST /documents/{id}/access`,
-//! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`;
+//! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`, `/alerts`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
-//! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`, `POST /api/admin/backup`.
+//! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`, `POST /api/admin/backup`, `/api/alerts`,
+//! `/api/documents/{id}/findings`.
 //!
 //! Limits: uploads (`/ingest`, `/api/ingest`, `/api/proposals/import`) up to `Config::max_upload_bytes`,
 //! every other body up to `Config::max_body_bytes` (413 above); at most `Config::max_queued_tasks` upload
@@ -16,6 +17,8 @@
 
 /// Administration: users, instance settings, the audit log and backups.
 pub mod admin;
+/// 预警: the findings of the consistency checks, listed, filtered and exported.
+pub mod alerts;
 /// The JSON API handlers and the OpenAPI description.
 pub mod api;
 /// Who is asking: the viewer of each request, the access policy, CSRF, login and the account page.
@@ -230,6 +233,7 @@ pub fn router(state: AppState) -> Router {
         .merge(proposal_pages::router())
         .merge(links::router())
         .merge(admin::router())
+        .merge(alerts::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::gate))

@@ -507,6 +507,8 @@ pub struct DocumentPage {
     pub access_url: Option<String>,
     /// The document's tables.
     pub tables: Vec<TableHtml>,
+    /// The 预警 findings of its facts and text.
+    pub findings: Vec<crate::budget::checks::Finding>,
 }
 
 /// One cell of a table as shown: its text, spans and anchor (`t2-r5-c3`).
@@ -704,10 +706,13 @@ pub async fn document_page(
             let tables = crate::budget::query::document_tables(lib, &doc.id, &scope)?
                 .map(|t| tables_html(t, doc.id.as_str()))
                 .unwrap_or_default();
+            let findings =
+                crate::budget::alerts::findings(lib, &doc.id, &scope)?.unwrap_or_default();
             Ok(DocumentPage {
                 chrome: Chrome::default(),
                 links,
                 tables,
+                findings,
                 restricted: doc.access == Access::Restricted,
                 access_url: staff.then(|| {
                     format!(
