@@ -29,6 +29,32 @@ fn get_as(state: &AppState, uri: &str, viewer: Viewer) -> (StatusCode, Vec<u8>) 
     })
 }
 
+fn post_json(
+    state: &AppState,
+    uri: &str,
+    body: serde_json::Value,
+    viewer: Viewer,
+) -> (StatusCode, Vec<u8>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut req = Request::post(uri)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        req.extensions_mut().insert(viewer);
+        let resp = web::router(state.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        (status, body)
+    })
+}
+
 fn text(state: &AppState, uri: &str) -> String {
     let (status, body) = get_as(state, uri, common::staff());
     assert_eq!(
@@ -108,6 +134,85 @@ fn findings_are_listed_filtered_exported_and_scoped() {
     assert!(
         doc_page.contains("id=\"findings\""),
         "the document page lists its findings"
+    );
+
+    // Staff dismiss a finding with a note; the decision shows on the finding, in the list's status facet, and
+    // survives re-ingest of the same file; it can be withdrawn. Deputies may not decide.
+    let key = row["key"].as_str().unwrap().to_string();
+    let url = format!("/api/documents/{id}/findings");
+    let (status, body) = post_json(
+        &st,
+        &url,
+        serde_json::json!({"key": key, "op": "dismiss", "note": "已与财政局核实"}),
+        common::staff(),
+    );
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let decided: serde_json::Value = serde_json::from_str(&text(&st, &url)).unwrap();
+    let again = decided["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == key.as_str())
+        .unwrap();
+    assert_eq!(again["decision"]["verdict"], "已排除");
+    assert_eq!(again["decision"]["note"], "已与财政局核实");
+    assert_eq!(again["decision"]["by"], "staff-test");
+    assert!(text(&st, "/alerts?status=%E5%B7%B2%E6%8E%92%E9%99%A4").contains("已与财政局核实"));
+    std::fs::write(&file, format!("{TABLE}\n")).unwrap();
+    let r = yusuan::pipeline::ingest(&st.lib, &[file.clone()], &|_| {}).unwrap();
+    assert_eq!(r.updated, 1, "{r:?}");
+    let after: serde_json::Value = serde_json::from_str(&text(&st, &url)).unwrap();
+    assert!(
+        after["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["key"] == key.as_str() && f["decision"]["verdict"] == "已排除")
+    );
+    let (status, _) = post_json(
+        &st,
+        &url,
+        serde_json::json!({"key": "0000", "op": "confirm"}),
+        common::staff(),
+    );
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a finding the document does not have"
+    );
+    let (status, _) = post_json(
+        &st,
+        &url,
+        serde_json::json!({"key": key, "op": "maybe"}),
+        common::staff(),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let reader = Viewer {
+        user: Some("r".into()),
+        role: Role::Deputy,
+        deputy: Some("某代表".into()),
+    };
+    let (status, _) = post_json(
+        &st,
+        &url,
+        serde_json::json!({"key": key, "op": "confirm"}),
+        reader,
+    );
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = post_json(
+        &st,
+        &url,
+        serde_json::json!({"key": key, "op": "undo"}),
+        common::staff(),
+    );
+    assert_eq!(status, StatusCode::OK);
+    let undone: serde_json::Value = serde_json::from_str(&text(&st, &url)).unwrap();
+    assert!(
+        undone["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f.get("decision").is_none())
     );
 
     // Restricted: a deputy who does not own it sees neither the findings nor the list entries.

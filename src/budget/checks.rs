@@ -98,9 +98,34 @@ impl Rules {
     }
 }
 
+crate::model::label_enum!(
+    /// What the staff decided about a finding.
+    Verdict {
+        Confirmed => "已确认",
+        Dismissed => "已排除",
+    }
+);
+
+/// A staff decision on one finding, kept apart from the findings so that it survives re-ingest and rule changes
+/// (it applies as long as a finding with the same key is found).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// `Finding::key` of the finding decided on.
+    pub key: String,
+    pub verdict: Verdict,
+    /// The reason, in the staff member's words.
+    #[serde(default)]
+    pub note: String,
+    /// Who decided (a user name), and when (RFC 3339).
+    pub by: String,
+    pub at: String,
+}
+
 /// One finding: the rule, its severity, a message, and the evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
+    /// A stable key of the finding (its rule and evidence), which decisions refer to.
+    pub key: String,
     pub rule: String,
     /// The rule's name in Chinese (占位符, 表间勾稽 …).
     pub rule_name: String,
@@ -122,6 +147,35 @@ pub struct Finding {
     pub expected: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub found: Option<String>,
+    /// The staff's decision, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+}
+
+impl Finding {
+    /// The finding's status as shown: the decision's verdict, or 待核实.
+    pub fn status(&self) -> &'static str {
+        self.decision
+            .as_ref()
+            .map_or("待核实", |d| d.verdict.label())
+    }
+}
+
+/// The key of a finding: a hash of its rule and evidence.
+fn finding_key(rule: &str, ev: &Evidence<'_>) -> String {
+    let mut h = blake3::Hasher::new();
+    for part in [
+        Some(rule),
+        ev.table.as_deref(),
+        ev.row.as_deref(),
+        ev.column.as_deref(),
+        ev.quote.as_deref(),
+        ev.found.as_deref(),
+    ] {
+        h.update(part.unwrap_or("").as_bytes());
+        h.update(b"\0");
+    }
+    h.finalize().to_hex()[..16].to_string()
 }
 
 /// Where a finding points and what it compares; the message is filled from the rule's template.
@@ -160,6 +214,8 @@ impl Report<'_> {
             message = format!("{}（同类发现较多，仅列出前 {} 条）", def.name, same);
         }
         self.out.push(Finding {
+            key: finding_key(&def.id, &ev),
+            decision: None,
             rule: def.id.clone(),
             rule_name: def.name.clone(),
             family: def.family.clone(),
@@ -182,20 +238,20 @@ fn money(v: f64) -> String {
 }
 
 /// How a total compares with the sum of its parts.
-enum Verdict {
+enum Balance {
     Equal,
     Rounding(f64),
     Wrong(f64),
 }
 
-fn verdict(total: f64, parts: f64, terms: usize, per_term: f64) -> Verdict {
+fn verdict(total: f64, parts: f64, terms: usize, per_term: f64) -> Balance {
     let diff = total - parts;
     if diff.abs() < 1e-6 {
-        Verdict::Equal
+        Balance::Equal
     } else if diff.abs() <= per_term * (terms + 1) as f64 + 1e-9 {
-        Verdict::Rounding(diff)
+        Balance::Rounding(diff)
     } else {
-        Verdict::Wrong(diff)
+        Balance::Wrong(diff)
     }
 }
 
@@ -348,10 +404,10 @@ fn row_sums(tables: &Tables<'_>, report: &mut Report<'_>) {
                 parts.len(),
                 report.rules.rounding_per_term,
             ) {
-                Verdict::Equal => {}
-                Verdict::Rounding(d) if parts.is_empty() => report.add("row-sum", ev(d)),
-                Verdict::Rounding(d) => report.add("rounding", ev(d)),
-                Verdict::Wrong(d) => report.add("row-sum", ev(d)),
+                Balance::Equal => {}
+                Balance::Rounding(d) if parts.is_empty() => report.add("row-sum", ev(d)),
+                Balance::Rounding(d) => report.add("rounding", ev(d)),
+                Balance::Wrong(d) => report.add("row-sum", ev(d)),
             }
         }
     }
@@ -421,9 +477,9 @@ fn tree_sums(tables: &Tables<'_>, report: &mut Report<'_>) {
                         ..Evidence::default()
                     };
                     match verdict(amount, sum, children.len(), report.rules.rounding_per_term) {
-                        Verdict::Equal => {}
-                        Verdict::Rounding(d) => report.add("rounding", ev(d)),
-                        Verdict::Wrong(d) => report.add("tree-sum", ev(d)),
+                        Balance::Equal => {}
+                        Balance::Rounding(d) => report.add("rounding", ev(d)),
+                        Balance::Wrong(d) => report.add("tree-sum", ev(d)),
                     }
                 }
             }
@@ -482,9 +538,9 @@ fn total_sums(tables: &Tables<'_>, report: &mut Report<'_>) {
                 ..Evidence::default()
             };
             match verdict(total.amount, sum, n, report.rules.rounding_per_term) {
-                Verdict::Equal => {}
-                Verdict::Rounding(d) => report.add("rounding", ev(d)),
-                Verdict::Wrong(d) => report.add("total-sum", ev(d)),
+                Balance::Equal => {}
+                Balance::Rounding(d) => report.add("rounding", ev(d)),
+                Balance::Wrong(d) => report.add("total-sum", ev(d)),
             }
         }
     }
@@ -588,9 +644,9 @@ fn balance(
         ..Evidence::default()
     };
     match verdict(total.amount, sum, terms, report.rules.rounding_per_term) {
-        Verdict::Equal => {}
-        Verdict::Rounding(d) => report.add("rounding", ev(d)),
-        Verdict::Wrong(d) => report.add("summary-balance", ev(d)),
+        Balance::Equal => {}
+        Balance::Rounding(d) => report.add("rounding", ev(d)),
+        Balance::Wrong(d) => report.add("summary-balance", ev(d)),
     }
 }
 
@@ -677,9 +733,9 @@ fn cross_tables(tables: &Tables<'_>, report: &mut Report<'_>) {
             ..Evidence::default()
         };
         match verdict(x.amount, y_amount, terms, report.rules.rounding_per_term) {
-            Verdict::Equal => {}
-            Verdict::Rounding(d) => report.add("rounding", ev(d)),
-            Verdict::Wrong(d) => report.add("cross-table", ev(d)),
+            Balance::Equal => {}
+            Balance::Rounding(d) => report.add("rounding", ev(d)),
+            Balance::Wrong(d) => report.add("cross-table", ev(d)),
         }
     }
 }

@@ -8,14 +8,14 @@ use super::pages::{Chrome, FacetView, LinkView, PageError, chrome};
 use super::params::{encode_component, parse_pairs};
 use crate::auth::Viewer;
 use crate::budget::alerts::{self, DocFindings};
-use crate::budget::checks::Finding;
+use crate::budget::checks::{Decision, Finding, Verdict};
 use crate::model::DocId;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection};
+use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::collections::BTreeMap;
@@ -25,7 +25,82 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/alerts", get(list_page))
         .route("/api/alerts", get(list_api))
-        .route("/api/documents/{id}/findings", get(document_findings))
+        .route(
+            "/api/documents/{id}/findings",
+            get(document_findings).post(decide_api),
+        )
+        .route("/documents/{id}/findings", axum::routing::post(decide_form))
+}
+
+/// A decision on a finding: `op` is confirm, dismiss or undo.
+#[derive(Debug, serde::Deserialize)]
+pub struct DecisionIn {
+    pub key: String,
+    pub op: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Applies a decision in the viewer's name.
+async fn apply(
+    st: &AppState,
+    viewer: Viewer,
+    id: String,
+    input: DecisionIn,
+) -> AppResult<Option<Decision>> {
+    let verdict = match input.op.as_str() {
+        "confirm" => Some(Verdict::Confirmed),
+        "dismiss" => Some(Verdict::Dismissed),
+        "undo" => None,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "操作「{other}」无效，应为 confirm、dismiss 或 undo (bad op)"
+            )));
+        }
+    };
+    let scope = viewer.scope();
+    let by = viewer.actor();
+    st.blocking(move |lib| {
+        Ok(alerts::decide(
+            lib,
+            &DocId(id),
+            &scope,
+            &input.key,
+            verdict,
+            &input.note,
+            &by,
+        )?)
+    })
+    .await
+}
+
+/// `POST /documents/{id}/findings`: the form on the document page; back to its findings.
+async fn decide_form(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    path: Result<Path<String>, PathRejection>,
+    form: Result<Form<DecisionIn>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Path(id) = path?;
+    let Form(input) = form.map_err(|e| {
+        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
+    })?;
+    apply(&st, viewer, id.clone(), input).await?;
+    Ok(Redirect::to(&format!("/documents/{}#findings", encode_component(&id))).into_response())
+}
+
+/// `POST /api/documents/{id}/findings`: `{"key", "op", "note"}` → the decision (null after undo).
+async fn decide_api(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<DecisionIn>, JsonRejection>,
+) -> AppResult<Json<Option<Decision>>> {
+    let Path(id) = path?;
+    let Json(input) = body.map_err(|e| {
+        AppError::BadRequest(format!("请求内容无法读取：{} (bad JSON)", e.body_text()))
+    })?;
+    Ok(Json(apply(&st, viewer, id, input).await?))
 }
 
 /// `GET /api/documents/{id}/findings`: `{"doc_id", "findings": [...]}`.
@@ -54,6 +129,7 @@ struct Filter {
     rule: Option<String>,
     unit: Option<String>,
     year: Option<String>,
+    status: Option<String>,
     format: Option<String>,
 }
 
@@ -67,6 +143,7 @@ impl Filter {
                 "rule" => f.rule = v,
                 "unit" => f.unit = v,
                 "year" => f.year = v,
+                "status" => f.status = v,
                 "format" => f.format = v,
                 other => {
                     return Err(AppError::BadRequest(format!(
@@ -84,6 +161,7 @@ impl Filter {
             except == Some(dim) || want.as_deref().is_none_or(|w| w == have)
         };
         on("severity", &self.severity, f.severity.label())
+            && on("status", &self.status, f.status())
             && on("rule", &self.rule, &f.rule_name)
             && on("unit", &self.unit, d.unit.as_deref().unwrap_or("未注明"))
             && on(
@@ -103,6 +181,7 @@ impl Filter {
             ("rule", &self.rule),
             ("unit", &self.unit),
             ("year", &self.year),
+            ("status", &self.status),
         ] {
             let v = if k == dim {
                 value.map(str::to_string)
@@ -162,8 +241,9 @@ fn rows_and_facets(docs: &[DocFindings], filter: &Filter) -> (Vec<Row>, Vec<Face
         _ => 2,
     };
     rows.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.title.cmp(&b.title)));
-    let dims: [(&'static str, &str, &Option<String>); 4] = [
+    let dims: [(&'static str, &str, &Option<String>); 5] = [
         ("级别", "severity", &filter.severity),
+        ("核实", "status", &filter.status),
         ("规则", "rule", &filter.rule),
         ("单位", "unit", &filter.unit),
         ("年度", "year", &filter.year),
@@ -179,6 +259,7 @@ fn rows_and_facets(docs: &[DocFindings], filter: &Filter) -> (Vec<Row>, Vec<Face
                 let value = match dim {
                     "severity" => f.severity.label().to_string(),
                     "rule" => f.rule_name.clone(),
+                    "status" => f.status().to_string(),
                     "unit" => d.unit.clone().unwrap_or_else(|| "未注明".into()),
                     _ => d
                         .year
@@ -260,9 +341,15 @@ async fn list_page(
     }
     let base = filter.url_with("", None);
     let sep = if base.contains('?') { '&' } else { '?' };
-    let filtered = [&filter.severity, &filter.rule, &filter.unit, &filter.year]
-        .iter()
-        .any(|v| v.is_some());
+    let filtered = [
+        &filter.severity,
+        &filter.rule,
+        &filter.unit,
+        &filter.year,
+        &filter.status,
+    ]
+    .iter()
+    .any(|v| v.is_some());
     Ok(AlertsPage {
         chrome: chrome(&st, "预警", ""),
         documents: docs.iter().filter(|d| !d.findings.is_empty()).count(),
@@ -309,6 +396,7 @@ fn csv(rows: &[Row]) -> Response {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         texts.push(vec![
             f.severity.label().to_string(),
+            f.status().to_string(),
             f.rule_name.clone(),
             f.message.clone(),
             r.title.clone(),

@@ -509,6 +509,8 @@ pub struct DocumentPage {
     pub tables: Vec<TableHtml>,
     /// The 预警 findings of its facts and text.
     pub findings: Vec<crate::budget::checks::Finding>,
+    /// Where staff post decisions on findings; `None` for other viewers.
+    pub findings_url: Option<String>,
 }
 
 /// One cell of a table as shown: its text, spans and anchor (`t2-r5-c3`).
@@ -712,6 +714,12 @@ pub async fn document_page(
                 chrome: Chrome::default(),
                 links,
                 tables,
+                findings_url: staff.then(|| {
+                    format!(
+                        "/documents/{}/findings",
+                        super::params::encode_component(doc.id.as_str())
+                    )
+                }),
                 findings,
                 restricted: doc.access == Access::Restricted,
                 access_url: staff.then(|| {
