@@ -168,7 +168,10 @@ fn the_finance_bureau_spends_10_on_2010602_and_every_amount_is_labelled() {
     assert!(all["facts"].as_array().unwrap().is_empty());
     // Every parameter the description documents is one the route takes.
     let spec = get(&st, "/api/openapi.json").json();
-    let params = spec["paths"]["/api/facts"]["get"]["parameters"].as_array().unwrap().clone();
+    let params = spec["paths"]["/api/facts"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(params.len(), 9);
     for p in params {
         let name = p["name"].as_str().unwrap();
@@ -180,7 +183,10 @@ fn the_finance_bureau_spends_10_on_2010602_and_every_amount_is_labelled() {
         let r = get(&st, &format!("/api/facts?{name}={}", enc(value)));
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());
     }
-    assert_eq!(get(&st, "/api/facts?colum=x").status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&st, "/api/facts?colum=x").status,
+        StatusCode::BAD_REQUEST
+    );
     let bad = get(&st, "/api/facts?year=二〇二四");
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.text().contains("year"));

@@ -5,6 +5,7 @@
 
 pub mod export;
 pub mod facts;
+pub mod generate;
 pub mod grid;
 pub mod query;
 pub mod recognise;
