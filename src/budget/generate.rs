@@ -132,6 +132,9 @@ const DEPARTMENTS: &[Department] = &[
 /// Every department has these: pensions, staff medical care, housing provident fund.
 const COMMON_ITEMS: &[&str] = &["2080505", "2101101", "2210201"];
 
+/// One 项 of a unit: its code and its basic and project amounts in cents (万元 × 100).
+type Row = (String, i64, i64);
+
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
@@ -182,7 +185,7 @@ pub fn generate(plan: Plan) -> impl Iterator<Item = Generated> {
     let (items, names) = subjects();
     let mut rng = Rng::new(plan.seed);
     let max = CITIES.len() * DISTRICTS.len() * DEPARTMENTS.len();
-    let units: Vec<(String, Vec<(String, i64, i64)>)> = (0..plan.units.min(max))
+    let units: Vec<(String, Vec<Row>)> = (0..plan.units.min(max))
         .map(|i| {
             let dept = &DEPARTMENTS[i % DEPARTMENTS.len()];
             let place = i / DEPARTMENTS.len();
@@ -234,7 +237,7 @@ pub fn generate(plan: Plan) -> impl Iterator<Item = Generated> {
             let mut docs = Vec::new();
             for year in years.clone() {
                 growth *= 1.02 + rng.below(7) as f64 / 100.0;
-                let budget: Vec<(String, i64, i64)> = rows
+                let budget: Vec<Row> = rows
                     .iter()
                     .map(|(c, b, p)| {
                         (
@@ -244,7 +247,7 @@ pub fn generate(plan: Plan) -> impl Iterator<Item = Generated> {
                         )
                     })
                     .collect();
-                let fin: Vec<(String, i64, i64)> = budget
+                let fin: Vec<Row> = budget
                     .iter()
                     .map(|(c, b, p)| {
                         let f = 0.92 + rng.below(17) as f64 / 100.0;
@@ -264,7 +267,7 @@ fn document(
     unit: &str,
     year: i32,
     stage: Stage,
-    items: &[(String, i64, i64)],
+    items: &[Row],
     names: &std::collections::BTreeMap<String, String>,
 ) -> Generated {
     let word = match stage {
