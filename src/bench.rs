@@ -1,6 +1,8 @@
 //! Benchmarks on a real corpus: segmentation speed, the bare indexing ceiling, full ingest throughput,
 //! index size, peak memory and query latency.
 
+/// The facts benchmark (generated budgets: import, in-memory columns, filtered query, sum by 类).
+pub mod facts;
 /// The load benchmark over HTTP (a real server under `wrk`).
 pub mod load;
 
@@ -45,10 +47,20 @@ pub struct BenchReport {
 
 /// Peak resident memory of this process (VmHWM), in MB.
 pub fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident memory of this process now (VmRSS), in MB.
+pub fn rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+/// A memory line of `/proc/self/status` in MB (0 where there is none).
+fn status_mb(key: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+            s.lines().find(|l| l.starts_with(key)).and_then(|l| {
                 l.split_whitespace()
                     .nth(1)
                     .and_then(|kb| kb.parse::<f64>().ok())

@@ -126,6 +126,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Facts benchmark: generated budgets and final accounts stored until --facts facts, then the in-memory
+    /// columns, a filtered facts query and a sum by 类 timed, with the memory they take.
+    BenchFacts {
+        #[arg(long, default_value_t = 1_000_000)]
+        facts: usize,
+        /// Scratch data folder (must be empty or missing; left in place).
+        #[arg(long, default_value = "target/bench-scratch/facts")]
+        work: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a document's links to budget subjects and topics with their evidence; confirm or reject links.
     Links {
         /// A document id, or the path of an ingested file or folder.
@@ -658,6 +669,9 @@ pub fn run(cli: Cli) -> Result<()> {
         } => {
             let lib = open(&cli)?;
             links_command(&lib, target, *json, *all, (confirm, reject, undo), by)
+        }
+        Command::BenchFacts { facts, work, json } => {
+            budget::bench_facts(*facts, work, &cli.corpus, *json)
         }
         Command::Facts(args) => {
             let lib = open(&cli)?;

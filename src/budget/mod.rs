@@ -8,6 +8,7 @@ pub mod checks;
 pub mod eval;
 pub mod export;
 pub mod facts;
+pub mod generate;
 pub mod grid;
 pub mod query;
 pub mod recognise;

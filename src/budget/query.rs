@@ -75,6 +75,8 @@ pub struct Columns {
     raw: String,
     page: Vec<u32>,
     cell: Vec<(u32, u32)>,
+    /// The positions of each code's facts, in order (a query by code reads only these).
+    by_code: HashMap<u32, Vec<u32>>,
 }
 
 impl Columns {
@@ -108,13 +110,20 @@ impl Columns {
             .collect();
         for i in &facts.items {
             let t = i.table as usize;
+            let code = self.strings.opt(i.code.as_deref());
+            if code != NONE {
+                self.by_code
+                    .entry(code)
+                    .or_default()
+                    .push(self.doc.len() as u32);
+            }
             self.doc.push(d);
             self.table_kind
                 .push(facts.tables.get(t).map_or(TableKind::Generic, |t| t.kind));
             self.table_title
                 .push(titles.get(t).copied().unwrap_or(NONE));
             self.table_index.push(i.table);
-            self.code.push(self.strings.opt(i.code.as_deref()));
+            self.code.push(code);
             self.level.push(i.level);
             self.flags
                 .push(u8::from(i.economic) | (u8::from(i.total) << 1));
@@ -193,8 +202,8 @@ pub fn columns(lib: &Library) -> Result<Arc<Columns>> {
         if failure.is_some() {
             return;
         }
-        match store.get_meta(&f.doc_id) {
-            Ok(Some(doc)) => cols.push(&f, doc.access, doc.owners),
+        match store.access_of(&f.doc_id) {
+            Ok(Some((access, owners))) => cols.push(&f, access, owners),
             Ok(None) => {}
             Err(e) => failure = Some(e),
         }
@@ -334,13 +343,22 @@ pub fn facts(lib: &Library, q: &FactQuery, scope: &Scope) -> Result<FactList> {
     let mut total = 0;
     let mut facts = Vec::new();
     if !m.impossible {
-        for i in 0..c.len() {
+        let mut visit = |i: usize| {
             if m.matches(&c, i) {
                 if total >= q.offset && facts.len() < q.limit {
                     facts.push(c.fact(i));
                 }
                 total += 1;
             }
+        };
+        match m.code {
+            Some(code) => c
+                .by_code
+                .get(&code)
+                .into_iter()
+                .flatten()
+                .for_each(|&i| visit(i as usize)),
+            None => (0..c.len()).for_each(visit),
         }
     }
     Ok(FactList { total, facts })

@@ -605,9 +605,9 @@ pub fn recognise(table: &Table, catalog: &Catalog) -> Recognised {
     // Roles: by the innermost header, else by the body.
     let body: Vec<usize> = (header_end..rows.len()).collect();
     let mut roles: Vec<ColumnRole> = Vec::with_capacity(width);
-    for c in 0..width {
+    for (c, path) in paths.iter().enumerate() {
         let role = column_role(
-            &paths[c],
+            path,
             &body.iter().map(|&r| text(r, c)).collect::<Vec<_>>(),
             roles.last().copied(),
         );
@@ -617,8 +617,8 @@ pub fn recognise(table: &Table, catalog: &Catalog) -> Recognised {
     // Sides: a code or name column after an amount column starts a new side.
     let mut sides: Vec<Side> = Vec::new();
     let mut seen_amount = false;
-    for c in 0..width {
-        let label_col = matches!(roles[c], ColumnRole::Code | ColumnRole::Name);
+    for (c, role) in roles.iter().enumerate() {
+        let label_col = matches!(role, ColumnRole::Code | ColumnRole::Name);
         if sides.is_empty() || (label_col && seen_amount) {
             sides.push(Side {
                 label: None,
@@ -630,7 +630,7 @@ pub fn recognise(table: &Table, catalog: &Catalog) -> Recognised {
         if let Some(s) = sides.last_mut() {
             s.last = c;
         }
-        seen_amount |= roles[c] == ColumnRole::Amount;
+        seen_amount |= *role == ColumnRole::Amount;
     }
     if sides.len() > 1 {
         for s in &mut sides {

@@ -134,3 +134,126 @@ pub fn tables_command(lib: &Library, id: &str, json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// The file format of `gen budgets`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenFormat {
+    /// One workbook per document, one sheet per table.
+    Xlsx,
+    /// One CSV file per table.
+    Csv,
+}
+
+/// `yusuan gen budgets`: generated department budgets and final accounts, marked 生成数据.
+pub fn gen_budgets(
+    units: usize,
+    years: &str,
+    seed: u64,
+    format: GenFormat,
+    out: &std::path::Path,
+) -> Result<()> {
+    use crate::budget::generate::{Plan, generate};
+    use anyhow::Context;
+    let (first, last) = match years.split_once("..") {
+        Some((a, b)) => (a.trim().parse::<i32>(), b.trim().parse::<i32>()),
+        None => (years.trim().parse::<i32>(), years.trim().parse::<i32>()),
+    };
+    let (Ok(first_year), Ok(last_year)) = (first, last) else {
+        bail!("年份应写作 2024 或 2015..2024 (years: 2024 or 2015..2024)");
+    };
+    if first_year > last_year || last_year - first_year > 50 {
+        bail!("年份范围无效：{years} (invalid year range)");
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let plan = Plan {
+        units,
+        first_year,
+        last_year,
+        seed,
+    };
+    let mut files = 0;
+    for doc in generate(plan) {
+        match format {
+            GenFormat::Xlsx => {
+                let mut book = rust_xlsxwriter::Workbook::new();
+                let number = rust_xlsxwriter::Format::new().set_num_format("0.00");
+                for t in &doc.tables {
+                    let sheet = book.add_worksheet();
+                    sheet.set_name(&t.title)?;
+                    for (r, row) in t.rows.iter().enumerate() {
+                        for (c, cell) in row.iter().enumerate() {
+                            let text = cell.text.as_str();
+                            if text.is_empty() {
+                                continue;
+                            }
+                            let (r, c) = (r as u32, c as u16);
+                            match crate::budget::recognise::parse_amount(text)
+                                .filter(|_| text.contains('.'))
+                            {
+                                Some(v) => sheet.write_number_with_format(r, c, v, &number)?,
+                                None => sheet.write_string(r, c, text)?,
+                            };
+                        }
+                    }
+                }
+                let path = out.join(format!("{}.xlsx", doc.title));
+                book.save(&path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                files += 1;
+            }
+            GenFormat::Csv => {
+                for t in &doc.tables {
+                    let path = out.join(format!("{}-{}.csv", doc.title, t.title));
+                    let mut w = csv::WriterBuilder::new()
+                        .flexible(true)
+                        .from_path(&path)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    for row in &t.rows {
+                        w.write_record(row.iter().map(|c| c.text.as_str()))?;
+                    }
+                    w.flush()?;
+                    files += 1;
+                }
+            }
+        }
+    }
+    eprintln!("已生成 {files} 个文件（生成数据）: {}", out.display());
+    Ok(())
+}
+
+/// `yusuan bench-facts`.
+pub fn bench_facts(
+    facts: usize,
+    work: &std::path::Path,
+    corpus: &std::path::Path,
+    json: bool,
+) -> Result<()> {
+    if work.exists() && std::fs::read_dir(work)?.next().is_some() {
+        bail!(
+            "{} 不是空目录 (the scratch folder must be empty or missing)",
+            work.display()
+        );
+    }
+    let r = crate::bench::facts::run(work, corpus, facts)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!(
+        "imported {} facts of {} documents in {:.1} s (store {:.0} MB)",
+        r.facts, r.documents, r.import_seconds, r.store_mb
+    );
+    println!(
+        "columns built in {:.2} s; resident memory {:.0} MB → {:.0} MB (peak {:.0} MB)",
+        r.load_seconds, r.rss_before_mb, r.rss_after_mb, r.peak_rss_mb
+    );
+    println!(
+        "filtered query (code, table, column, year): {} facts in {:.2} ms",
+        r.query_hits, r.query_ms
+    );
+    println!(
+        "sum by 类 of all 项 facts (支出表 本年支出合计): {} classes in {:.1} ms; within one city: {:.1} ms",
+        r.classes, r.sum_ms, r.sum_filtered_ms
+    );
+    Ok(())
+}

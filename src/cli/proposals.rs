@@ -97,6 +97,23 @@ pub enum GenCommand {
         #[arg(long)]
         today: Option<String>,
     },
+    /// Generate department budgets and final accounts (marked 生成数据): units × years, each year a 部门预算
+    /// and a 部门决算 whose tables add up (类 = Σ款 = Σ项, 本年支出合计 = 基本支出 + 项目支出).
+    Budgets {
+        /// Departments (up to 2,400: ten cities × twelve districts × twenty departments).
+        #[arg(long, default_value_t = 20)]
+        units: usize,
+        /// A year or a range: 2024, 2015..2024.
+        #[arg(long, default_value = "2020..2024")]
+        years: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: crate::cli::budget::GenFormat,
+        /// The folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -506,6 +523,13 @@ fn print_similar(r: &proposals::SimilarReport) {
 /// Runs a `gen` command.
 pub fn gen_command(cmd: &GenCommand) -> Result<()> {
     match cmd {
+        GenCommand::Budgets {
+            units,
+            years,
+            seed,
+            format,
+            out,
+        } => crate::cli::budget::gen_budgets(*units, years, *seed, *format, out),
         GenCommand::Proposals {
             n,
             seed,

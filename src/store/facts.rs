@@ -8,7 +8,7 @@
 use super::{Store, decode, encode};
 use crate::budget::{DocFacts, Table};
 use crate::error::Result;
-use crate::model::DocId;
+use crate::model::{Access, DocId};
 use std::sync::atomic::Ordering;
 
 fn table_key(id: &DocId, ordinal: usize) -> String {
@@ -97,6 +97,24 @@ impl Store {
             f(decode(&k, &v)?);
         }
         Ok(())
+    }
+
+    /// Who may read a document (its access and owners), without decoding the rest of it.
+    pub fn access_of(&self, id: &DocId) -> Result<Option<(Access, Vec<String>)>> {
+        #[derive(serde::Deserialize)]
+        struct Readers {
+            #[serde(default)]
+            access: Access,
+            #[serde(default)]
+            owners: Vec<String>,
+        }
+        match self.docs.get(id.as_str())? {
+            Some(v) => {
+                let r: Readers = decode(id.as_str().as_bytes(), &v)?;
+                Ok(Some((r.access, r.owners)))
+            }
+            None => Ok(None),
+        }
     }
 
     pub fn count_fact_documents(&self) -> Result<usize> {

@@ -1,0 +1,153 @@
+//! The facts benchmark: generated department budgets and final accounts (`budget::generate`) stored as
+//! documents with their tables and facts until a number of facts is reached, then the in-memory columns
+//! built from the store, a filtered facts query and a sum by 类 timed, with the memory they take.
+
+use crate::budget::generate::{self, Plan};
+use crate::budget::query::{self, FactQuery};
+use crate::budget::recognise::CodeLevel;
+use crate::config::Config;
+use crate::error::Result;
+use crate::library::Library;
+use crate::model::{Access, DocId, DocKind, Document, Format, Scope, Validity};
+use serde::Serialize;
+use std::path::Path;
+use std::time::Instant;
+
+/// What `yusuan bench-facts` measured.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct FactsBench {
+    pub documents: usize,
+    pub facts: usize,
+    /// Generating, recognising and storing (documents, tables, facts), flushed.
+    pub import_seconds: f64,
+    pub store_mb: f64,
+    /// Building the in-memory columns from the store.
+    pub load_seconds: f64,
+    /// Resident memory before and after the columns were built, in MB.
+    pub rss_before_mb: f64,
+    pub rss_after_mb: f64,
+    /// A filtered query (one code, one table, one column, one year): facts found and median time.
+    pub query_hits: usize,
+    pub query_ms: f64,
+    /// The sum by 类 of every 项 fact of the 支出表's 本年支出合计: classes and median time.
+    pub classes: usize,
+    pub sum_ms: f64,
+    /// The same sum with a unit filter (one city).
+    pub sum_filtered_ms: f64,
+    pub peak_rss_mb: f64,
+}
+
+fn median_ms(mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// Runs the benchmark in `work` (an empty or missing folder, left in place) until `target` facts are stored.
+pub fn run(work: &Path, corpus: &Path, target: usize) -> Result<FactsBench> {
+    let lib = Library::open(Config::new(work, corpus))?;
+    let store = lib.store();
+    let catalog = lib.reference().budget_tables.clone();
+    let mut report = FactsBench::default();
+    let started = Instant::now();
+    // About 130 facts a document: 2,400 units over ten years give three million.
+    let plan = Plan {
+        units: 2400,
+        first_year: 2015,
+        last_year: 2024,
+        seed: 1,
+    };
+    for g in generate::generate(plan) {
+        if report.facts >= target {
+            break;
+        }
+        let id = DocId::from_source(&format!("generated:{}", g.title));
+        let doc = Document {
+            id: id.clone(),
+            source: format!("generated:{}", g.title),
+            content_hash: String::new(),
+            format: Format::Xlsx,
+            kind: DocKind::FinalAccount,
+            level: None,
+            title: g.title.clone(),
+            issuer: Some(g.unit.clone()),
+            doc_number: None,
+            published: None,
+            effective: None,
+            version_date: None,
+            region: None,
+            year: Some(g.year),
+            validity: Validity::Valid,
+            validity_pinned: false,
+            expired: false,
+            history: Vec::new(),
+            body: g.title.clone(),
+            outline: Vec::new(),
+            articles: Vec::new(),
+            size: 0,
+            access: Access::Public,
+            owners: Vec::new(),
+            tables: g.tables,
+        };
+        let facts = crate::budget::facts_of(&doc, &doc.tables, &catalog);
+        report.facts += facts.items.len();
+        report.documents += 1;
+        store.put_document(&doc)?;
+        store.put_facts(&facts)?;
+        if report.documents.is_multiple_of(500) {
+            store.flush()?;
+        }
+    }
+    store.flush()?;
+    report.import_seconds = started.elapsed().as_secs_f64();
+    report.store_mb = store.size_bytes() as f64 / 1e6;
+
+    report.rss_before_mb = crate::bench::rss_mb();
+    let t = Instant::now();
+    let columns = query::columns(&lib)?;
+    report.load_seconds = t.elapsed().as_secs_f64();
+    report.rss_after_mb = crate::bench::rss_mb();
+    drop(columns);
+
+    let filtered = FactQuery {
+        code: Some("2080505".into()),
+        table: Some("支出决算表".into()),
+        column: Some("本年支出合计".into()),
+        year: Some(2020),
+        limit: 100,
+        ..FactQuery::default()
+    };
+    let mut hits = 0;
+    report.query_ms = median_ms(|| {
+        hits = query::facts(&lib, &filtered, &Scope::All)?.total;
+        Ok(())
+    })?;
+    report.query_hits = hits;
+    let by_class = FactQuery {
+        table: Some("支出表".into()),
+        column: Some("本年支出合计".into()),
+        level: Some(CodeLevel::Item),
+        ..FactQuery::default()
+    };
+    let mut classes = 0;
+    report.sum_ms = median_ms(|| {
+        classes = query::sum_by_class(&lib, &by_class, &Scope::All)?.len();
+        Ok(())
+    })?;
+    report.classes = classes;
+    let in_city = FactQuery {
+        unit: Some("东湖市".into()),
+        ..by_class
+    };
+    report.sum_filtered_ms = median_ms(|| {
+        query::sum_by_class(&lib, &in_city, &Scope::Public { deputy: None })?;
+        Ok(())
+    })?;
+    report.peak_rss_mb = crate::bench::peak_rss_mb();
+    Ok(report)
+}
