@@ -224,6 +224,9 @@ pub struct LimitArgs {
     /// Deepest result reachable by paging, offset + limit (400 above).
     #[arg(long, default_value_t = 10_000)]
     pub max_window: usize,
+    /// Address space of each worker process that extracts a PDF, in MiB (the worker fails above).
+    #[arg(long, default_value_t = 1024)]
+    pub worker_memory_mib: u64,
 }
 
 impl LimitArgs {
@@ -235,6 +238,7 @@ impl LimitArgs {
         config.max_query_chars = self.max_query_chars;
         config.max_limit = self.max_limit;
         config.max_window = self.max_window;
+        config.extract.worker.memory_bytes = self.worker_memory_mib << 20;
         config
     }
 }

@@ -53,6 +53,7 @@ impl Config {
     pub fn with_pdf_worker(mut self, exe: &Path, timeout: Duration) -> Config {
         self.extract.pdf = PdfIsolation::Process(exe.to_path_buf());
         self.extract.pdf_timeout = timeout;
+        self.extract.worker.cpu = timeout;
         self
     }
 

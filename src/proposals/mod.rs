@@ -317,6 +317,7 @@ pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Docu
         access: access_of(p.public),
         owners: proposal_owners(p),
         body,
+        body_cut_from: None,
         outline: Vec::new(),
         articles: Vec::new(),
     }

@@ -496,6 +496,8 @@ pub struct DocumentPage {
     pub blocks: Vec<Block>,
     /// The body as paragraphs, for documents without articles.
     pub body: String,
+    /// Said when the text was cut at the extraction limit: how much is shown of how much.
+    pub cut_note: Option<String>,
     pub download_url: String,
     pub q: String,
     pub back_url: Option<String>,
@@ -650,6 +652,13 @@ pub async fn document_page(
                 } else {
                     markup::paragraphs(&doc.body, &terms)
                 },
+                cut_note: doc.body_cut_from.map(|full| {
+                    format!(
+                        "正文过长：此处只显示并检索前 {} KB（全文约 {} KB），完整内容请下载原始文件。",
+                        doc.body.len() / 1024,
+                        full / 1024
+                    )
+                }),
                 download_url: format!(
                     "/documents/{}/original",
                     super::params::encode_component(doc.id.as_str())

@@ -7,7 +7,7 @@
 
 use super::{
     ExtractOptions, Extracted, PDF_EXIT_BROKEN, PDF_EXIT_IO, PDF_EXIT_NO_TEXT, PdfIsolation,
-    extracted,
+    extracted, inflate, isolate,
 };
 use crate::error::ExtractError;
 use crate::model::Format;
@@ -30,7 +30,7 @@ const TERMINAL: &[char] = &['。', '！', '？', '：', '!', '?', ':'];
 /// Extracts a PDF with the configured isolation.
 pub(super) fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Extracted, ExtractError> {
     let raw = match &opts.pdf {
-        PdfIsolation::Process(exe) => in_child(exe, bytes, opts.pdf_timeout)?,
+        PdfIsolation::Process(exe) => in_child(exe, bytes, opts)?,
         PdfIsolation::Thread => in_thread(bytes, opts.pdf_timeout)?,
     };
     finish(&raw)
@@ -116,6 +116,7 @@ fn raw_text(bytes: &[u8]) -> Result<String, Failure> {
         doc.decrypt("")
             .map_err(|e| Failure::Broken(format!("encrypted with a password: {e}")))?;
     }
+    inflate::check(&doc).map_err(Failure::Broken)?;
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
     if pages.is_empty() {
         return Err(Failure::Broken("the document has no pages".into()));
@@ -448,16 +449,19 @@ impl Drop for TempPdf {
     }
 }
 
-/// Runs `<exe> extract-pdf <file>` and reads its stdout; kills it after `timeout`.
-fn in_child(exe: &Path, bytes: &[u8], timeout: Duration) -> Result<String, ExtractError> {
+/// Runs `<exe> extract-pdf <file>` under the worker limits and reads its stdout; kills it after the timeout.
+fn in_child(exe: &Path, bytes: &[u8], opts: &ExtractOptions) -> Result<String, ExtractError> {
+    let timeout = opts.pdf_timeout;
     let file = TempPdf::write(bytes)?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .arg("extract-pdf")
         .arg(&file.0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
+        .stderr(Stdio::piped());
+    isolate::apply(&mut command, opts.worker);
+    let mut child = command.spawn()?;
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     // Both pipes are drained on threads so that a full pipe cannot stall the child.
@@ -500,6 +504,9 @@ fn in_child(exe: &Path, bytes: &[u8], timeout: Duration) -> Result<String, Extra
             .map_err(|_| ExtractError::PdfBroken("the worker wrote invalid UTF-8".into())),
         Some(PDF_EXIT_NO_TEXT) => Err(ExtractError::PdfNoText),
         Some(PDF_EXIT_BROKEN) => Err(ExtractError::PdfBroken(reason)),
+        _ if let Some(limit) = isolate::ended_by_limit(status) => {
+            Err(ExtractError::OverLimit(limit.to_string()))
+        }
         _ => Err(ExtractError::PdfBroken(format!(
             "the worker failed ({status}): {reason}"
         ))),
