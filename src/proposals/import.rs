@@ -174,7 +174,10 @@ fn raw_rows(format: TableFormat, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>
                 let byte = record.position().map(|p| p.byte() as usize).unwrap_or(0);
                 out.push((
                     lines.line_at(byte),
-                    record.iter().map(|c| c.trim().to_string()).collect(),
+                    record
+                        .iter()
+                        .map(|c| crate::csv_out::restore(c.trim()).to_string())
+                        .collect(),
                 ));
             }
             Ok(out)

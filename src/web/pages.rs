@@ -766,9 +766,19 @@ pub async fn download(
         header::CONTENT_TYPE,
         HeaderValue::from_static(mime_of(&name)),
     );
-    if let Ok(v) = HeaderValue::from_str(&markup::content_disposition(&name)) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
+    // Always an attachment, never a page of this site: the bytes as stored, in a sandbox without scripts or
+    // forms should a browser show it all the same.
+    let disposition = HeaderValue::from_str(&markup::content_disposition(&name))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    headers.insert(header::CONTENT_DISPOSITION, disposition);
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(resp)
 }
 
