@@ -211,7 +211,7 @@ pub async fn search_page(
     let (resp, names) = st
         .blocking(move |lib| {
             let resp = search::search(lib, &run)?;
-            let names = super::links::subject_names(lib, &resp, &run.filters)?;
+            let names = super::links::subject_names(lib, &resp, &run.filters, &run.scope)?;
             Ok((resp, names))
         })
         .await?;
