@@ -79,6 +79,10 @@ pub enum Command {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// The address readers use, when it differs from `--addr` (behind a proxy). With `https://…` the
+        /// session cookies are marked `Secure`.
+        #[arg(long)]
+        public_url: Option<String>,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -219,9 +223,13 @@ pub enum Command {
         /// `backups/<time>` under its data folder.
         #[arg(long)]
         server: Option<String>,
-        /// An administrator's API token for `--server` (`yusuan user token admin`).
+        /// An administrator's API token for `--server` (`yusuan user token admin`). A token on the command
+        /// line is visible to every user of the machine (`ps`): prefer `YUSUAN_TOKEN` or `--token-file`.
         #[arg(long, env = "YUSUAN_TOKEN", hide_env_values = true)]
         token: Option<String>,
+        /// A file holding the API token for `--server` (its first line).
+        #[arg(long, conflicts_with = "token")]
+        token_file: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -258,6 +266,9 @@ pub struct LimitArgs {
     /// Deepest result reachable by paging, offset + limit (400 above).
     #[arg(long, default_value_t = 10_000)]
     pub max_window: usize,
+    /// Address space of each worker process that extracts a PDF, in MiB (the worker fails above).
+    #[arg(long, default_value_t = 1024)]
+    pub worker_memory_mib: u64,
 }
 
 impl LimitArgs {
@@ -269,6 +280,7 @@ impl LimitArgs {
         config.max_query_chars = self.max_query_chars;
         config.max_limit = self.max_limit;
         config.max_window = self.max_window;
+        config.extract.worker.memory_bytes = self.worker_memory_mib << 20;
         config
     }
 }
@@ -447,22 +459,48 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::ExtractPdf { file } => {
             std::process::exit(crate::ingest::extract::pdf_worker(file));
         }
-        Command::Serve { addr, limits } => {
+        Command::Serve {
+            addr,
+            public_url,
+            limits,
+        } => {
+            if let Some(url) = public_url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                bail!("--public-url must start with http:// or https://: {url}");
+            }
+            let mut config = limits.apply(config(&cli));
+            config.public_url = public_url.clone();
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(crate::web::serve(limits.apply(config(&cli)), addr))
+            runtime.block_on(crate::web::serve(config, addr))
         }
         Command::Backup {
             dir,
             server,
             token,
+            token_file,
             json,
-        } => backup_command(
-            &cli,
-            dir.as_deref(),
-            server.as_deref(),
-            token.as_deref(),
-            *json,
-        ),
+        } => {
+            let token = match token_file {
+                Some(file) => Some(
+                    std::fs::read_to_string(file)
+                        .with_context(|| format!("reading the token file {}", file.display()))?
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string(),
+                ),
+                None => token.clone(),
+            };
+            backup_command(
+                &cli,
+                dir.as_deref(),
+                server.as_deref(),
+                token.as_deref(),
+                *json,
+            )
+        }
         Command::Restore { dir, json } => {
             let r = crate::backup::restore(dir, &config(&cli))
                 .with_context(|| format!("restoring {}", dir.display()))?;

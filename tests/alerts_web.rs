@@ -81,7 +81,7 @@ fn findings_are_listed_filtered_exported_and_scoped() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
     ))
     .unwrap();
-    let r = yusuan::pipeline::ingest(&lib, &[file.clone()], &|_| {}).unwrap();
+    let r = yusuan::pipeline::ingest(&lib, std::slice::from_ref(&file), &|_| {}).unwrap();
     assert!(r.failed.is_empty(), "{:?}", r.failed);
     let st = AppState::new(std::sync::Arc::new(lib)).unwrap();
     let canonical = std::fs::canonicalize(&file).unwrap();
@@ -159,7 +159,7 @@ fn findings_are_listed_filtered_exported_and_scoped() {
     assert_eq!(again["decision"]["by"], "staff-test");
     assert!(text(&st, "/alerts?status=%E5%B7%B2%E6%8E%92%E9%99%A4").contains("已与财政局核实"));
     std::fs::write(&file, format!("{TABLE}\n")).unwrap();
-    let r = yusuan::pipeline::ingest(&st.lib, &[file.clone()], &|_| {}).unwrap();
+    let r = yusuan::pipeline::ingest(&st.lib, std::slice::from_ref(&file), &|_| {}).unwrap();
     assert_eq!(r.updated, 1, "{r:?}");
     let after: serde_json::Value = serde_json::from_str(&text(&st, &url)).unwrap();
     assert!(

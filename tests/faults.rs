@@ -263,19 +263,6 @@ fn staff_token(data: &Path, corpus: &Path) -> String {
         .to_string()
 }
 
-/// An HTTP client that sends an API token with every request.
-fn client_with(token: &str) -> reqwest::blocking::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse().unwrap(),
-    );
-    reqwest::blocking::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap()
-}
-
 /// Starts `yusuan serve` on a free port and returns it with its base URL once the first start is indexed.
 fn serve(data: &Path, corpus: &Path) -> (Child, String) {
     let mut child = yusuan(data, corpus)

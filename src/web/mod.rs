@@ -65,6 +65,15 @@ pub const MAX_UPLOAD_BYTES: usize = 64 << 20;
 /// The routes that take uploads: they have the upload limit instead of the body limit.
 const UPLOAD_ROUTES: &[&str] = &["/ingest", "/api/ingest", "/api/proposals/import"];
 
+/// The largest request body accepted on `path`: the upload limit on the upload routes, the body limit elsewhere.
+fn body_limit(config: &crate::config::Config, path: &str) -> usize {
+    if UPLOAD_ROUTES.contains(&path) {
+        config.max_upload_bytes
+    } else {
+        config.max_body_bytes
+    }
+}
+
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -297,6 +306,20 @@ async fn limit_body(
     }
 }
 
+/// Whether a response is a page of this site: HTML that is not a downloaded file. Only pages get the page
+/// policy and the CSRF tokens; a downloaded original keeps its bytes and its own sandbox policy.
+fn is_page(headers: &axum::http::HeaderMap) -> bool {
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let attachment = headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("attachment"));
+    html && !attachment
+}
+
 /// Logs every request with its server time, adds `Server-Timing` and the security headers of pages.
 async fn log_and_secure(req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -314,11 +337,7 @@ async fn log_and_secure(req: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    let is_html = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
+    if is_page(headers) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

@@ -49,9 +49,45 @@ const BLOCKS: &[&str] = &[
     "body",
 ];
 
+/// Deepest element nesting read. The HTML parser's work per element grows with the depth of the open elements,
+/// so a file of 100,000 nested `<div>` takes it minutes; within this depth any file is parsed in time linear in
+/// its size.
+pub(super) const MAX_DEPTH: usize = 1_000;
+
+/// Elements that never hold content.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "keygen",
+];
+
+/// Elements whose end tag may be left out: the parser closes them by itself, so they do not nest without end.
+const IMPLIED_END: &[&str] = &[
+    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot", "rb",
+    "rt", "rtc", "rp", "colgroup", "caption", "html", "head", "body",
+];
+
+/// Elements whose content is raw text up to their end tag.
+const RAW_TEXT: &[&str] = &[
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "plaintext",
+];
+
 /// Extracts an HTML file.
 pub(super) fn extract(bytes: &[u8]) -> Result<Extracted, ExtractError> {
     let source = decode(bytes)?;
+    let depth = nesting_depth(&source, MAX_DEPTH);
+    if depth > MAX_DEPTH {
+        return Err(ExtractError::OverLimit(format!(
+            "elements nested more than {MAX_DEPTH} deep"
+        )));
+    }
     let document = Html::parse_document(&source);
     let mut title = first_text(&document, "title").or_else(|| first_text(&document, "h1"));
     let mut raw = String::with_capacity(source.len() / 2);
@@ -109,6 +145,78 @@ pub(super) fn extract(bytes: &[u8]) -> Result<Extracted, ExtractError> {
         title = None;
     }
     Ok(extracted(Format::Html, text, title))
+}
+
+/// The deepest nesting of elements in `source` as a parser would open them, counted in one pass over the tags
+/// (comments and raw text skipped; void elements and elements with implied end tags not counted); stops
+/// counting past `limit`.
+fn nesting_depth(source: &str, limit: usize) -> usize {
+    let bytes = source.as_bytes();
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut at = 0usize;
+    while let Some(offset) = next_byte(&bytes[at..], b'<') {
+        let start = at + offset + 1;
+        if bytes[start..].starts_with(b"!--") {
+            at = find(bytes, start, b"-->").map_or(bytes.len(), |end| end + 3);
+            continue;
+        }
+        let closing = bytes.get(start) == Some(&b'/');
+        let name_start = start + usize::from(closing);
+        let name_end = name_start
+            + bytes[name_start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+        if name_end == name_start {
+            // `<!doctype`, `<?xml`, `< 3`: not an element.
+            at = start;
+            continue;
+        }
+        let name = source[name_start..name_end].to_ascii_lowercase();
+        let tag_end =
+            next_byte(&bytes[name_end..], b'>').map_or(bytes.len(), |end| name_end + end + 1);
+        at = tag_end;
+        let counted = !VOID.contains(&name.as_str()) && !IMPLIED_END.contains(&name.as_str());
+        if closing {
+            if counted {
+                depth = depth.saturating_sub(1);
+            }
+        } else if RAW_TEXT.contains(&name.as_str()) {
+            let end_tag = format!("</{name}");
+            at = find_ignore_case(bytes, at, end_tag.as_bytes()).unwrap_or(bytes.len());
+        } else if counted && !bytes[..tag_end].ends_with(b"/>") {
+            depth += 1;
+            deepest = deepest.max(depth);
+            if deepest > limit {
+                break;
+            }
+        }
+    }
+    deepest
+}
+
+/// The offset of the first `byte` in `bytes`.
+fn next_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    bytes.iter().position(|b| *b == byte)
+}
+
+/// The offset of `needle` in `bytes` at or after `from`.
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
+}
+
+/// The offset of `needle` (ASCII, lower case) in `bytes` at or after `from`, ignoring ASCII case.
+fn find_ignore_case(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|p| from + p)
 }
 
 /// Appends HTML text with runs of whitespace collapsed to one space.
@@ -194,5 +302,42 @@ mod tests {
         let out = extract(&gbk).unwrap();
         assert_eq!(out.title.as_deref(), Some("预算审查"));
         assert_eq!(out.text, "预算审查\n\n财政收入\n");
+    }
+
+    #[test]
+    fn nesting_is_counted_like_a_parser_opens_elements() {
+        assert_eq!(nesting_depth("<div><b>x</b><div>y</div></div>", 100), 2);
+        // Void elements, implied end tags, comments and raw text do not nest.
+        assert_eq!(
+            nesting_depth(
+                "<p>a<p>b<li>c<br><img src=x><!-- <div><div> --><script>'<div>'</script><x/>",
+                100
+            ),
+            0
+        );
+        assert_eq!(nesting_depth(&"<div>".repeat(50), 100), 50);
+        assert_eq!(nesting_depth(&"<span>".repeat(5000), 100), 101);
+    }
+
+    #[test]
+    fn deeply_nested_html_is_refused_quickly() {
+        let html = format!(
+            "<html><body>{}预算{}</body></html>",
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            extract(html.as_bytes()),
+            Err(ExtractError::OverLimit(_))
+        ));
+        // The parser took 37 seconds on this file; counting takes milliseconds. The bound only catches a hang.
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let within = format!(
+            "<div>{}预算{}</div>",
+            "<div>".repeat(MAX_DEPTH - 2),
+            "</div>".repeat(MAX_DEPTH - 2)
+        );
+        assert_eq!(extract(within.as_bytes()).unwrap().text.trim(), "预算");
     }
 }

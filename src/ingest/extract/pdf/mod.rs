@@ -12,7 +12,7 @@ mod page;
 
 use super::{
     ExtractOptions, Extracted, PDF_EXIT_BROKEN, PDF_EXIT_IO, PDF_EXIT_NO_TEXT, PdfIsolation, Table,
-    extracted,
+    extracted, inflate, isolate,
 };
 use crate::budget::grid::{self, PageContent};
 use crate::error::ExtractError;
@@ -36,7 +36,7 @@ const TERMINAL: &[char] = &['。', '！', '？', '：', '!', '?', ':'];
 /// Extracts a PDF with the configured isolation.
 pub(super) fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Extracted, ExtractError> {
     let raw = match &opts.pdf {
-        PdfIsolation::Process(exe) => in_child(exe, bytes, opts.pdf_timeout)?,
+        PdfIsolation::Process(exe) => in_child(exe, bytes, opts)?,
         PdfIsolation::Thread => in_thread(bytes, opts.pdf_timeout)?,
     };
     let mut out = finish(&raw.text)?;
@@ -132,6 +132,7 @@ fn parse(bytes: &[u8]) -> Result<Raw, Failure> {
         doc.decrypt("")
             .map_err(|e| Failure::Broken(format!("encrypted with a password: {e}")))?;
     }
+    inflate::check(&doc).map_err(Failure::Broken)?;
     let pages: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
     if pages.is_empty() {
         return Err(Failure::Broken("the document has no pages".into()));
@@ -530,16 +531,19 @@ impl Drop for TempPdf {
     }
 }
 
-/// Runs `<exe> extract-pdf <file>` and reads its stdout; kills it after `timeout`.
-fn in_child(exe: &Path, bytes: &[u8], timeout: Duration) -> Result<Raw, ExtractError> {
+/// Runs `<exe> extract-pdf <file>` under the worker limits and reads its stdout; kills it after the timeout.
+fn in_child(exe: &Path, bytes: &[u8], opts: &ExtractOptions) -> Result<Raw, ExtractError> {
+    let timeout = opts.pdf_timeout;
     let file = TempPdf::write(bytes)?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .arg("extract-pdf")
         .arg(&file.0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
+        .stderr(Stdio::piped());
+    isolate::apply(&mut command, opts.worker);
+    let mut child = command.spawn()?;
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     // Both pipes are drained on threads so that a full pipe cannot stall the child.
@@ -582,6 +586,9 @@ fn in_child(exe: &Path, bytes: &[u8], timeout: Duration) -> Result<Raw, ExtractE
             .map_err(|_| ExtractError::PdfBroken("the worker wrote an unreadable result".into())),
         Some(PDF_EXIT_NO_TEXT) => Err(ExtractError::PdfNoText),
         Some(PDF_EXIT_BROKEN) => Err(ExtractError::PdfBroken(reason)),
+        _ if let Some(limit) = isolate::ended_by_limit(status) => {
+            Err(ExtractError::OverLimit(limit.to_string()))
+        }
         _ => Err(ExtractError::PdfBroken(format!(
             "the worker failed ({status}): {reason}"
         ))),
