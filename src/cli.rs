@@ -141,6 +141,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 预警 benchmark: a folder of budget or final-account documents ingested end to end into a scratch data
+    /// folder, then each document's checks and the whole 预警 list timed (median of --repeats runs).
+    BenchChecks {
+        /// The folder (e.g. ../shared/corpus/final-accounts).
+        folder: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        repeats: usize,
+        /// Scratch data folder (must be empty or missing; left in place).
+        #[arg(long, default_value = "target/bench-scratch/checks")]
+        work: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a document's links to budget subjects and topics with their evidence; confirm or reject links.
     Links {
         /// A document id, or the path of an ingested file or folder.
@@ -708,6 +721,12 @@ pub fn run(cli: Cli) -> Result<()> {
             let lib = open(&cli)?;
             links_command(&lib, target, *json, *all, (confirm, reject, undo), by)
         }
+        Command::BenchChecks {
+            folder,
+            repeats,
+            work,
+            json,
+        } => checks::bench_checks(folder, work, &cli.corpus, *repeats, *json),
         Command::BenchFacts { facts, work, json } => {
             budget::bench_facts(*facts, work, &cli.corpus, *json)
         }

@@ -61,3 +61,31 @@ pub fn check_command(lib: &Library, ids: &[String], json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// `yusuan bench-checks`: ingest a folder into a scratch data folder, then time its checks.
+pub fn bench_checks(
+    folder: &std::path::Path,
+    work: &std::path::Path,
+    corpus: &std::path::Path,
+    repeats: usize,
+    json: bool,
+) -> Result<()> {
+    super::budget::empty_scratch(work)?;
+    let r = crate::bench::checks::run(folder, work, corpus, repeats)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!(
+        "ingested {} documents in {:.2} s (end to end)",
+        r.documents, r.ingest_seconds
+    );
+    for (title, findings, ms) in &r.per_document {
+        println!("  {title}: {findings} findings, checked in {ms:.2} ms (median)");
+    }
+    println!(
+        "the whole 预警 list: {} findings in {:.2} ms (median of {repeats})",
+        r.findings, r.all_ms
+    );
+    Ok(())
+}

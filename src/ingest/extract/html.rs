@@ -1,7 +1,9 @@
 //! HTML: charset detection (including `<meta charset=gbk>`), title from `<title>` or the first `<h1>`, body text
-//! with block elements on their own lines; scripts, styles and navigation dropped.
+//! with block elements on their own lines; scripts, styles and navigation dropped. Tables become `Table`s with
+//! their merged cells (`rowspan`, `colspan`) and their caption or the heading before them as the title.
 
-use super::{Extracted, extracted, plain};
+use super::{Extracted, Table, extracted, plain};
+use crate::budget::Cell;
 use crate::error::ExtractError;
 use crate::model::Format;
 use crate::text::clean;
@@ -144,7 +146,136 @@ pub(super) fn extract(bytes: &[u8]) -> Result<Extracted, ExtractError> {
     if title.as_deref().is_some_and(str::is_empty) {
         title = None;
     }
-    Ok(extracted(Format::Html, text, title))
+    let mut out = extracted(Format::Html, text, title);
+    out.tables = tables(&document);
+    Ok(out)
+}
+
+/// Cells of one HTML table at most; a larger table is cut there.
+const MAX_TABLE_CELLS: usize = 200_000;
+/// The largest `rowspan` or `colspan` honoured.
+const MAX_SPAN: usize = 1_000;
+
+/// The outermost tables of the document as grids: spanned cells are `covered`, the text stands in the span's
+/// top-left cell.
+fn tables(document: &Html) -> Vec<Table> {
+    let (Ok(tables), Ok(rows), Ok(cells)) = (
+        Selector::parse("table"),
+        Selector::parse("tr"),
+        Selector::parse("td, th"),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for table in document.select(&tables) {
+        // Nested tables are read as the text of their cell.
+        if table
+            .ancestors()
+            .any(|a| a.value().as_element().is_some_and(|e| e.name() == "table"))
+        {
+            continue;
+        }
+        let mut grid: Vec<Vec<Option<Cell>>> = Vec::new();
+        let mut used = 0usize;
+        for (r, tr) in table
+            .select(&rows)
+            .filter(|tr| {
+                tr.ancestors()
+                    .find(|a| a.value().as_element().is_some_and(|e| e.name() == "table"))
+                    .map(|a| a.id())
+                    == Some(table.id())
+            })
+            .enumerate()
+        {
+            if grid.len() <= r {
+                grid.resize_with(r + 1, Vec::new);
+            }
+            let mut c = 0;
+            for td in tr
+                .select(&cells)
+                .filter(|td| td.parent().map(|p| p.id()) == Some(tr.id()))
+            {
+                while grid[r].get(c).is_some_and(Option::is_some) {
+                    c += 1;
+                }
+                let span = |name: &str| {
+                    td.value()
+                        .attr(name)
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(1)
+                        .clamp(1, MAX_SPAN)
+                };
+                let (rowspan, colspan) = (span("rowspan"), span("colspan"));
+                used += rowspan * colspan;
+                if used > MAX_TABLE_CELLS {
+                    break;
+                }
+                let text = element_text(&td);
+                for dr in 0..rowspan {
+                    if grid.len() <= r + dr {
+                        grid.resize_with(r + dr + 1, Vec::new);
+                    }
+                    let row = &mut grid[r + dr];
+                    if row.len() < c + colspan {
+                        row.resize(c + colspan, None);
+                    }
+                    for dc in 0..colspan {
+                        row[c + dc] = Some(if dr == 0 && dc == 0 {
+                            Cell::text(text.trim())
+                        } else {
+                            Cell::covered()
+                        });
+                    }
+                }
+                c += colspan;
+            }
+        }
+        let width = grid.iter().map(Vec::len).max().unwrap_or(0);
+        if width == 0 {
+            continue;
+        }
+        let rows: Vec<Vec<Cell>> = grid
+            .into_iter()
+            .map(|r| {
+                let mut r: Vec<Cell> = r.into_iter().map(Option::unwrap_or_default).collect();
+                r.resize(width, Cell::default());
+                r
+            })
+            .filter(|r| r.iter().any(|c| !c.is_blank()))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push(Table {
+            title: table_title(&table),
+            rows,
+            ..Table::default()
+        });
+    }
+    out
+}
+
+/// A table's title: its `<caption>`, else the short text just before it (a heading or a paragraph naming a 表).
+fn table_title(table: &scraper::ElementRef<'_>) -> String {
+    if let Some(caption) = table
+        .children()
+        .filter_map(scraper::ElementRef::wrap)
+        .find(|e| e.value().name() == "caption")
+    {
+        return element_text(&caption);
+    }
+    let before = table
+        .prev_siblings()
+        .filter_map(scraper::ElementRef::wrap)
+        .next()
+        .map(|e| element_text(&e))
+        .unwrap_or_default();
+    let n = before.chars().count();
+    if (2..=40).contains(&n) && (before.contains('表') || n <= 20) {
+        before
+    } else {
+        String::new()
+    }
 }
 
 /// The deepest nesting of elements in `source` as a parser would open them, counted in one pass over the tags
@@ -236,6 +367,11 @@ fn push_collapsed(out: &mut String, text: &str) {
 fn first_text(document: &Html, selector: &str) -> Option<String> {
     let selector = Selector::parse(selector).ok()?;
     let element = document.select(&selector).next()?;
+    Some(element_text(&element))
+}
+
+/// The text of an element with runs of whitespace collapsed, normalised with `clean`.
+fn element_text(element: &scraper::ElementRef<'_>) -> String {
     let text: Vec<&str> = element.text().collect();
     let text = clean(
         &text
@@ -244,7 +380,7 @@ fn first_text(document: &Html, selector: &str) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" "),
     );
-    Some(text.trim().to_string())
+    text.trim().to_string()
 }
 
 /// Decodes HTML bytes: a BOM or valid UTF-8 first, then the charset the document declares, then GB18030.
@@ -293,6 +429,39 @@ mod tests {
         assert_eq!(out.format, Format::Html);
         assert_eq!(out.title.as_deref(), Some("关于2024年预算的报告"));
         assert_eq!(out.text, "报告\n\n各位代表：\n现在我 报告。\n\n科目 金额\n");
+    }
+
+    #[test]
+    fn tables_keep_merged_cells_and_their_title() {
+        let html = "<html><body><p>支出决算表</p><table>\
+            <tr><th rowspan=\"2\">科目名称</th><th colspan=\"2\">本年支出</th></tr>\
+            <tr><th>基本支出</th><th>项目支出</th></tr>\
+            <tr><td>行政运行</td><td>10.00</td><td></td></tr>\
+            <tr><td>合计<table><tr><td>内</td></tr></table></td><td>10.00</td><td>0</td></tr>\
+            </table><table><caption>三公经费</caption><tr><td>合计</td><td>0.95</td></tr></table></body></html>";
+        let out = extract(html.as_bytes()).unwrap();
+        assert_eq!(out.tables.len(), 2, "the nested table is part of its cell");
+        let t = &out.tables[0];
+        assert_eq!(t.title, "支出决算表");
+        assert_eq!(
+            t.texts(),
+            vec![
+                vec!["科目名称", "本年支出", ""],
+                vec!["", "基本支出", "项目支出"],
+                vec!["行政运行", "10.00", ""],
+                vec!["合计 内", "10.00", "0"],
+            ]
+        );
+        assert!(t.rows[0][2].covered && t.rows[1][0].covered);
+        assert!(!t.rows[2][2].covered, "a blank cell is blank, not covered");
+        assert_eq!(out.tables[1].title, "三公经费");
+        let huge = "<table><tr><td rowspan=\"99999999\" colspan=\"99999999\">x</td></tr></table>";
+        let out = extract(huge.as_bytes()).unwrap();
+        assert!(
+            out.tables
+                .iter()
+                .all(|t| t.rows.len() * t.width() <= MAX_TABLE_CELLS)
+        );
     }
 
     #[test]
