@@ -73,6 +73,18 @@ fn the_known_errors_of_the_real_final_accounts_are_found_and_nothing_else_is_an_
     assert!(has(gh, "text-percent-sign", "13.95"));
     assert!(has(gh, "text-share-truncated", "99.86%"));
     assert!(has(gh, "text-share-truncated", "95.45%"));
+    // Names in the text that differ from the table's names for the same code (2080599, 2200199, 22102).
+    let renamed: Vec<&str> = gh
+        .iter()
+        .filter(|f| f.rule == "text-subject-name")
+        .filter_map(|f| f.row.as_deref())
+        .collect();
+    for code in ["2080599 ", "2200199 ", "22102 "] {
+        assert!(
+            renamed.iter().any(|r| r.starts_with(code)),
+            "{code}: {renamed:?}"
+        );
+    }
 
     let sgb = of(&all, "中共上海市普陀区委社会工作部");
     assert!(has(sgb, "text-completion-zero-budget", "95.89%"));

@@ -271,6 +271,7 @@ pub fn check(text: &str, facts: &DocFacts, rules: &Rules) -> Vec<Finding> {
     text_amounts(&text, &tables, &mut report);
     text_shares(&text, &tables, &mut report);
     text_growth(&text, &mut report);
+    text_subject_names(&text, &tables, &mut report);
     document_text(&text, facts, &mut report);
     // Errors first, then warnings, then information.
     let rank = |f: &Finding| match f.severity {
@@ -1061,6 +1062,94 @@ fn text_growth(text: &str, report: &mut Report<'_>) {
     }
 }
 
+/// Subject names in the text (X（类）Y（款）Z（项）) against the names the table gives the same codes. The code is
+/// found by name; a name the table does not have is matched by the amount the sentence states (支出决算为 N 万元)
+/// or, for a 款, by the 项 below it.
+fn text_subject_names(text: &str, tables: &Tables<'_>, report: &mut Report<'_>) {
+    static PATH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"([\p{Han}]{2,30})（类）([\p{Han}]{2,30})（款）([\p{Han}]{2,30})（项）")
+            .expect("valid regex")
+    });
+    static ACTUAL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(&format!(r"决算(?:数)?为{NUM}万元")).expect("valid regex"));
+    // Names and amounts by code, from the 一般公共预算 expenditure table (the text's section), else the 支出表.
+    let source = [TableKind::GeneralExpenditure, TableKind::Expenditure]
+        .into_iter()
+        .find_map(|k| tables.of_kind(k).next());
+    let Some((t, items)) = source else { return };
+    let mut names: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut amounts: BTreeMap<&str, f64> = BTreeMap::new();
+    for i in items.iter() {
+        if let Some(code) = i.code.as_deref().filter(|_| !i.economic) {
+            names.insert(code, i.name.as_str());
+            if is_total_column(&i.column) {
+                amounts.insert(code, i.amount);
+            }
+        }
+    }
+    let joined = text.replace('\n', "");
+    let by_name = |prefix: &str, len: usize, name: &str| -> Option<&str> {
+        names
+            .iter()
+            .find(|(c, n)| c.len() == len && c.starts_with(prefix) && squeeze(n) == name)
+            .map(|(c, _)| *c)
+    };
+    for c in PATH.captures_iter(&joined) {
+        let whole = c.get(0).expect("match");
+        let (class, section, item) = (&c[1], &c[2], &c[3]);
+        let Some(class_code) = by_name("", 3, class) else {
+            continue;
+        };
+        let tail: String = joined[whole.end()..].chars().take(120).collect();
+        let stated = ACTUAL.captures(&tail).and_then(|a| parse_num(&a[1]));
+        // The 项: by name under the class, else the one child of the class with the stated amount.
+        let item_code = by_name(class_code, 7, item).or_else(|| {
+            let stated = stated?;
+            let matching: Vec<&str> = amounts
+                .iter()
+                .filter(|(c, a)| {
+                    c.len() == 7 && c.starts_with(class_code) && (**a - stated).abs() < 0.005
+                })
+                .map(|(c, _)| *c)
+                .collect();
+            (matching.len() == 1).then(|| matching[0])
+        });
+        let section_code = by_name(class_code, 5, section).or_else(|| item_code.map(|c| &c[..5]));
+        let mut flag = |code: &str, written: &str| {
+            let Some(name) = names.get(code) else { return };
+            if squeeze(name) == written {
+                return;
+            }
+            report.add(
+                "text-subject-name",
+                Evidence {
+                    vars: vec![
+                        ("found", written.to_string()),
+                        ("code", code.to_string()),
+                        ("expected", name.to_string()),
+                    ],
+                    table: Some(tables.title(t)),
+                    row: Some(format!("{code} {name}")),
+                    quote: Some(sentence_at(&joined, whole.start(), whole.end())),
+                    expected: Some(name.to_string()),
+                    found: Some(written.to_string()),
+                    page: items
+                        .iter()
+                        .find(|i| i.code.as_deref() == Some(code))
+                        .and_then(|i| i.page),
+                    ..Evidence::default()
+                },
+            );
+        };
+        if let Some(code) = section_code {
+            flag(code, section);
+        }
+        if let Some(code) = item_code {
+            flag(code, item);
+        }
+    }
+}
+
 /// Placeholders, template instructions, doubled punctuation and unit names that differ from the issuer.
 fn document_text(text: &str, facts: &DocFacts, report: &mut Report<'_>) {
     let line_of = |pos: usize| -> String {
@@ -1394,6 +1483,32 @@ mod tests {
         // Another region is flagged; the unit's own short form (普陀区财政局) is not; a one-character change is
         // only flagged in longer names (a real document's 规划与自然资源局 is tested on the real file).
         assert_eq!(names, ["上海市财政局"]);
+    }
+
+    #[test]
+    fn subject_names_in_the_text_are_matched_by_name_or_stated_amount() {
+        let text = "1、一般公共服务支出（类）财政事务（款）行政运行（项）。支出决算为110.00万元。\n\
+                    2、一般公共服务支出（类）财政事务（款）一般行政管理（项）。主要用于：办公。支出决算为110.00万元。\n\
+                    3、一般公共服务支出（类）税收事务（款）行政运行（项）。支出决算为110.00万元。";
+        let found = check(text, &facts(), &Rules::builtin());
+        let names: Vec<(&str, &str)> = found
+            .iter()
+            .filter(|f| f.rule == "text-subject-name")
+            .map(|f| {
+                (
+                    f.row.as_deref().unwrap_or(""),
+                    f.found.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("2010601 行政运行", "一般行政管理"),
+                ("20106 财政事务", "税收事务")
+            ],
+            "the first sentence agrees; the 项 of the second is found by its amount; the 款 of the third by its 项"
+        );
     }
 
     #[test]
