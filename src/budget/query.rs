@@ -414,8 +414,8 @@ pub struct ColumnTotal {
     pub documents: usize,
 }
 
-/// The amounts tables give for one subject code: each document's facts for it, and the totals per table and
-/// column (a document that repeats the row, such as a table printed twice, counts once).
+/// The amounts tables give for one subject code: each disclosure's facts for it, and the totals per table and
+/// column (a document that repeats the row, or a disclosure stored twice, counts once).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SubjectAmounts {
     pub facts: Vec<Fact>,
@@ -444,8 +444,13 @@ pub fn subject_amounts(
         if docs.is_some_and(|ds| !ds.contains(&f.doc_id)) || f.economic {
             continue;
         }
-        // One amount per document, table kind and column.
-        if seen.insert((f.doc_id.clone(), f.table_kind, f.column.clone())) {
+        // One amount per disclosure, table kind and column: a disclosure is its unit's year and stage (the same
+        // final account ingested as PDF and as XLSX counts once), or the document where the unit is unknown.
+        let disclosure = match &f.unit {
+            Some(u) => (u.clone(), f.year, f.stage),
+            None => (f.doc_id.to_string(), None, None),
+        };
+        if seen.insert((disclosure, f.table_kind, f.column.clone())) {
             facts.push(f);
         }
     }
