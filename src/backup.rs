@@ -97,7 +97,7 @@ fn copy_synced(from: &Path, to: &Path) -> Result<()> {
 
 /// A new empty folder for a backup: refused if it exists with content, or lies inside the store or index.
 fn prepare_target(lib: &Library, dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    crate::private::owner_only_dir(dir).map_err(io(dir))?;
     let dir = std::fs::canonicalize(dir).map_err(io(dir))?;
     if std::fs::read_dir(&dir).map_err(io(&dir))?.next().is_some() {
         return Err(Error::Invalid(format!(
@@ -165,9 +165,15 @@ pub fn backup(lib: &Library, dir: &Path) -> Result<Manifest> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
         let entry = entry.map_err(|e| Error::Invalid(format!("{}: {e}", dir.display())))?;
+        // Copies keep the modes of their originals: every folder and file is closed to others here.
+        if entry.file_type().is_dir() {
+            crate::private::owner_only_dir(entry.path()).map_err(io(entry.path()))?;
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
+        crate::private::owner_only_file(entry.path()).map_err(io(entry.path()))?;
         let rel = entry
             .path()
             .strip_prefix(&dir)
@@ -197,6 +203,7 @@ pub fn backup(lib: &Library, dir: &Path) -> Result<Manifest> {
         .map_err(|e| Error::Invalid(format!("cannot write the manifest: {e}")))?;
     let tmp = dir.join(".manifest.json.part");
     std::fs::write(&tmp, json).map_err(io(&tmp))?;
+    crate::private::owner_only_file(&tmp).map_err(io(&tmp))?;
     std::fs::File::open(&tmp)
         .and_then(|f| f.sync_all())
         .map_err(io(&tmp))?;

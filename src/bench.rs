@@ -1,6 +1,8 @@
 //! Benchmarks on a real corpus: segmentation speed, the bare indexing ceiling, full ingest throughput,
 //! index size, peak memory and query latency.
 
+/// The 预警 benchmark (a folder ingested end to end, then every document checked).
+pub mod checks;
 /// The facts benchmark (generated budgets: import, in-memory columns, filtered query, sum by 类).
 pub mod facts;
 /// The load benchmark over HTTP (a real server under `wrk`).

@@ -8,11 +8,12 @@ use crate::search::{self, SearchRequest, SearchResponse};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The `proposals` and `gen` commands.
 pub mod budget;
+pub mod checks;
 pub mod proposals;
 /// The `user`, `audit` and `settings` commands.
 pub mod users;
@@ -78,6 +79,10 @@ pub enum Command {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// The address readers use, when it differs from `--addr` (behind a proxy). With `https://…` the
+        /// session cookies are marked `Secure`.
+        #[arg(long)]
+        public_url: Option<String>,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -136,6 +141,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 预警 benchmark: a folder of budget or final-account documents ingested end to end into a scratch data
+    /// folder, then each document's checks and the whole 预警 list timed (median of --repeats runs).
+    BenchChecks {
+        /// The folder (e.g. ../shared/corpus/final-accounts).
+        folder: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        repeats: usize,
+        /// Scratch data folder (must be empty or missing; left in place).
+        #[arg(long, default_value = "target/bench-scratch/checks")]
+        work: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a document's links to budget subjects and topics with their evidence; confirm or reject links.
     Links {
         /// A document id, or the path of an ingested file or folder.
@@ -163,6 +181,17 @@ pub enum Command {
     /// Budget facts read from tables: amounts in 万元 labelled with unit, year, stage, table, code, row and
     /// column.
     Facts(budget::FactsArgs),
+    /// 预警: check budget and final-account documents (all with facts when no id is given): totals, 类 = Σ款 =
+    /// Σ项, the identities between tables, the amounts, shares and growth rates the text states, placeholders,
+    /// template text and unit names.
+    Check {
+        /// Document ids.
+        ids: Vec<String>,
+        /// Print {"doc_id", "findings": [{"rule", "severity", "message", "page", "table", "row", "column",
+        /// "quote", "expected", "found"}]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a document's tables (title, standard table, unit, pages, header rows marked).
     Tables {
         /// The document id.
@@ -207,9 +236,13 @@ pub enum Command {
         /// `backups/<time>` under its data folder.
         #[arg(long)]
         server: Option<String>,
-        /// An administrator's API token for `--server` (`yusuan user token admin`).
+        /// An administrator's API token for `--server` (`yusuan user token admin`). A token on the command
+        /// line is visible to every user of the machine (`ps`): prefer `YUSUAN_TOKEN` or `--token-file`.
         #[arg(long, env = "YUSUAN_TOKEN", hide_env_values = true)]
         token: Option<String>,
+        /// A file holding the API token for `--server` (its first line).
+        #[arg(long, conflicts_with = "token")]
+        token_file: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -246,6 +279,9 @@ pub struct LimitArgs {
     /// Deepest result reachable by paging, offset + limit (400 above).
     #[arg(long, default_value_t = 10_000)]
     pub max_window: usize,
+    /// Address space of each worker process that extracts a PDF, in MiB (the worker fails above).
+    #[arg(long, default_value_t = 1024)]
+    pub worker_memory_mib: u64,
 }
 
 impl LimitArgs {
@@ -257,6 +293,7 @@ impl LimitArgs {
         config.max_query_chars = self.max_query_chars;
         config.max_limit = self.max_limit;
         config.max_window = self.max_window;
+        config.extract.worker.memory_bytes = self.worker_memory_mib << 20;
         config
     }
 }
@@ -283,6 +320,20 @@ pub enum EvalSuite {
         #[arg(long)]
         reuse_index: bool,
         /// List every document's expected and found classes and topics.
+        #[arg(long)]
+        verbose: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Table extraction on reference grids (`{"file", "tables": [{"title", "page", "rows"}]}` per JSON file):
+    /// cell accuracy per document and per table, and the extraction time.
+    Tables {
+        /// The folder of reference files (e.g. tests/data/final-accounts).
+        reference: PathBuf,
+        /// The folder with the documents the references name.
+        #[arg(long)]
+        documents: PathBuf,
+        /// List every table's figures.
         #[arg(long)]
         verbose: bool,
         #[arg(long)]
@@ -421,22 +472,48 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::ExtractPdf { file } => {
             std::process::exit(crate::ingest::extract::pdf_worker(file));
         }
-        Command::Serve { addr, limits } => {
+        Command::Serve {
+            addr,
+            public_url,
+            limits,
+        } => {
+            if let Some(url) = public_url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                bail!("--public-url must start with http:// or https://: {url}");
+            }
+            let mut config = limits.apply(config(&cli));
+            config.public_url = public_url.clone();
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(crate::web::serve(limits.apply(config(&cli)), addr))
+            runtime.block_on(crate::web::serve(config, addr))
         }
         Command::Backup {
             dir,
             server,
             token,
+            token_file,
             json,
-        } => backup_command(
-            &cli,
-            dir.as_deref(),
-            server.as_deref(),
-            token.as_deref(),
-            *json,
-        ),
+        } => {
+            let token = match token_file {
+                Some(file) => Some(
+                    std::fs::read_to_string(file)
+                        .with_context(|| format!("reading the token file {}", file.display()))?
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string(),
+                ),
+                None => token.clone(),
+            };
+            backup_command(
+                &cli,
+                dir.as_deref(),
+                server.as_deref(),
+                token.as_deref(),
+                *json,
+            )
+        }
         Command::Restore { dir, json } => {
             let r = crate::backup::restore(dir, &config(&cli))
                 .with_context(|| format!("restoring {}", dir.display()))?;
@@ -644,12 +721,22 @@ pub fn run(cli: Cli) -> Result<()> {
             let lib = open(&cli)?;
             links_command(&lib, target, *json, *all, (confirm, reject, undo), by)
         }
+        Command::BenchChecks {
+            folder,
+            repeats,
+            work,
+            json,
+        } => checks::bench_checks(folder, work, &cli.corpus, *repeats, *json),
         Command::BenchFacts { facts, work, json } => {
             budget::bench_facts(*facts, work, &cli.corpus, *json)
         }
         Command::Facts(args) => {
             let lib = open(&cli)?;
             budget::facts_command(&lib, args)
+        }
+        Command::Check { ids, json } => {
+            let lib = open(&cli)?;
+            checks::check_command(&lib, ids, *json)
         }
         Command::Tables { id, json } => {
             let lib = open(&cli)?;
@@ -690,6 +777,15 @@ pub fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => eval_links(&cli, file, shared, *reuse_index, *verbose, *json),
+        Command::Eval {
+            suite:
+                EvalSuite::Tables {
+                    reference,
+                    documents,
+                    verbose,
+                    json,
+                },
+        } => eval_tables(reference, documents, *verbose, *json),
         Command::Status { json } => {
             let lib = open(&cli)?;
             let status = serde_json::json!({
@@ -714,6 +810,88 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `yusuan eval tables`: extracts each referenced document (in this process, under the PDF time limit) and
+/// compares its tables with the reference cells.
+fn eval_tables(reference: &Path, documents: &Path, verbose: bool, json: bool) -> Result<()> {
+    use crate::budget::eval::{DocumentScore, Reference, Score, compare};
+    let mut files: Vec<PathBuf> = std::fs::read_dir(reference)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let opts = crate::ingest::extract::ExtractOptions::default();
+    let mut results: Vec<(DocumentScore, f64)> = Vec::new();
+    let mut total = Score::default();
+    for file in files {
+        let r: Reference = serde_json::from_slice(&std::fs::read(&file)?)?;
+        let path = documents.join(&r.file);
+        let bytes = std::fs::read(&path).with_context(|| format!("{}", path.display()))?;
+        let started = std::time::Instant::now();
+        let extracted = crate::ingest::extract::extract(&path, &bytes, &opts)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let score = compare(&r, &extracted.tables);
+        if verbose && !json {
+            for t in &extracted.tables {
+                let (first, last) = t.pages.unwrap_or_default();
+                println!(
+                    "  表「{}」 {} · 第 {first}–{last} 页 · {} 行 × {} 列",
+                    t.title,
+                    t.unit.as_deref().unwrap_or("无单位"),
+                    t.rows.len(),
+                    t.width()
+                );
+            }
+        }
+        total.add(&score.total);
+        results.push((score, seconds));
+    }
+    if json {
+        let docs: Vec<serde_json::Value> = results
+            .iter()
+            .map(|(s, secs)| serde_json::json!({"score": s, "seconds": secs, "accuracy": s.total.accuracy(), "text_accuracy": s.total.text_accuracy(), "code_accuracy": s.total.code_accuracy()}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"documents": docs, "total": total, "accuracy": total.accuracy(), "text_accuracy": total.text_accuracy(), "code_accuracy": total.code_accuracy()})
+            )?
+        );
+        return Ok(());
+    }
+    let line = |name: &str, s: &Score| {
+        println!(
+            "{name}: 单元格 {}/{} ({:.2}%) · 有文字的 {}/{} ({:.2}%) · 科目编码 {}/{} ({:.2}%)",
+            s.correct,
+            s.cells,
+            s.accuracy() * 100.0,
+            s.text_correct,
+            s.text_cells,
+            s.text_accuracy() * 100.0,
+            s.codes_correct,
+            s.codes,
+            s.code_accuracy() * 100.0
+        )
+    };
+    for (score, seconds) in &results {
+        line(&format!("{} ({seconds:.2} 秒)", score.file), &score.total);
+        if verbose {
+            for (title, s) in &score.tables {
+                line(&format!("  {title}"), s);
+            }
+        }
+        for m in &score.missing {
+            println!("  未找到：{m}");
+        }
+        if verbose {
+            for e in &score.errors {
+                println!("  {e}");
+            }
+        }
+    }
+    line("合计", &total);
+    Ok(())
 }
 
 fn print_manifest(dir: &str, m: &crate::backup::Manifest) {

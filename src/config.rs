@@ -29,6 +29,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Upload tasks queued or running at once; the web edge answers 429 to further uploads.
     pub max_queued_tasks: usize,
+    /// The address readers use (`https://…` behind a TLS proxy): cookies are then marked `Secure`.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -46,14 +48,24 @@ impl Config {
             max_upload_bytes: 64 << 20,
             max_body_bytes: 1 << 20,
             max_queued_tasks: 8,
+            public_url: None,
         }
     }
 
-    /// Extract PDFs in child processes of `exe` (the yusuan binary), killed after `timeout`.
+    /// Extract PDFs in child processes of `exe` (the yusuan binary), killed after `timeout` of wall-clock time
+    /// and stopped by the kernel after as much CPU time.
     pub fn with_pdf_worker(mut self, exe: &Path, timeout: Duration) -> Config {
         self.extract.pdf = PdfIsolation::Process(exe.to_path_buf());
         self.extract.pdf_timeout = timeout;
+        self.extract.worker.cpu = timeout;
         self
+    }
+
+    /// Whether readers reach the server over HTTPS (its public address says so).
+    pub fn served_over_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
     }
 
     pub fn store_dir(&self) -> PathBuf {

@@ -26,6 +26,9 @@ pub enum ExtractError {
     /// The PDF parser did not finish within the time limit.
     #[error("the PDF was not extracted within {0} seconds")]
     PdfTimeout(u64),
+    /// Reading the file would pass a limit of cells, unpacked bytes, nesting depth or time (a "bomb").
+    #[error("the file exceeds a reading limit: {0}")]
+    OverLimit(String),
     /// A container format (DOCX, XLSX) or markup is damaged.
     #[error("the file is damaged: {0}")]
     Corrupt(String),

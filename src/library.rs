@@ -47,6 +47,8 @@ impl Library {
             Analyzer::new()
         };
         let reference = Reference::load(&config.reference_dir())?;
+        crate::private::owner_only_dir(&config.data_dir)
+            .map_err(|e| crate::error::Error::io(&config.data_dir, e))?;
         let store = Store::open(&config.store_dir())?;
         let index = SearchIndex::open(&config.index_dir(), analyzer)?;
         let lib = Library {

@@ -4,6 +4,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The data folder and backups hold secrets: whatever this process creates is its owner's alone.
+    yusuan::private::restrict_process();
     let cli = yusuan::cli::Cli::parse();
     if cli.command.writes_to_pipe() {
         // A reader that stops early (`yusuan search ... | head`) ends the command quietly, as with any Unix

@@ -308,8 +308,12 @@ pub struct Document {
     pub validity_pinned: bool,
     pub expired: bool,
     pub history: Vec<String>,
-    /// The full extracted text.
+    /// The extracted text, cut at the configured limit (see `body_cut_from`).
     pub body: String,
+    /// When the extracted text was longer than the limit: its whole length in bytes. Only `body` is indexed and
+    /// shown; the original file holds the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_cut_from: Option<u64>,
     pub outline: Vec<Heading>,
     pub articles: Vec<Article>,
     /// Size of the source file in bytes.

@@ -195,6 +195,7 @@ fn prepare_bytes(
         expired: m.expired,
         history: m.history,
         body: extracted.text,
+        body_cut_from: extracted.cut_from,
         outline: structure.outline,
         articles,
         size: bytes.len() as u64,

@@ -417,8 +417,15 @@ pub fn highlight_terms(lib: &Library, q: &str) -> Result<Vec<String>> {
     Ok(parse_query(q, lib.config.max_query_chars)?.highlight_terms(lib))
 }
 
-/// Builds a snippet of at most `width` characters of `text` around the best cluster of `terms` (folded).
+/// Bytes of a hit's text searched for a snippet: the work per hit stays bounded however long the text is.
+const SNIPPET_SCAN_BYTES: usize = 64 * 1024;
+/// Matches weighed when choosing the snippet's window.
+const SNIPPET_MAX_MATCHES: usize = 200;
+
+/// Builds a snippet of at most `width` characters of `text` around the best cluster of `terms` (folded),
+/// looking at the first `SNIPPET_SCAN_BYTES` of the text only.
 pub fn snippet(text: &str, terms: &[String], width: usize) -> Snippet {
+    let text = &text[..text.floor_char_boundary(SNIPPET_SCAN_BYTES)];
     let folded = fold(text);
     let chars = &folded.chars;
     let mut matches: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, term index)
@@ -432,7 +439,7 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Snippet {
             if chars[i] == t[0] && chars[i..i + t.len()] == t[..] {
                 matches.push((i, i + t.len(), ti));
                 i += t.len();
-                if matches.len() > 2000 {
+                if matches.len() >= SNIPPET_MAX_MATCHES {
                     break;
                 }
             } else {
@@ -692,5 +699,18 @@ mod tests {
         let s = snippet(&long, &["预算".into()], 50);
         assert!(s.plain().starts_with('…') && s.plain().ends_with('…'));
         assert!(s.spans.iter().any(|x| x.hit && x.text == "预算"));
+    }
+
+    #[test]
+    fn snippet_work_is_bounded_per_hit() {
+        // A match past the scanned part is not looked for: the snippet shows the text's beginning.
+        let far = format!("{}预算", "甲".repeat(SNIPPET_SCAN_BYTES));
+        let s = snippet(&far, &["预算".into()], 50);
+        assert!(s.spans.iter().all(|x| !x.hit));
+        assert!(s.plain().starts_with("甲甲"));
+        // A text full of matches still gives a snippet with matches highlighted.
+        let dense = "预算".repeat(1_000_000);
+        let s = snippet(&dense, &["预算".into()], 50);
+        assert!(s.spans.iter().filter(|x| x.hit).count() >= 20);
     }
 }

@@ -429,3 +429,50 @@ fn an_upload_marked_restricted_is_seen_by_staff_only() {
     );
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
 }
+
+#[test]
+fn subject_codes_seen_only_in_restricted_tables_stay_out_of_the_public_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/reference");
+    std::fs::create_dir_all(c.join("reference")).unwrap();
+    for f in std::fs::read_dir(&reference).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, c.join("reference").join(f.file_name().unwrap())).unwrap();
+    }
+    let table = format!(
+        "某局2023年部门决算\n\n支出决算表\n208 社会保障和就业支出 100.00\n2089977 {SECRET}专项支出 40.00\n"
+    );
+    write(&c, "accounts/某局2023年部门决算.txt", &table);
+    write(
+        &c,
+        "accounts/某局2023年部门决算.txt.meta.json",
+        r#"{"access": "restricted"}"#,
+    );
+    let state = started(dir.path());
+    state
+        .save_settings(yusuan::auth::accounts::Settings {
+            allow_anonymous: true,
+        })
+        .unwrap();
+    // Staff see the code the restricted table added to the tree.
+    let r = get(&state, "/api/subjects/2089977", Some(staff()));
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains(SECRET));
+    let children = get(&state, "/api/subjects/20899", Some(staff())).text();
+    assert!(children.contains("2089977"), "{children}");
+    // Visitors find neither the code nor its name, in the API or on the page.
+    assert_eq!(
+        get(&state, "/api/subjects/2089977", None).status,
+        StatusCode::NOT_FOUND
+    );
+    for uri in ["/api/subjects/20899", "/subjects/20899", "/subjects/208"] {
+        let r = get(&state, uri, None);
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+        assert!(
+            !r.text().contains("2089977") && !r.text().contains(SECRET),
+            "{uri}: {}",
+            r.text()
+        );
+    }
+}

@@ -19,6 +19,7 @@ struct Reply {
     status: StatusCode,
     headers: axum::http::HeaderMap,
     body: String,
+    bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -54,6 +55,7 @@ fn send(state: &AppState, req: Request<Body>) -> Reply {
             status,
             headers,
             body: String::from_utf8_lossy(&body).to_string(),
+            bytes: body.to_vec(),
         }
     })
 }
@@ -124,6 +126,11 @@ impl<'a> Client<'a> {
 
     /// Loads the login form and submits it.
     fn log_in(&mut self, name: &str, password: &str) -> Reply {
+        self.log_in_to(name, password, "/search")
+    }
+
+    /// Loads the login form and submits it with `next`.
+    fn log_in_to(&mut self, name: &str, password: &str, next: &str) -> Reply {
         let form = self.get("/login?next=%2Fsearch");
         assert_eq!(form.status, StatusCode::OK, "{}", form.body);
         let token = hidden(&form.body, "form_token");
@@ -132,7 +139,7 @@ impl<'a> Client<'a> {
             &[
                 ("name", name),
                 ("password", password),
-                ("next", "/search"),
+                ("next", next),
                 ("form_token", &token),
             ],
         )
@@ -895,4 +902,142 @@ fn first_start_without_a_password_prints_a_one_time_password_for_admin() {
     assert!(admin.password.starts_with("$argon2id$"));
     assert!(!admin.password.contains(&password));
     assert!(admin.must_change);
+}
+
+#[test]
+fn after_login_next_stays_on_this_site_and_cookies_are_secure_behind_https() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path());
+    let mut config = config(dir.path());
+    config.public_url = Some("https://yusuan.example.gov.cn".into());
+    let state = web::start(config).unwrap();
+    wait_idle(&state);
+    for next in [
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "/a\r\nSet-Cookie: x=1",
+        "/a\u{0}b",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https://evil.example/",
+    ] {
+        let r = Client::new(&state).log_in_to("admin", ADMIN_PASSWORD, next);
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}: {}", r.body);
+        assert_eq!(r.header("location"), "/", "{next:?}");
+        let set = r.cookie("yusuan_session").expect("session cookie");
+        assert!(set.contains("; Secure"), "{set}");
+    }
+    let r = Client::new(&state).log_in_to("admin", ADMIN_PASSWORD, "/search?q=预算");
+    assert_eq!(r.header("location"), "/search?q=%E9%A2%84%E7%AE%97");
+}
+
+#[test]
+fn originals_download_byte_for_byte_as_sandboxed_attachments() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let html = "<html><head><meta charset=\"gbk\"><title>预算公开页面</title></head><body>\
+                <h1>预算公开页面</h1><form method=\"post\" action=\"/x\"><input name=\"a\"></form>\
+                <p>一般公共预算支出</p></body></html>";
+    let (gbk, _, _) = encoding_rs::GBK.encode(html);
+    std::fs::create_dir_all(c.join("pages")).unwrap();
+    std::fs::write(c.join("pages/预算公开页面.html"), &gbk).unwrap();
+    let state = started(dir.path());
+    let id = state
+        .lib
+        .store()
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .find(|id| state.lib.store().get_meta(id).unwrap().unwrap().title == "预算公开页面")
+        .unwrap();
+    let mut c = Client::new(&state);
+    c.log_in("admin", ADMIN_PASSWORD);
+    let r = c.get(&format!("/documents/{}/original", enc(id.as_str())));
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.bytes, gbk.to_vec(), "the file as stored, byte for byte");
+    assert!(r.header("content-disposition").starts_with("attachment"));
+    assert_eq!(r.header("content-security-policy"), "sandbox");
+    assert_eq!(r.header("x-content-type-options"), "nosniff");
+}
+
+#[test]
+fn a_formula_typed_as_a_user_name_reaches_the_audit_csv_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let formula = "=HYPERLINK(\"http://evil.example\",\"点击\")";
+    let r = Client::new(&state).log_in(formula, "wrong password 123");
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let mut c = Client::new(&state);
+    c.log_in("admin", ADMIN_PASSWORD);
+    let csv = c.get("/admin/audit/export?format=csv");
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.bytes.starts_with("\u{feff}".as_bytes()));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+    let cells: Vec<String> = reader
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    assert!(
+        cells.iter().any(|c| c == &format!("'{formula}")),
+        "{cells:?}"
+    );
+    let formulas = ['=', '+', '-', '@', '\t', '\r'];
+    assert!(cells.iter().all(|c| !c.starts_with(formulas)), "{cells:?}");
+}
+
+#[test]
+fn visitors_see_counts_and_file_names_only_when_anonymous_reading_is_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let id = law_doc_id(&state);
+    let health = send(
+        &state,
+        Request::get("/api/health").body(Body::empty()).unwrap(),
+    );
+    assert_eq!(health.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&health.body).unwrap();
+    assert_eq!(v["status"], "ok");
+    assert!(
+        v.get("documents").is_none() && v.get("articles").is_none(),
+        "{v}"
+    );
+    let token = admin_token(&state);
+    let v: serde_json::Value =
+        serde_json::from_str(&bearer_get(&state, "/api/health", &token).body).unwrap();
+    assert_eq!(v["documents"], 4, "{v}");
+
+    state
+        .save_settings(Settings {
+            allow_anonymous: true,
+        })
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(
+        &send(
+            &state,
+            Request::get("/api/health").body(Body::empty()).unwrap(),
+        )
+        .body,
+    )
+    .unwrap();
+    assert_eq!(v["documents"], 4, "{v}");
+    let doc = send(
+        &state,
+        Request::get(format!("/api/documents/{}", enc(&id)))
+            .body(Body::empty())
+            .unwrap(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
+    let source = v["source"].as_str().unwrap();
+    assert!(source.ends_with(".md") && !source.contains('/'), "{source}");
+    // Staff still see where the file lies.
+    let v: serde_json::Value = serde_json::from_str(
+        &bearer_get(&state, &format!("/api/documents/{}", enc(&id)), &token).body,
+    )
+    .unwrap();
+    assert!(
+        v["source"].as_str().unwrap().contains("/corpus/laws/"),
+        "{v}"
+    );
 }

@@ -792,3 +792,94 @@ fn an_administrator_adds_a_deputy_who_logs_in_with_the_one_time_password_in_chro
     );
     screenshot(&tab, "deputy-search.png");
 }
+
+#[test]
+fn alerts_list_facet_and_dismissing_a_finding_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    linked_corpus(dir.path());
+    // A final-account table whose 行政运行 row does not add up.
+    std::fs::write(
+        dir.path()
+            .join("corpus/samples/示范区财政局2024年度部门决算.csv"),
+        "支出决算表\n,,,单位：万元\n科目编码,科目名称,本年支出合计,基本支出,项目支出\n\
+         201,一般公共服务支出,100.00,80.00,20.00\n20106,财政事务,100.00,80.00,20.00\n\
+         2010601,行政运行,110.00,80.00,20.00\n,合计,100.00,80.00,20.00\n",
+    )
+    .unwrap();
+    let server = Server::start(started(dir.path()));
+    let (browser, _profile) = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    log_in(&tab, &server);
+    tab.set_default_timeout(Duration::from_secs(30));
+
+    open(&tab, &server.url("/alerts"));
+    tab.wait_for_element("#alerts").unwrap();
+    screenshot(&tab, "alerts.png");
+    // The 错误 facet narrows the list to errors.
+    tab.find_element_by_xpath("//aside//a[starts-with(., '错误')]")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.search.includes('severity=')",
+        "the severity filter",
+    );
+    let severities = js(
+        &tab,
+        "[...document.querySelectorAll('#alerts tbody .sev')].map(e => e.textContent).join(',')",
+    );
+    let severities = severities.as_str().unwrap();
+    assert!(
+        !severities.is_empty() && severities.split(',').all(|s| s == "错误"),
+        "{severities}"
+    );
+    assert!(
+        js(
+            &tab,
+            "document.getElementById('alerts').textContent.includes('行政运行')"
+        )
+        .as_bool()
+        .unwrap()
+    );
+
+    // The document's findings, dismissed with a note through the form.
+    tab.find_element_by_xpath("//table[@id='alerts']//a[contains(., '示范区财政局')]")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "!!document.getElementById('findings')",
+        "the document's findings",
+    );
+    tab.find_element("#findings .finding-form input[name='note']")
+        .unwrap()
+        .type_into("已与财政局核实")
+        .unwrap();
+    tab.find_element("#findings .finding-form button[value='dismiss']")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "document.getElementById('findings').textContent.includes('已排除')",
+        "the dismissed finding",
+    );
+    assert!(
+        js(
+            &tab,
+            "document.getElementById('findings').textContent.includes('已与财政局核实')"
+        )
+        .as_bool()
+        .unwrap()
+    );
+    screenshot(&tab, "document-findings.png");
+    phone(&tab, true);
+    open(&tab, &server.url("/alerts"));
+    tab.wait_for_element("#alerts").unwrap();
+    screenshot(&tab, "alerts-phone.png");
+}

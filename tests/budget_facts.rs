@@ -44,6 +44,7 @@ fn document(file: &str) -> Document {
         access: Default::default(),
         owners: vec![],
         tables: vec![],
+        body_cut_from: None,
     }
 }
 

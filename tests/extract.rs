@@ -148,3 +148,51 @@ fn final_account_pdf_in_a_worker_process() {
     let in_thread = run(&path, &thread_opts()).unwrap();
     assert_eq!(in_child, in_thread);
 }
+
+/// Every cell of every table of the four real final accounts, through the worker process, against the reference
+/// grids in tests/data/final-accounts (checked against the rendered pages).
+#[test]
+fn final_account_tables_match_the_reference_cells() {
+    use yusuan::budget::eval::{Reference, compare};
+    let Some(shared) = shared() else { return };
+    let opts = ExtractOptions {
+        pdf: PdfIsolation::Process(PathBuf::from(env!("CARGO_BIN_EXE_yusuan"))),
+        pdf_timeout: Duration::from_secs(120),
+        ..ExtractOptions::default()
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/final-accounts");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let reference: Reference = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let out = run(
+            &shared.join("corpus/final-accounts").join(&reference.file),
+            &opts,
+        )
+        .unwrap();
+        let score = compare(&reference, &out.tables);
+        assert!(
+            score.missing.is_empty(),
+            "{}: {:?}",
+            reference.file,
+            score.missing
+        );
+        assert!(
+            score.total.accuracy() >= 0.995,
+            "{}: cell accuracy {:.4} ({:?})",
+            reference.file,
+            score.total.accuracy(),
+            score.tables
+        );
+        assert_eq!(
+            score.total.codes_correct, score.total.codes,
+            "{}: every subject code",
+            reference.file
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}

@@ -263,21 +263,9 @@ fn staff_token(data: &Path, corpus: &Path) -> String {
         .to_string()
 }
 
-/// An HTTP client that sends an API token with every request.
-fn client_with(token: &str) -> reqwest::blocking::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse().unwrap(),
-    );
-    reqwest::blocking::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap()
-}
-
-/// Starts `yusuan serve` on a free port and returns it with its base URL once the first start is indexed.
-fn serve(data: &Path, corpus: &Path) -> (Child, String) {
+/// Starts `yusuan serve` on a free port and returns it with its base URL once the first start is indexed (as
+/// the health report, read with `token`, tells: counts are not given to anonymous readers).
+fn serve(data: &Path, corpus: &Path, token: &str) -> (Child, String) {
     let mut child = yusuan(data, corpus)
         .args(["serve", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::null())
@@ -297,7 +285,7 @@ fn serve(data: &Path, corpus: &Path) -> (Child, String) {
         }
     });
     let base = rx.recv_timeout(Duration::from_secs(60)).unwrap();
-    let client = reqwest::blocking::Client::new();
+    let client = client_with(token);
     let start = Instant::now();
     loop {
         let health: serde_json::Value = client
@@ -324,7 +312,7 @@ fn a_server_killed_during_link_decisions_keeps_every_acknowledged_decision() {
     let corpus = linked_corpus(dir.path());
     let data = dir.path().join("index");
     let token = staff_token(&data, &corpus);
-    let (mut server, base) = serve(&data, &corpus);
+    let (mut server, base) = serve(&data, &corpus, &token);
     let client = client_with(&token);
     let docs: Vec<String> = {
         let r: serde_json::Value = client

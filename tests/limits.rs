@@ -178,6 +178,41 @@ fn oversized_bodies_are_refused_with_413_on_every_route() {
 }
 
 #[test]
+fn proposal_imports_take_bodies_up_to_the_upload_limit_and_bad_parameters_answer_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    // A plain CSV body of 64 KiB: over the 4 KiB body limit of other routes, within the 1 MiB upload limit.
+    let mut csv = String::from("编号,届次,标题,领衔代表\n");
+    let mut n = 0;
+    while csv.len() < 64 << 10 {
+        n += 1;
+        csv.push_str(&format!(
+            "{n},第十六届第一次会议,关于加强预算绩效管理的建议{n},王代表\n"
+        ));
+    }
+    let r = post(
+        &state,
+        "/api/proposals/import?name=p.csv",
+        "text/csv",
+        csv.into_bytes(),
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["rows"], n, "{v}");
+    let r = post(
+        &state,
+        "/api/proposals/import?name=p.csv",
+        "text/csv",
+        vec![b'x'; (1 << 20) + 1],
+    );
+    r.error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    // A parameter that does not parse is a JSON error like every other.
+    let m = get(&state, "/api/proposals?limit=99999999999999999999999")
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(m.contains("limit"), "{m}");
+}
+
+#[test]
 fn queries_pages_and_windows_over_the_limits_are_400() {
     let dir = tempfile::tempdir().unwrap();
     let state = fixture(dir.path());

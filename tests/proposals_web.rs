@@ -101,7 +101,8 @@ fn proposal_api_round_trip() {
     );
     assert_eq!(s, StatusCode::OK);
     let text = String::from_utf8(bytes).unwrap();
-    assert!(text.starts_with("编号,届次"));
+    // A byte-order mark first, so that Excel reads the file as UTF-8.
+    assert!(text.starts_with("\u{feff}编号,届次"));
     assert_eq!(text.lines().count(), 5, "header and four 2023 proposals");
 
     let (s, v) = get(&state, "/api/proposals/16-5-3001?today=2025-06-01");

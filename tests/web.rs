@@ -699,15 +699,7 @@ fn real_server_indexes_on_first_start_then_serves_uploads_and_searches() {
     let state = web::start(config(dir.path())).unwrap();
     let token = admin_token(&state);
     let server = Server::start(state);
-    let mut auth = reqwest::header::HeaderMap::new();
-    auth.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse().unwrap(),
-    );
-    let http = reqwest::blocking::Client::builder()
-        .default_headers(auth)
-        .build()
-        .unwrap();
+    let http = client_with(&token);
     // The server answers while the corpus is indexed, and reports progress.
     let start = Instant::now();
     loop {

@@ -204,7 +204,9 @@ fn existing(store: &Store, name: &str) -> Result<User> {
         .ok_or_else(|| Error::NotFound(format!("没有用户 {name} (no such user)")))
 }
 
-/// Sets a new password. `one_time` marks it to be changed at the next login (an administrator's reset).
+/// Sets a new password and ends the account's sessions. `one_time` marks an administrator's reset: the
+/// password must be changed at the next login, and the account's API tokens stop too (whoever took the
+/// account over may have made some).
 pub fn set_password(store: &Store, name: &str, password: &str, one_time: bool) -> Result<()> {
     check_password(password)?;
     let mut user = existing(store, name)?;
@@ -212,6 +214,11 @@ pub fn set_password(store: &Store, name: &str, password: &str, one_time: bool) -
     user.must_change = one_time;
     store.put_user(&user)?;
     store.delete_sessions_of(name)?;
+    if one_time {
+        for token in store.list_tokens()?.into_iter().filter(|t| t.user == name) {
+            store.delete_token(&token.id)?;
+        }
+    }
     store.flush()
 }
 
@@ -472,5 +479,35 @@ mod tests {
         let b = random_password().unwrap();
         assert_eq!(a.chars().count(), 16);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn an_administrators_reset_stops_the_accounts_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        add_user(
+            &store,
+            "wangli",
+            Role::Staff,
+            None,
+            Some("预算监督知识库密码一二"),
+        )
+        .unwrap();
+        add_user(
+            &store,
+            "zhaomin",
+            Role::Staff,
+            None,
+            Some("预算监督知识库密码三四"),
+        )
+        .unwrap();
+        let (_, own) = create_token(&store, "wangli", None, "脚本").unwrap();
+        let (_, other) = create_token(&store, "zhaomin", None, "脚本").unwrap();
+        // The user's own change keeps the scripts working.
+        set_password(&store, "wangli", "预算监督知识库新密码一", false).unwrap();
+        assert!(token_viewer(&store, &own).unwrap().is_some());
+        set_password(&store, "wangli", "预算监督知识库重置密码", true).unwrap();
+        assert!(token_viewer(&store, &own).unwrap().is_none());
+        assert!(token_viewer(&store, &other).unwrap().is_some());
     }
 }

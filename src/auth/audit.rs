@@ -155,17 +155,16 @@ pub fn recent(store: &Store, filter: &AuditFilter, limit: usize) -> Result<Vec<A
     Ok(out)
 }
 
-/// Writes matching entries, oldest first, as CSV (UTF-8 with BOM, so spreadsheet programs read Chinese).
+/// Writes matching entries, oldest first, as CSV (`crate::csv_out`: UTF-8 with BOM, formulas neutralised).
 pub fn export_csv(
     store: &Store,
     filter: &AuditFilter,
     out: &mut dyn std::io::Write,
 ) -> Result<usize> {
     let io = |e: std::io::Error| crate::error::Error::io("audit export", e);
-    out.write_all("\u{feff}".as_bytes()).map_err(io)?;
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = crate::csv_out::CsvOut::new(out).map_err(io)?;
     let csv_err = |e: csv::Error| crate::error::Error::Invalid(format!("audit export: {e}"));
-    w.write_record([
+    w.row([
         "序号", "时间", "用户", "角色", "操作", "对象", "详情", "状态", "地址",
     ])
     .map_err(csv_err)?;
@@ -186,7 +185,7 @@ pub fn export_csv(
             e.status.to_string(),
             e.ip.clone().unwrap_or_default(),
         ];
-        if let Err(err) = w.write_record(&row) {
+        if let Err(err) = w.row(&row) {
             failure = Some(err);
             return false;
         }
@@ -196,7 +195,7 @@ pub fn export_csv(
     if let Some(e) = failure {
         return Err(csv_err(e));
     }
-    w.flush().map_err(io)?;
+    w.finish().map_err(csv_err)?.flush().map_err(io)?;
     Ok(n)
 }
 

@@ -93,6 +93,7 @@ pub fn run(work: &Path, corpus: &Path, target: usize) -> Result<FactsBench> {
             access: Access::Public,
             owners: Vec::new(),
             tables: g.tables,
+            body_cut_from: None,
         };
         let facts = crate::budget::facts_of(&doc, &doc.tables, &catalog);
         report.facts += facts.items.len();

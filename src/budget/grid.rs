@@ -74,11 +74,21 @@ impl Segment {
         }
         if h <= THIN {
             let y = (y0 + y1) / 2.0;
-            return vec![Segment { x0, y0: y, x1, y1: y }];
+            return vec![Segment {
+                x0,
+                y0: y,
+                x1,
+                y1: y,
+            }];
         }
         if w <= THIN {
             let x = (x0 + x1) / 2.0;
-            return vec![Segment { x0: x, y0, x1: x, y1 }];
+            return vec![Segment {
+                x0: x,
+                y0,
+                x1: x,
+                y1,
+            }];
         }
         vec![
             Segment { x0, y0, x1, y1: y0 },
@@ -198,27 +208,33 @@ fn cells(h: &[Line], v: &[Line]) -> Vec<Rect> {
         xs.sort_by(f32::total_cmp);
         xs.dedup_by(|a, b| (*a - *b).abs() <= MEET);
     }
-    let rows: Vec<(f32, &Vec<f32>)> = points.iter().map(|(k, xs)| (*k as f32 / 10.0, xs)).collect();
+    let rows: Vec<(f32, &Vec<f32>)> = points
+        .iter()
+        .map(|(k, xs)| (*k as f32 / 10.0, xs))
+        .collect();
     let mut out = Vec::new();
     for (i, &(top, xs)) in rows.iter().enumerate() {
         for (j, &x0) in xs.iter().enumerate() {
-            // The nearest right neighbour joined by a horizontal line, then the nearest row below where both
-            // verticals reach and a horizontal line closes the box.
-            let Some(&x1) = xs[j + 1..]
+            // The nearest right neighbour joined by a horizontal line for which a row below closes the box:
+            // both verticals reach it and a horizontal line runs along it. A merged cell skips the
+            // intersections where the lines of the cells above it end.
+            let found = xs[j + 1..]
                 .iter()
-                .find(|&&x1| x1 - x0 >= MIN_CELL && spans(h, top, x0, x1))
-            else {
-                continue;
-            };
-            let below = rows[i + 1..].iter().find(|(bottom, bxs)| {
-                *bottom - top >= MIN_CELL
-                    && bxs.iter().any(|&x| (x - x0).abs() <= MEET)
-                    && bxs.iter().any(|&x| (x - x1).abs() <= MEET)
-                    && spans(v, x0, top, *bottom)
-                    && spans(v, x1, top, *bottom)
-                    && spans(h, *bottom, x0, x1)
-            });
-            if let Some(&(bottom, _)) = below {
+                .filter(|&&x1| x1 - x0 >= MIN_CELL && spans(h, top, x0, x1))
+                .find_map(|&x1| {
+                    rows[i + 1..]
+                        .iter()
+                        .find(|(bottom, bxs)| {
+                            *bottom - top >= MIN_CELL
+                                && bxs.iter().any(|&x| (x - x0).abs() <= MEET)
+                                && bxs.iter().any(|&x| (x - x1).abs() <= MEET)
+                                && spans(v, x0, top, *bottom)
+                                && spans(v, x1, top, *bottom)
+                                && spans(h, *bottom, x0, x1)
+                        })
+                        .map(|&(bottom, _)| (x1, bottom))
+                });
+            if let Some((x1, bottom)) = found {
                 out.push(Rect {
                     x0,
                     top,
@@ -243,7 +259,10 @@ fn group(cells: Vec<Rect>) -> Vec<Vec<Rect>> {
         i
     }
     let touch = |a: &Rect, b: &Rect| {
-        a.x0 <= b.x1 + MEET && b.x0 <= a.x1 + MEET && a.top <= b.bottom + MEET && b.top <= a.bottom + MEET
+        a.x0 <= b.x1 + MEET
+            && b.x0 <= a.x1 + MEET
+            && a.top <= b.bottom + MEET
+            && b.top <= a.bottom + MEET
     };
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| cells[a].top.total_cmp(&cells[b].top));
@@ -307,8 +326,15 @@ fn text_of(mut glyphs: Vec<&Glyph>) -> String {
         for g in line {
             if let Some(prev) = last {
                 let gap = g.x0 - prev.x1;
-                let ascii_pair = prev.text.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
-                    && g.text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+                let ascii_pair = prev
+                    .text
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+                    && g.text
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphanumeric());
                 if ascii_pair && gap > g.height() * 0.25 {
                     out.push(' ');
                 }
@@ -395,38 +421,58 @@ fn free_lines(glyphs: &[&Glyph]) -> Vec<(f32, f32, String)> {
         .into_iter()
         .map(|line| {
             let top = line.iter().map(|g| g.top).fold(f32::INFINITY, f32::min);
-            let bottom = line.iter().map(|g| g.bottom).fold(f32::NEG_INFINITY, f32::max);
+            let bottom = line
+                .iter()
+                .map(|g| g.bottom)
+                .fold(f32::NEG_INFINITY, f32::max);
             let mut line = line;
             line.sort_by(|a, b| a.x0.total_cmp(&b.x0));
             let text: String = line.iter().map(|g| g.text.as_str()).collect();
-            (top, bottom, text.split_whitespace().collect::<Vec<_>>().join(""))
+            (
+                top,
+                bottom,
+                text.split_whitespace().collect::<Vec<_>>().join(""),
+            )
         })
         .filter(|(_, _, t)| !t.is_empty())
         .collect()
 }
 
-/// Reads the title and the unit from the free lines above a table (down to the previous table's bottom).
+/// Reads the title and the unit from the free lines above a table (down to the previous table's bottom): the
+/// unit from a line such as 单位：万元, the title from the nearest line that names a table (…表) or is a short
+/// heading, and is not a sentence or a table number (a section number such as 二、 is dropped).
 fn header(lines: &[(f32, f32, String)], above: f32, top: f32) -> (Option<String>, Option<String>) {
-    let band: Vec<&String> = lines
+    static UNIT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?:金额)?单位[：:](?:人民币)?(?:千|万|亿)?元")
+            .expect("the pattern is valid")
+    });
+    static NUMBERING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、．])")
+            .expect("the pattern is valid")
+    });
+    let band = lines
         .iter()
         .filter(|(t, b, _)| *b <= top + MEET && *t >= above.max(top - HEADER_BAND))
-        .map(|(_, _, s)| s)
-        .collect();
+        .map(|(_, _, s)| s.as_str());
     let mut unit = None;
     let mut title = None;
-    for line in band.iter().rev() {
-        if let Some(pos) = line.find("单位") {
-            if unit.is_none() {
-                unit = Some(line[pos..].to_string());
+    for line in band.collect::<Vec<_>>().into_iter().rev() {
+        let rest = match UNIT.find(line) {
+            Some(m) => {
+                if unit.is_none() {
+                    unit = Some(line[m.start()..].to_string());
+                }
+                &line[..m.start()]
             }
-            let before = &line[..pos];
-            if title.is_none() && before.chars().count() >= 4 {
-                title = Some(before.to_string());
-            }
-            continue;
-        }
-        if title.is_none() && line.contains('表') && !is_table_number(line) {
-            title = Some(line.to_string());
+            None => line,
+        };
+        let rest = NUMBERING.replace(rest, "");
+        let chars = rest.chars().count();
+        let sentence = rest.ends_with(['：', ':', '。', '；']);
+        // A title names a table (…表) or is a short heading; longer lines are wrapped prose.
+        let limit = if rest.contains('表') { 40 } else { 16 };
+        if title.is_none() && (2..=limit).contains(&chars) && !sentence && !is_table_number(&rest) {
+            title = Some(rest.to_string());
         }
     }
     (title, unit)
@@ -456,7 +502,10 @@ fn page_tables(page: &PageContent) -> Vec<PageTable> {
         .iter()
         .filter(|g| {
             !tables.iter().any(|t| {
-                g.cy() >= t.top && g.cy() <= t.bottom && g.cx() >= t.columns[0] && g.cx() <= *t.columns.last().unwrap_or(&0.0)
+                g.cy() >= t.top
+                    && g.cy() <= t.bottom
+                    && g.cx() >= t.columns[0]
+                    && g.cx() <= *t.columns.last().unwrap_or(&0.0)
             })
         })
         .collect();
@@ -499,7 +548,13 @@ pub fn tables(pages: &[PageContent]) -> Vec<Table> {
             if i == 0
                 && let Some((prev, last)) = out.last_mut()
                 && *last + 1 == t.page
-                && continues(&PageTable { page: *last, ..prev.clone() }, &t)
+                && continues(
+                    &PageTable {
+                        page: *last,
+                        ..prev.clone()
+                    },
+                    &t,
+                )
             {
                 let repeated = t
                     .rows
@@ -527,7 +582,9 @@ pub fn tables(pages: &[PageContent]) -> Vec<Table> {
 
 /// Whether two rows hold the same texts (a repeated header).
 fn same_texts(a: &[Cell], b: &[Cell]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.text == y.text) && a.iter().any(|c| !c.is_blank())
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| x.text == y.text)
+        && a.iter().any(|c| !c.is_blank())
 }
 
 #[cfg(test)]
@@ -546,11 +603,21 @@ mod tests {
     }
 
     fn hline(y: f32, x0: f32, x1: f32) -> Segment {
-        Segment { x0, y0: y, x1, y1: y }
+        Segment {
+            x0,
+            y0: y,
+            x1,
+            y1: y,
+        }
     }
 
     fn vline(x: f32, y0: f32, y1: f32) -> Segment {
-        Segment { x0: x, y0, x1: x, y1 }
+        Segment {
+            x0: x,
+            y0,
+            x1: x,
+            y1,
+        }
     }
 
     /// A 3×3 grid at x 100/200/300/400 and y 100/120/140/160, with a header cell merged over two columns.
@@ -612,7 +679,9 @@ mod tests {
         let mut second = page();
         second.number = 4;
         // No title on the continuation; the header row repeats.
-        second.glyphs.retain(|g| !g.text.contains('表') && !g.text.contains("单位"));
+        second
+            .glyphs
+            .retain(|g| !g.text.contains('表') && !g.text.contains("单位"));
         for g in &mut second.glyphs {
             if g.text == "行政运行" {
                 g.text = "其他支出".into();
@@ -622,7 +691,10 @@ mod tests {
         assert_eq!(tables.len(), 1);
         assert_eq!(tables[0].pages, Some((3, 4)));
         let names: Vec<String> = tables[0].rows.iter().map(|r| r[0].text.clone()).collect();
-        assert_eq!(names, ["项目", "行政运行", "事业运行", "其他支出", "事业运行"]);
+        assert_eq!(
+            names,
+            ["项目", "行政运行", "事业运行", "其他支出", "事业运行"]
+        );
     }
 
     #[test]
@@ -631,7 +703,10 @@ mod tests {
             glyph("机关事业单位基本养老保险缴", 10.0, 10.0),
             glyph("费支出", 10.0, 22.0),
         ];
-        assert_eq!(text_of(glyphs.iter().collect()), "机关事业单位基本养老保险缴费支出");
+        assert_eq!(
+            text_of(glyphs.iter().collect()),
+            "机关事业单位基本养老保险缴费支出"
+        );
         let words = [glyph("Total", 10.0, 10.0), glyph("2024", 50.0, 10.0)];
         assert_eq!(text_of(words.iter().collect()), "Total 2024");
     }
@@ -641,8 +716,18 @@ mod tests {
         let page = PageContent {
             number: 1,
             segments: vec![
-                Segment { x0: 0.0, y0: 0.0, x1: 100.0, y1: 100.0 },
-                Segment { x0: f32::NAN, y0: 0.0, x1: 1.0, y1: 0.0 },
+                Segment {
+                    x0: 0.0,
+                    y0: 0.0,
+                    x1: 100.0,
+                    y1: 100.0,
+                },
+                Segment {
+                    x0: f32::NAN,
+                    y0: 0.0,
+                    x1: 1.0,
+                    y1: 0.0,
+                },
                 hline(10.0, 0.0, 50.0),
             ],
             ..PageContent::default()

@@ -3,6 +3,9 @@
 //! amounts read from them (`facts`): all pure over their input. `query` answers questions over the facts of a
 //! library (held in memory as columns, within the reader's scope).
 
+pub mod alerts;
+pub mod checks;
+pub mod eval;
 pub mod export;
 pub mod facts;
 pub mod generate;

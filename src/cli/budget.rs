@@ -223,18 +223,24 @@ pub fn gen_budgets(
 }
 
 /// `yusuan bench-facts`.
-pub fn bench_facts(
-    facts: usize,
-    work: &std::path::Path,
-    corpus: &std::path::Path,
-    json: bool,
-) -> Result<()> {
+/// Refuses a benchmark's scratch folder unless it is empty or missing.
+pub fn empty_scratch(work: &std::path::Path) -> Result<()> {
     if work.exists() && std::fs::read_dir(work)?.next().is_some() {
         bail!(
             "{} 不是空目录 (the scratch folder must be empty or missing)",
             work.display()
         );
     }
+    Ok(())
+}
+
+pub fn bench_facts(
+    facts: usize,
+    work: &std::path::Path,
+    corpus: &std::path::Path,
+    json: bool,
+) -> Result<()> {
+    empty_scratch(work)?;
     let r = crate::bench::facts::run(work, corpus, facts)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);

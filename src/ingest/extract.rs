@@ -5,12 +5,17 @@
 
 mod docx;
 mod html;
+mod inflate;
+mod isolate;
 mod markdown;
 mod pdf;
 mod plain;
+mod sheets;
 mod table;
 
+pub use isolate::WorkerLimits;
 pub(crate) use plain::decode as decode_text;
+pub(crate) use sheets::read_sheets;
 
 use crate::error::ExtractError;
 use crate::model::Format;
@@ -31,8 +36,12 @@ pub enum PdfIsolation {
 pub struct ExtractOptions {
     pub pdf: PdfIsolation,
     pub pdf_timeout: Duration,
+    /// Memory and CPU limits of each worker process.
+    pub worker: WorkerLimits,
     /// Files larger than this are refused.
     pub max_file_bytes: u64,
+    /// Extracted text kept per document, indexed and shown; the rest is cut (the original stays downloadable).
+    pub max_text_bytes: usize,
 }
 
 impl Default for ExtractOptions {
@@ -40,7 +49,9 @@ impl Default for ExtractOptions {
         ExtractOptions {
             pdf: PdfIsolation::Thread,
             pdf_timeout: Duration::from_secs(30),
+            worker: WorkerLimits::default(),
             max_file_bytes: 64 * 1024 * 1024,
+            max_text_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -59,6 +70,8 @@ pub struct Extracted {
     /// History lines (adoption and amendment dates) that precede the body, e.g. before `<!-- INFO END -->`.
     pub history: Vec<String>,
     pub tables: Vec<Table>,
+    /// When the text was cut at `ExtractOptions::max_text_bytes`: the length of the whole text in bytes.
+    pub cut_from: Option<u64>,
 }
 
 /// Detects the format from the file name (and content where the name says nothing).
@@ -142,7 +155,7 @@ pub fn extract(
         return Err(ExtractError::Empty);
     }
     let format = detect_format(path, bytes)?;
-    let extracted = match format {
+    let mut extracted = match format {
         Format::Markdown => markdown::extract(bytes)?,
         Format::Text => plain::extract(bytes)?,
         Format::Html => html::extract(bytes)?,
@@ -154,7 +167,23 @@ pub fn extract(
     if extracted.text.trim().is_empty() && extracted.tables.is_empty() {
         return Err(ExtractError::Empty);
     }
+    cut_text(&mut extracted, opts.max_text_bytes);
     Ok(extracted)
+}
+
+/// Cuts the text after the last whole line within `limit` bytes (or within a character when a line is longer)
+/// and records the length it had.
+fn cut_text(extracted: &mut Extracted, limit: usize) {
+    let full = extracted.text.len();
+    if full <= limit {
+        return;
+    }
+    let within = extracted.text.floor_char_boundary(limit);
+    let end = extracted.text[..within]
+        .rfind('\n')
+        .map_or(within, |newline| newline + 1);
+    extracted.text.truncate(end);
+    extracted.cut_from = Some(full as u64);
 }
 
 /// Exit code of `pdf_worker` when the PDF was read but holds no text layer.
@@ -165,7 +194,7 @@ pub const PDF_EXIT_BROKEN: i32 = 4;
 pub const PDF_EXIT_IO: i32 = 5;
 
 /// The body of the hidden `extract-pdf FILE` command: extracts one PDF in this process and writes its raw text
-/// (before `clean`) to stdout. Returns the exit code: 0 on success, `PDF_EXIT_NO_TEXT`, `PDF_EXIT_BROKEN` or
+/// (before `clean`) and tables to stdout as JSON. Returns the exit code: 0 on success, `PDF_EXIT_NO_TEXT`, `PDF_EXIT_BROKEN` or
 /// `PDF_EXIT_IO` with a one-line reason on stderr otherwise.
 pub fn pdf_worker(path: &Path) -> i32 {
     pdf::worker(path)
@@ -179,6 +208,7 @@ fn extracted(format: Format, text: String, title: Option<String>) -> Extracted {
         title,
         history: Vec::new(),
         tables: Vec::new(),
+        cut_from: None,
     }
 }
 
@@ -240,6 +270,27 @@ mod tests {
             extract(Path::new("a.txt"), &[b'a', 0xff, 0x80], &opts),
             Err(ExtractError::Encoding(_))
         ));
+    }
+
+    #[test]
+    fn long_text_is_cut_at_a_line_within_the_limit() {
+        let opts = ExtractOptions {
+            max_text_bytes: 20,
+            ..ExtractOptions::default()
+        };
+        let out = extract(
+            Path::new("a.txt"),
+            "第一行预算\n第二行决算\n第三行".as_bytes(),
+            &opts,
+        )
+        .unwrap();
+        assert_eq!(out.text, "第一行预算\n");
+        assert_eq!(out.cut_from, Some(42));
+        // A single long line is cut inside, at a character boundary.
+        let out = extract(Path::new("a.txt"), "预".repeat(10).as_bytes(), &opts).unwrap();
+        assert_eq!(out.text, "预".repeat(6));
+        let short = extract(Path::new("a.txt"), "预算".as_bytes(), &opts).unwrap();
+        assert_eq!(short.cut_from, None);
     }
 
     #[test]

@@ -984,6 +984,7 @@ mod tests {
             expired: false,
             history: vec![],
             body: body.into(),
+            body_cut_from: None,
             outline: vec![],
             articles: vec![],
             size: 0,

@@ -31,6 +31,8 @@ pub struct Reference {
     pub terms: SubjectTerms,
     /// The standard budget tables and column names (`budget-tables.json`; the built-in catalog without it).
     pub budget_tables: crate::budget::Catalog,
+    /// The 预警 rule catalog (`budget-checks.json`; the built-in catalog without it).
+    pub budget_checks: crate::budget::checks::Rules,
     matchers: linker::Matchers,
 }
 
@@ -62,6 +64,13 @@ impl Reference {
             reference.budget_tables = crate::budget::Catalog::load(&catalog)
                 .map_err(|e| crate::error::Error::Invalid(e.to_string()))?;
         }
+        let checks = dir.join(crate::budget::checks::RULES_FILE);
+        if checks.exists() {
+            let text = std::fs::read_to_string(&checks)
+                .map_err(|e| crate::error::Error::io(&checks, e))?;
+            reference.budget_checks = crate::budget::checks::Rules::parse(&text)
+                .map_err(|e| crate::error::Error::Invalid(format!("{}: {e}", checks.display())))?;
+        }
         Ok(reference)
     }
 
@@ -73,6 +82,7 @@ impl Reference {
             topics,
             terms,
             budget_tables: crate::budget::Catalog::builtin(),
+            budget_checks: crate::budget::checks::Rules::builtin(),
             matchers,
         }
     }

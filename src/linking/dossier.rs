@@ -246,7 +246,7 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize, scope: &Scope) ->
             .then_with(|| a.code.cmp(&b.code))
             .then_with(|| a.title.cmp(&b.title))
     });
-    let tree = taxonomy(lib)?;
+    let tree = taxonomy(lib, scope)?;
     let mut subjects = Vec::new();
     for code in &t.subjects {
         let found = search::search(

@@ -211,20 +211,44 @@ pub fn relink(lib: &Library, progress: &dyn Fn(usize, usize)) -> Result<RelinkRe
             report.topic_links += tags.topics.len();
         }
     }
-    report.observed_subjects = lib.store().observed_subjects()?.len();
+    report.observed_subjects = observed_codes(lib)?.len();
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }
 
-/// The reference tree extended with the subjects observed in documents.
-pub fn taxonomy(lib: &Library) -> Result<Taxonomy> {
+/// The reference tree extended with the subjects observed in documents that `scope` sees: a code seen only
+/// in restricted documents stays out of the tree of readers who may not read them.
+pub fn taxonomy(lib: &Library, scope: &Scope) -> Result<Taxonomy> {
     let mut t = lib.reference().taxonomy.clone();
-    let mut observed = lib.store().observed_subjects()?;
+    let mut observed = visible_observations(lib, scope)?;
     observed.sort_by_key(|o| o.code.len());
     for o in observed {
         t.add_observed(&o.code, &o.name);
     }
     Ok(t)
+}
+
+/// The observations made in documents that `scope` sees.
+fn visible_observations(lib: &Library, scope: &Scope) -> Result<Vec<ObservedSubject>> {
+    let mut seen: BTreeMap<DocId, bool> = BTreeMap::new();
+    let mut out = Vec::new();
+    for o in lib.store().observed_subjects()? {
+        let visible = match seen.get(&o.doc) {
+            Some(v) => *v,
+            None => {
+                let v = lib
+                    .store()
+                    .get_meta(&o.doc)?
+                    .is_some_and(|d| scope.sees(&d));
+                seen.insert(o.doc.clone(), v);
+                v
+            }
+        };
+        if visible {
+            out.push(o);
+        }
+    }
+    Ok(out)
 }
 
 /// One node of the subject tree with the number of documents linked to it or its descendants.
@@ -245,7 +269,7 @@ pub fn subject_tree(
     filters: &Filters,
     scope: &Scope,
 ) -> Result<Vec<SubjectNode>> {
-    let t = taxonomy(lib)?;
+    let t = taxonomy(lib, scope)?;
     let nodes = match parent {
         Some(code) => {
             if t.get(code).is_none() {
@@ -312,7 +336,7 @@ fn count_documents(lib: &Library, filters: Filters, scope: &Scope) -> Result<u64
 /// Documents in `scope` per budget under `filters` (its subject filter is replaced by each budget's
 /// subjects). A document linked to subjects of two budgets counts in both.
 pub fn budget_counts(lib: &Library, filters: &Filters, scope: &Scope) -> Result<Vec<BudgetCount>> {
-    let t = taxonomy(lib)?;
+    let t = taxonomy(lib, scope)?;
     let mut out = Vec::new();
     for &budget in Budget::ALL {
         let roots: Vec<String> = budget_roots(&t, budget)
@@ -344,7 +368,7 @@ pub fn budget_subjects(
     filters: &Filters,
     scope: &Scope,
 ) -> Result<Vec<SubjectNode>> {
-    let t = taxonomy(lib)?;
+    let t = taxonomy(lib, scope)?;
     let roots = budget_roots(&t, budget);
     let mut parents: Vec<Option<&str>> = roots.iter().map(|s| s.parent.as_deref()).collect();
     parents.dedup();

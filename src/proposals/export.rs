@@ -112,14 +112,14 @@ pub fn write(rows: &[Vec<String>], format: ExportFormat) -> Result<Vec<u8>> {
     let headers: Vec<&str> = Column::ALL.iter().map(|c| c.label()).collect();
     match format {
         ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
             let fail = |e: csv::Error| Error::Invalid(format!("CSV export: {e}"));
-            w.write_record(&headers).map_err(fail)?;
+            let mut w = crate::csv_out::CsvOut::new(Vec::new())
+                .map_err(|e| Error::Invalid(format!("CSV export: {e}")))?;
+            w.row(&headers).map_err(fail)?;
             for r in rows {
-                w.write_record(r).map_err(fail)?;
+                w.row(r).map_err(fail)?;
             }
-            w.into_inner()
-                .map_err(|e| Error::Invalid(format!("CSV export: {e}")))
+            w.finish().map_err(fail)
         }
         ExportFormat::Xlsx => {
             let fail = |e: rust_xlsxwriter::XlsxError| Error::Invalid(format!("XLSX export: {e}"));

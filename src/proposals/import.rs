@@ -7,6 +7,7 @@ use super::model::{
     Event, EventKind, Grade, Proposal, ProposalId, ProposalNumber, ProposalType, Satisfaction,
     Session, Status,
 };
+use crate::ingest::extract::read_sheets;
 use crate::model::{Date, DocId, label_enum};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -116,6 +117,9 @@ pub enum TableError {
     Corrupt(String),
     #[error("no header row names the columns 编号, 届次 and 标题")]
     NoHeader,
+    /// The workbook could not be read, or reading it would pass a limit.
+    #[error("{0}")]
+    Workbook(String),
 }
 
 /// The source formats of proposal tables.
@@ -170,27 +174,25 @@ fn raw_rows(format: TableFormat, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>
                 let byte = record.position().map(|p| p.byte() as usize).unwrap_or(0);
                 out.push((
                     lines.line_at(byte),
-                    record.iter().map(|c| c.trim().to_string()).collect(),
+                    record
+                        .iter()
+                        .map(|c| crate::csv_out::restore(c.trim()).to_string())
+                        .collect(),
                 ));
             }
             Ok(out)
         }
         TableFormat::Xlsx => {
-            use calamine::{Data, Reader};
-            let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-                .map_err(|e| TableError::Corrupt(format!("workbook: {e}")))?;
-            let Some(name) = wb.sheet_names().first().cloned() else {
+            use calamine::Data;
+            let sheets = read_sheets(bytes, 1).map_err(|e| TableError::Workbook(e.to_string()))?;
+            let Some(sheet) = sheets.into_iter().next() else {
                 return Ok(Vec::new());
             };
-            let range = wb
-                .worksheet_range(&name)
-                .map_err(|e| TableError::Corrupt(format!("sheet {name}: {e}")))?;
-            let first = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-            Ok(range
-                .rows()
-                .enumerate()
-                .map(|(i, row)| {
-                    let cells = row
+            Ok(sheet
+                .rows
+                .into_iter()
+                .map(|(row, cells)| {
+                    let cells = cells
                         .iter()
                         .map(|c| match c {
                             Data::Empty => String::new(),
@@ -204,7 +206,7 @@ fn raw_rows(format: TableFormat, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>
                             other => other.to_string(),
                         })
                         .collect();
-                    (first + i + 1, cells)
+                    (row as usize + 1, cells)
                 })
                 .collect())
         }

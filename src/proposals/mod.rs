@@ -318,6 +318,7 @@ pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Docu
         owners: proposal_owners(p),
         tables: Vec::new(),
         body,
+        body_cut_from: None,
         outline: Vec::new(),
         articles: Vec::new(),
     }

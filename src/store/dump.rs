@@ -11,6 +11,12 @@ use std::path::Path;
 
 const MAGIC: &[u8] = b"yusuan-store-dump 1\n";
 
+/// Whether a record is a secret of the running instance that no dump may carry: live sessions, and the key
+/// that signs session cookies (a restored store makes a new one, so cookies from before stop working).
+fn is_instance_secret(tree: &[u8], key: &[u8]) -> bool {
+    tree == b"sessions" || (tree == b"settings" && key == b"cookie_key")
+}
+
 /// What a dump holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DumpCounts {
@@ -40,7 +46,8 @@ fn read_tag(r: &mut impl Read) -> std::io::Result<u8> {
 }
 
 impl Store {
-    /// Writes every tree to `path` (created or replaced). The caller keeps writers out (the write gate) so
+    /// Writes every tree to `path` (created or replaced), without the instance's secrets (sessions and the
+    /// cookie key). The caller keeps writers out (the write gate) so
     /// that the trees agree with each other.
     pub fn dump_to(&self, path: &Path) -> Result<DumpCounts> {
         let io = |e| Error::io(path, e);
@@ -56,6 +63,9 @@ impl Store {
             write_chunk(&mut w, &name).map_err(io)?;
             for item in tree.iter() {
                 let (k, v) = item?;
+                if is_instance_secret(&name, &k) {
+                    continue;
+                }
                 w.write_all(b"R").map_err(io)?;
                 write_chunk(&mut w, &k).map_err(io)?;
                 write_chunk(&mut w, &v).map_err(io)?;
@@ -151,5 +161,35 @@ mod tests {
         std::fs::write(&dump, b"something else").unwrap();
         let e = Store::load_dump(&dir.path().join("d"), &dump).unwrap_err();
         assert!(e.to_string().contains("not a store dump"), "{e}");
+    }
+
+    #[test]
+    fn dumps_leave_out_sessions_and_the_cookie_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a")).unwrap();
+        store.put_secret(&[7u8; 32]).unwrap();
+        let settings = store.db.open_tree("settings").unwrap();
+        settings.insert("instance", &b"{}"[..]).unwrap();
+        store
+            .db
+            .open_tree("sessions")
+            .unwrap()
+            .insert("s1", &b"{\"user\":\"admin\"}"[..])
+            .unwrap();
+        let dump = dir.path().join("store.dump");
+        store.dump_to(&dump).unwrap();
+        let bytes = std::fs::read(&dump).unwrap();
+        assert!(!bytes.windows(10).any(|w| w == b"cookie_key"));
+        assert!(!bytes.windows(5).any(|w| w == b"admin"));
+        let (copy, _) = Store::load_dump(&dir.path().join("b"), &dump).unwrap();
+        assert_eq!(copy.get_secret().unwrap(), None);
+        assert!(
+            copy.db
+                .open_tree("settings")
+                .unwrap()
+                .contains_key("instance")
+                .unwrap()
+        );
+        assert!(copy.db.open_tree("sessions").unwrap().is_empty());
     }
 }

@@ -1,8 +1,9 @@
 //! Store records of the linker: the computed links of each document, staff decisions on links (kept apart
-//! so that they survive re-ingest and relinking) and subjects first observed in documents.
+//! so that they survive re-ingest and relinking) and subjects observed in documents.
 //!
 //! Key layouts: `links`: doc id → JSON `Links`; `link_decisions`: "doc id \0 target key" → JSON `Decision`;
-//! `observed_subjects`: code → JSON `ObservedSubject`. The trees are opened on first use.
+//! `observed_subjects`: "code \0 doc id" → JSON `ObservedSubject` (stores written before observations were
+//! kept per document have "code" keys; their records read the same). The trees are opened on first use.
 
 use super::{Store, decode, encode};
 use crate::error::Result;
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub struct ObservedSubject {
     pub code: String,
     pub name: String,
-    /// The first document it was seen in.
+    /// The document it was seen in.
     pub doc: DocId,
 }
 
@@ -102,20 +103,21 @@ impl Store {
             .collect()
     }
 
-    /// Records a subject seen in a document unless it was seen before; returns whether it is new.
+    /// Records a subject seen in a document, once per document (so that each reader's tree holds only the
+    /// codes seen in documents the reader may see); returns whether the pair is new.
     pub fn record_observed(&self, subject: &ObservedSubject) -> Result<bool> {
         let tree = self.observed_tree()?;
+        let mut key = subject.code.as_bytes().to_vec();
+        key.push(0);
+        key.extend_from_slice(subject.doc.as_str().as_bytes());
         let fresh = tree
-            .compare_and_swap(
-                subject.code.as_bytes(),
-                None as Option<&[u8]>,
-                Some(encode(subject)?),
-            )?
+            .compare_and_swap(key, None as Option<&[u8]>, Some(encode(subject)?))?
             .is_ok();
         Ok(fresh)
     }
 
-    /// Every observed subject in code order.
+    /// Every observation of a subject in a document, in code order (a code seen in several documents comes
+    /// once per document).
     pub fn observed_subjects(&self) -> Result<Vec<ObservedSubject>> {
         self.observed_tree()?
             .iter()

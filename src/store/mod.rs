@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 mod accounts;
 mod dump;
 mod facts;
+mod findings;
 mod links;
 mod proposals;
 pub use dump::DumpCounts;

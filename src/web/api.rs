@@ -80,9 +80,13 @@ pub async fn document(
     let scope = viewer.scope();
     let out = st
         .blocking(move |lib| {
-            let doc = lib.document(&DocId(id.clone()), &scope)?.ok_or_else(|| {
+            let mut doc = lib.document(&DocId(id.clone()), &scope)?.ok_or_else(|| {
                 AppError::NotFound(format!("没有 id 为 {id} 的文档 (no such document)"))
             })?;
+            if !viewer.can(Role::Staff) {
+                // Where the file lies on the server is for staff; others see its name.
+                doc.source = source_name(&doc.source);
+            }
             let versions = versions(lib, &doc, &scope)?;
             Ok(DocumentOut {
                 document: doc,
@@ -91,6 +95,19 @@ pub async fn document(
         })
         .await?;
     Ok(Json(out))
+}
+
+/// The file name of a document's source path (an upload without its hash prefix).
+fn source_name(source: &str) -> String {
+    let name = source.rsplit(['/', '\\']).next().unwrap_or(source);
+    match name.split_once('-') {
+        Some((prefix, rest))
+            if prefix.len() == 12 && prefix.chars().all(|c| c.is_ascii_hexdigit()) =>
+        {
+            rest.to_string()
+        }
+        _ => name.to_string(),
+    }
 }
 
 /// The body of `POST /api/documents/{id}/access`.
@@ -304,8 +321,11 @@ pub struct Health {
     pub status: &'static str,
     /// 「正在建立索引：N / M」 while indexing.
     pub message: String,
-    pub documents: usize,
-    pub articles: usize,
+    /// The documents and articles the viewer may see; left out for visitors while anonymous reading is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub articles: Option<usize>,
     pub indexing: Option<Indexing>,
     pub version: &'static str,
 }
@@ -314,15 +334,21 @@ pub struct Health {
 pub async fn health(State(st): State<AppState>, viewer: Viewer) -> AppResult<Json<Health>> {
     let indexing = st.indexing();
     let busy = st.tasks.busy();
+    let counted = viewer.can(Role::Deputy) || st.settings().allow_anonymous;
     let scope = viewer.scope();
-    let (documents, articles) = st
-        .blocking(move |lib| Ok(search::count_units(lib, &scope)?))
-        .await?;
+    let counts = if counted {
+        Some(
+            st.blocking(move |lib| Ok(search::count_units(lib, &scope)?))
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(Json(Health {
         status: if busy { "indexing" } else { "ok" },
         message: indexing_message(indexing, busy),
-        documents,
-        articles,
+        documents: counts.map(|c| c.0),
+        articles: counts.map(|c| c.1),
         indexing,
         version: env!("CARGO_PKG_VERSION"),
     }))

@@ -311,13 +311,14 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     let mut detail = String::new();
     if write && !ctype.starts_with("multipart/") {
         let (parts, body) = req.into_parts();
-        let bytes: Bytes = match axum::body::to_bytes(body, st.lib.config.max_body_bytes).await {
+        let limit = super::body_limit(&st.lib.config, &path);
+        let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => {
                 return refuse(
                     AppError::TooLarge(format!(
                         "请求内容超过 {} KiB (request body too large)",
-                        st.lib.config.max_body_bytes >> 10
+                        limit >> 10
                     )),
                     &path,
                     &here,
@@ -463,12 +464,7 @@ fn account_links(viewer: &Viewer) -> String {
 /// Fills the account slot of an HTML page and puts the CSRF token into each of its POST forms (as a hidden
 /// field, and in the action URL of file-upload forms, whose bodies the policy layer does not read).
 async fn fill_page(resp: Response, viewer: &Viewer, csrf: Option<&str>) -> Response {
-    let is_html = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !is_html {
+    if !super::is_page(resp.headers()) {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();
@@ -549,22 +545,46 @@ pub struct LoginPage {
     pub form_token: String,
 }
 
+/// Where to go after logging in: only an absolute path of this site. Browsers drop tabs and line breaks from a
+/// URL (`/\t/evil.example` becomes `//evil.example`, another host) and read `\` as `/`, and a control character
+/// cannot go in a `Location` header: any of them sends the reader to `/`.
 fn safe_next(next: &str) -> String {
-    // Only paths of this site, never another origin.
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+    {
+        // Non-ASCII characters are percent-encoded: a `Location` header is ASCII.
+        let mut out = String::with_capacity(next.len());
+        for c in next.chars() {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                let mut utf8 = [0u8; 4];
+                for b in c.encode_utf8(&mut utf8).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+        out
     } else {
         "/".into()
     }
 }
 
-fn cookie_header(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+/// A `Set-Cookie` value; `Secure` when the server is reached over HTTPS (`Config::public_url`).
+fn cookie_header(st: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
     let age = match max_age {
         Some(s) => format!("; Max-Age={s}"),
         None => String::new(),
     };
+    let secure = if st.lib.config.served_over_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{age}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -598,7 +618,7 @@ fn login_page(
     let mut resp = (status, page).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        cookie_header(LOGIN_COOKIE, &token, Some(1800)),
+        cookie_header(st, LOGIN_COOKIE, &token, Some(1800)),
     );
     Ok(resp)
 }
@@ -727,12 +747,16 @@ pub async fn login_submit(
     h.append(
         header::SET_COOKIE,
         cookie_header(
+            &st,
             SESSION_COOKIE,
             &signed,
             Some(accounts::SESSION_HOURS * 3600),
         ),
     );
-    h.append(header::SET_COOKIE, cookie_header(LOGIN_COOKIE, "", Some(0)));
+    h.append(
+        header::SET_COOKIE,
+        cookie_header(&st, LOGIN_COOKIE, "", Some(0)),
+    );
     Ok(resp)
 }
 
@@ -749,7 +773,7 @@ pub async fn logout(
     let mut resp = Redirect::to("/login").into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        cookie_header(SESSION_COOKIE, "", Some(0)),
+        cookie_header(&st, SESSION_COOKIE, "", Some(0)),
     );
     Ok(resp)
 }
@@ -881,7 +905,7 @@ pub async fn change_password(
             let mut resp = Redirect::to("/login?next=/account").into_response();
             resp.headers_mut().append(
                 header::SET_COOKIE,
-                cookie_header(SESSION_COOKIE, "", Some(0)),
+                cookie_header(&st, SESSION_COOKIE, "", Some(0)),
             );
             Ok(resp)
         }
@@ -992,5 +1016,14 @@ mod tests {
         assert_eq!(safe_next("//evil.example/"), "/");
         assert_eq!(safe_next("https://evil.example/"), "/");
         assert_eq!(safe_next("/\\evil"), "/");
+        assert_eq!(safe_next("/\t/evil.example/"), "/");
+        assert_eq!(safe_next("/\n/evil.example/"), "/");
+        assert_eq!(safe_next("/a\r\nSet-Cookie: x=1"), "/");
+        assert_eq!(safe_next("/a\0b"), "/");
+        assert_eq!(safe_next("/\u{85}/x"), "/");
+        assert_eq!(
+            safe_next("/search?q=预算&page=2"),
+            "/search?q=%E9%A2%84%E7%AE%97&page=2"
+        );
     }
 }

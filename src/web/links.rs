@@ -246,7 +246,7 @@ pub struct SubjectOut {
 
 fn subject_data(lib: &Library, code: &str, b: &Browse) -> AppResult<SubjectOut> {
     check_code(code)?;
-    let tree = linking::taxonomy(lib)?;
+    let tree = linking::taxonomy(lib, &b.scope)?;
     let subject = tree
         .get(code)
         .cloned()
@@ -1197,8 +1197,9 @@ pub fn subject_names(
     lib: &Library,
     resp: &search::SearchResponse,
     filters: &Filters,
+    scope: &Scope,
 ) -> AppResult<std::collections::BTreeMap<String, String>> {
-    let tree = linking::taxonomy(lib)?;
+    let tree = linking::taxonomy(lib, scope)?;
     let codes = resp
         .facets
         .iter()

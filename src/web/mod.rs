@@ -5,10 +5,11 @@
 //! Routes: pages `/`, `/search`, `/documents/{id}`, `/documents/{id}/original`, `/articles/{id}`, `/ingest`,
 //! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`,
 //! `POST /documents/{id}/access`,
-//! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`;
+//! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`, `/alerts`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
-//! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`, `POST /api/admin/backup`.
+//! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`, `POST /api/admin/backup`, `/api/alerts`,
+//! `/api/documents/{id}/findings`.
 //!
 //! Limits: uploads (`/ingest`, `/api/ingest`, `/api/proposals/import`) up to `Config::max_upload_bytes`,
 //! every other body up to `Config::max_body_bytes` (413 above); at most `Config::max_queued_tasks` upload
@@ -16,6 +17,8 @@
 
 /// Administration: users, instance settings, the audit log and backups.
 pub mod admin;
+/// 预警: the findings of the consistency checks, listed, filtered and exported.
+pub mod alerts;
 /// The JSON API handlers and the OpenAPI description.
 pub mod api;
 /// Who is asking: the viewer of each request, the access policy, CSRF, login and the account page.
@@ -61,6 +64,15 @@ pub const MAX_UPLOAD_BYTES: usize = 64 << 20;
 
 /// The routes that take uploads: they have the upload limit instead of the body limit.
 const UPLOAD_ROUTES: &[&str] = &["/ingest", "/api/ingest", "/api/proposals/import"];
+
+/// The largest request body accepted on `path`: the upload limit on the upload routes, the body limit elsewhere.
+fn body_limit(config: &crate::config::Config, path: &str) -> usize {
+    if UPLOAD_ROUTES.contains(&path) {
+        config.max_upload_bytes
+    } else {
+        config.max_body_bytes
+    }
+}
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -230,6 +242,7 @@ pub fn router(state: AppState) -> Router {
         .merge(proposal_pages::router())
         .merge(links::router())
         .merge(admin::router())
+        .merge(alerts::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::gate))
@@ -293,6 +306,20 @@ async fn limit_body(
     }
 }
 
+/// Whether a response is a page of this site: HTML that is not a downloaded file. Only pages get the page
+/// policy and the CSRF tokens; a downloaded original keeps its bytes and its own sandbox policy.
+fn is_page(headers: &axum::http::HeaderMap) -> bool {
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let attachment = headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("attachment"));
+    html && !attachment
+}
+
 /// Logs every request with its server time, adds `Server-Timing` and the security headers of pages.
 async fn log_and_secure(req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -310,11 +337,7 @@ async fn log_and_secure(req: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    let is_html = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
+    if is_page(headers) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

@@ -211,7 +211,7 @@ pub async fn search_page(
     let (resp, names) = st
         .blocking(move |lib| {
             let resp = search::search(lib, &run)?;
-            let names = super::links::subject_names(lib, &resp, &run.filters)?;
+            let names = super::links::subject_names(lib, &resp, &run.filters, &run.scope)?;
             Ok((resp, names))
         })
         .await?;
@@ -496,6 +496,8 @@ pub struct DocumentPage {
     pub blocks: Vec<Block>,
     /// The body as paragraphs, for documents without articles.
     pub body: String,
+    /// Said when the text was cut at the extraction limit: how much is shown of how much.
+    pub cut_note: Option<String>,
     pub download_url: String,
     pub q: String,
     pub back_url: Option<String>,
@@ -507,6 +509,10 @@ pub struct DocumentPage {
     pub access_url: Option<String>,
     /// The document's tables.
     pub tables: Vec<TableHtml>,
+    /// The 预警 findings of its facts and text.
+    pub findings: Vec<crate::budget::checks::Finding>,
+    /// Where staff post decisions on findings; `None` for other viewers.
+    pub findings_url: Option<String>,
 }
 
 /// One cell of a table as shown: its text, spans and anchor (`t2-r5-c3`).
@@ -704,10 +710,19 @@ pub async fn document_page(
             let tables = crate::budget::query::document_tables(lib, &doc.id, &scope)?
                 .map(|t| tables_html(t, doc.id.as_str()))
                 .unwrap_or_default();
+            let findings =
+                crate::budget::alerts::findings(lib, &doc.id, &scope)?.unwrap_or_default();
             Ok(DocumentPage {
                 chrome: Chrome::default(),
                 links,
                 tables,
+                findings_url: staff.then(|| {
+                    format!(
+                        "/documents/{}/findings",
+                        super::params::encode_component(doc.id.as_str())
+                    )
+                }),
+                findings,
                 restricted: doc.access == Access::Restricted,
                 access_url: staff.then(|| {
                     format!(
@@ -745,6 +760,13 @@ pub async fn document_page(
                 } else {
                     markup::paragraphs(&doc.body, &terms)
                 },
+                cut_note: doc.body_cut_from.map(|full| {
+                    format!(
+                        "正文过长：此处只显示并检索前 {} KB（全文约 {} KB），完整内容请下载原始文件。",
+                        doc.body.len() / 1024,
+                        full / 1024
+                    )
+                }),
                 download_url: format!(
                     "/documents/{}/original",
                     super::params::encode_component(doc.id.as_str())
@@ -852,9 +874,19 @@ pub async fn download(
         header::CONTENT_TYPE,
         HeaderValue::from_static(mime_of(&name)),
     );
-    if let Ok(v) = HeaderValue::from_str(&markup::content_disposition(&name)) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
+    // Always an attachment, never a page of this site: the bytes as stored, in a sandbox without scripts or
+    // forms should a browser show it all the same.
+    let disposition = HeaderValue::from_str(&markup::content_disposition(&name))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    headers.insert(header::CONTENT_DISPOSITION, disposition);
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(resp)
 }
 

@@ -1,10 +1,36 @@
 //! Search parameters in the URL: parsing a query string (repeatable keys), validating it into a
 //! `SearchRequest`, and writing it back so that facet, paging and sort links keep every other parameter.
+//! `ApiQuery` reads the typed parameters of the other API routes.
 
 use super::error::{AppError, AppResult};
 use crate::config::Config;
 use crate::model::{DocKind, Filters, Level, Sort, Unit, Validity};
 use crate::search::SearchRequest;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+
+/// The typed query parameters of an API route: a parameter that does not parse (a `limit` past the largest
+/// number) is answered as every API error is, in JSON with 400.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(e) => Err(AppError::BadRequest(format!(
+                "参数无法识别：{} (bad parameter)",
+                e.body_text()
+            ))),
+        }
+    }
+}
 
 /// Results per page when the URL does not say.
 pub const DEFAULT_LIMIT: usize = 20;

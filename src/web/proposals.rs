@@ -7,6 +7,7 @@
 
 use super::AppState;
 use super::error::{AppError, AppResult};
+use super::params::ApiQuery;
 use crate::auth::Viewer;
 use crate::model::{Date, Scope};
 use crate::proposals::export::ExportFormat;
@@ -15,7 +16,7 @@ use crate::proposals::model::{
     Event, EventKind, Grade, ProposalId, ProposalType, Satisfaction, Status,
 };
 use crate::proposals::{self, ListFilter};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -114,7 +115,7 @@ impl ListQuery {
 pub async fn list(
     State(st): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Response> {
     let mut filter = q.filter()?;
     filter.scope = viewer.scope();
@@ -163,7 +164,7 @@ pub struct TodayQuery {
 pub async fn dashboard(
     State(st): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<TodayQuery>,
+    ApiQuery(q): ApiQuery<TodayQuery>,
 ) -> AppResult<Json<proposals::Dashboard>> {
     let today = today_of(&q.today)?;
     let scope = viewer.scope();
@@ -199,7 +200,7 @@ pub async fn show(
     State(st): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-    Query(q): Query<TodayQuery>,
+    ApiQuery(q): ApiQuery<TodayQuery>,
 ) -> AppResult<Json<proposals::ProposalView>> {
     let today = today_of(&q.today)?;
     let scope = viewer.scope();
@@ -223,7 +224,7 @@ pub async fn similar(
     State(st): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-    Query(q): Query<SimilarQuery>,
+    ApiQuery(q): ApiQuery<SimilarQuery>,
 ) -> AppResult<Json<proposals::SimilarReport>> {
     let limit = q.limit.unwrap_or(10).clamp(1, 100);
     let scope = viewer.scope();
@@ -288,7 +289,7 @@ pub struct ImportQuery {
 /// `POST /api/proposals/import?name=FILE.csv`: the file as the request body.
 pub async fn import(
     State(st): State<AppState>,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<Json<proposals::ImportReport>> {
     let body = body.map_err(|e| {

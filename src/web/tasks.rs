@@ -154,15 +154,40 @@ fn now() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-/// A file name safe to keep: its last path component, without control characters, at most 120 characters.
+/// Bytes of the name part of a stored upload: with the hash prefix and the `.part` of its temporary copy it
+/// stays under the 255 bytes a file name may have (a CJK character takes 3).
+const STORED_NAME_BYTES: usize = 200;
+
+/// The name under which an upload is kept: a hash prefix and the name, shortened to `STORED_NAME_BYTES` with
+/// its extension kept.
+fn stored_name(hash: &str, name: &str) -> String {
+    let (stem, ext) = split_extension(name);
+    let room = STORED_NAME_BYTES.saturating_sub(ext.len());
+    let stem = &stem[..stem.floor_char_boundary(room)];
+    format!("{}-{stem}{ext}", &hash[..12])
+}
+
+/// A name's stem and its extension with the dot (`""` when it has none or one longer than 15 characters).
+fn split_extension(name: &str) -> (&str, &str) {
+    match name.rfind('.') {
+        Some(dot) if dot > 0 && name.len() - dot <= 16 => name.split_at(dot),
+        _ => (name, ""),
+    }
+}
+
+/// A file name safe to keep: its last path component, without control characters, at most 120 characters
+/// with its extension kept.
 pub fn safe_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    if cleaned.is_empty() {
-        "upload".into()
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.');
+    let (stem, ext) = split_extension(cleaned);
+    let stem: String = stem.chars().take(120 - ext.chars().count()).collect();
+    let short = format!("{}{ext}", stem.trim_end());
+    if short.is_empty() || short == ext {
+        "upload".to_string() + ext
     } else {
-        cleaned
+        short
     }
 }
 
@@ -295,20 +320,41 @@ impl Tasks {
         }
     }
 
-    /// Writes the uploads and their task record (flushed).
+    /// Writes the uploads and their task record (flushed). When any of it fails, the files this request wrote
+    /// are removed again: no upload is left without its task.
     fn keep_uploads(&self, uploads: Vec<Upload>, access: Option<Access>) -> AppResult<Task> {
+        let mut written = Vec::new();
+        let kept = self.write_uploads(uploads, access, &mut written);
+        if kept.is_err() {
+            for path in written {
+                // Best effort: a file that cannot be removed is one the next upload of it reuses.
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        kept
+    }
+
+    /// The body of `keep_uploads`; every file it creates is added to `written`.
+    fn write_uploads(
+        &self,
+        uploads: Vec<Upload>,
+        access: Option<Access>,
+        written: &mut Vec<PathBuf>,
+    ) -> AppResult<Task> {
         let dir = self.lib.config.uploads_dir();
         std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
         let mut files = Vec::new();
         for u in uploads {
             let name = safe_name(&u.name);
             let hash = blake3::hash(&u.bytes).to_hex();
-            let stored = format!("{}-{name}", &hash[..12]);
+            let stored = stored_name(&hash, &name);
             let path = dir.join(&stored);
             if !path.exists() {
                 let tmp = dir.join(format!(".{stored}.part"));
+                written.push(tmp.clone());
                 std::fs::write(&tmp, &u.bytes).map_err(AppError::internal)?;
                 std::fs::rename(&tmp, &path).map_err(AppError::internal)?;
+                written.push(path);
             }
             files.push(TaskFile {
                 name,
@@ -542,5 +588,21 @@ mod tests {
         assert_eq!(safe_name(""), "upload");
         assert_eq!(safe_name("..."), "upload");
         assert_eq!(safe_name(&"字".repeat(300)).chars().count(), 120);
+        let long = safe_name(&format!("{}.docx", "字".repeat(300)));
+        assert_eq!(long.chars().count(), 120);
+        assert!(long.ends_with("字.docx"), "{long}");
+    }
+
+    #[test]
+    fn stored_names_fit_a_file_name_and_keep_the_extension() {
+        let hash = "0123456789abcdef";
+        let long = format!("{}.xlsx", "预算执行情况".repeat(20));
+        let stored = stored_name(hash, &safe_name(&long));
+        assert!(stored.starts_with("0123456789ab-预算"));
+        assert!(stored.ends_with(".xlsx"));
+        // With the temporary copy's `.` and `.part`, still within the 255 bytes of a file name.
+        assert!(stored.len() + 6 <= 255, "{}", stored.len());
+        assert_eq!(stored_name(hash, "预算法.md"), "0123456789ab-预算法.md");
+        assert_eq!(stored_name(hash, "README"), "0123456789ab-README");
     }
 }

@@ -1,11 +1,11 @@
 //! Tables: CSV (encoding detection and delimiter sniffing) and workbooks (XLSX, XLS, ODS via calamine). Each
 //! sheet becomes a `Table`; the text holds one line per row with cells joined by a tab.
 
-use super::{Extracted, Table, extracted, plain};
+use super::{Extracted, Table, extracted, plain, sheets};
 use crate::error::ExtractError;
 use crate::model::Format;
 use crate::text::clean;
-use calamine::{Data, Reader};
+use calamine::Data;
 
 /// Delimiters tried when sniffing a CSV file.
 const DELIMITERS: [u8; 3] = [b',', b'\t', b';'];
@@ -36,22 +36,18 @@ pub(super) fn extract_csv(bytes: &[u8]) -> Result<Extracted, ExtractError> {
     Ok(out)
 }
 
-/// Extracts a workbook: one table per non-empty sheet, the sheet name as a heading line before its rows.
+/// Extracts a workbook: one table per non-empty sheet, the sheet name as a heading line before its rows. Read
+/// within the limits of `sheets`.
 pub(super) fn extract_workbook(bytes: &[u8]) -> Result<Extracted, ExtractError> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| ExtractError::Corrupt(format!("workbook: {e}")))?;
     let mut text = String::new();
     let mut tables = Vec::new();
-    for name in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| ExtractError::Corrupt(format!("sheet {name}: {e}")))?;
+    for sheet in sheets::read_sheets(bytes, usize::MAX)? {
         let mut table = Table {
-            title: cell_text(&name),
+            title: cell_text(&sheet.name),
             ..Table::default()
         };
         let mut sheet_text = String::new();
-        for row in range.rows() {
+        for (_, row) in &sheet.rows {
             push_row(
                 &mut table,
                 &mut sheet_text,

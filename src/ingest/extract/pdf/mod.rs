@@ -1,14 +1,20 @@
-//! PDF: pdf-extract run in isolation (a child process or a thread under `catch_unwind`, both with a timeout),
-//! with a layout pass that joins lines wrapped inside a paragraph and keeps real line breaks.
+//! PDF: text and tables, read in isolation (a child process or a thread under `catch_unwind`, both with a
+//! timeout). pdf-extract gives the text, with a layout pass that joins lines wrapped inside a paragraph and keeps
+//! real line breaks; our own page interpreter (`page`, `fonts`) gives positioned glyphs and ruling lines for the
+//! table grids, and the text where pdf-extract cannot read a font (predefined CJK CMaps such as GBK-EUC-H).
 //!
 //! The layout pass records every line with its position. A line is joined to the next one when it is prose
 //! (mostly CJK), reaches the right edge of the body text, does not end a sentence, and the next line sits right
 //! below it without a deeper indent. Table rows (mostly numbers) and headings (short lines) keep their breaks.
 
+mod fonts;
+mod page;
+
 use super::{
-    ExtractOptions, Extracted, PDF_EXIT_BROKEN, PDF_EXIT_IO, PDF_EXIT_NO_TEXT, PdfIsolation,
-    extracted,
+    ExtractOptions, Extracted, PDF_EXIT_BROKEN, PDF_EXIT_IO, PDF_EXIT_NO_TEXT, PdfIsolation, Table,
+    extracted, inflate, isolate,
 };
+use crate::budget::grid::{self, PageContent};
 use crate::error::ExtractError;
 use crate::model::Format;
 use crate::text::{clean, is_cjk};
@@ -30,10 +36,19 @@ const TERMINAL: &[char] = &['。', '！', '？', '：', '!', '?', ':'];
 /// Extracts a PDF with the configured isolation.
 pub(super) fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Extracted, ExtractError> {
     let raw = match &opts.pdf {
-        PdfIsolation::Process(exe) => in_child(exe, bytes, opts.pdf_timeout)?,
+        PdfIsolation::Process(exe) => in_child(exe, bytes, opts)?,
         PdfIsolation::Thread => in_thread(bytes, opts.pdf_timeout)?,
     };
-    finish(&raw)
+    let mut out = finish(&raw.text)?;
+    out.tables = raw.tables;
+    Ok(out)
+}
+
+/// What the parser gives for one PDF: the raw layout text (before `clean`) and the tables.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Raw {
+    text: String,
+    tables: Vec<Table>,
 }
 
 /// Turns the raw layout text into the extracted document: `clean`, subject codes, the title.
@@ -108,24 +123,55 @@ enum Failure {
     Broken(String),
 }
 
-/// Parses the PDF in this process and lays out its text. May panic (pdf-extract does on damaged files).
-fn raw_text(bytes: &[u8]) -> Result<String, Failure> {
-    let mut doc =
-        pdf_extract::Document::load_mem(bytes).map_err(|e| Failure::Broken(e.to_string()))?;
+/// Parses the PDF in this process: the pages through our interpreter (glyphs and rules → tables), the text
+/// through pdf-extract, or from our glyphs where pdf-extract fails. May panic (pdf-extract does on damaged
+/// files); our interpreter's panics are contained here so that the text still comes through.
+fn parse(bytes: &[u8]) -> Result<Raw, Failure> {
+    let mut doc = lopdf::Document::load_mem(bytes).map_err(|e| Failure::Broken(e.to_string()))?;
     if doc.is_encrypted() {
         doc.decrypt("")
             .map_err(|e| Failure::Broken(format!("encrypted with a password: {e}")))?;
     }
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    inflate::check(&doc).map_err(Failure::Broken)?;
+    let pages: Vec<(u32, lopdf::ObjectId)> = doc.get_pages().into_iter().collect();
     if pages.is_empty() {
         return Err(Failure::Broken("the document has no pages".into()));
     }
+    let contents: Vec<PageContent> = catch_unwind(AssertUnwindSafe(|| {
+        let mut interpreter = page::Interpreter::new(&doc);
+        pages
+            .iter()
+            .map(|&(number, id)| interpreter.page(number, id))
+            .collect()
+    }))
+    .unwrap_or_default();
+    let tables = catch_unwind(AssertUnwindSafe(|| grid::tables(&contents))).unwrap_or_default();
+    let text = match catch_unwind(AssertUnwindSafe(|| layout_text(&doc, &pages))) {
+        Ok(Ok(text)) if meaningful(&text) => text,
+        outcome => {
+            let fallback = glyph_text(&contents);
+            if meaningful(&fallback) {
+                fallback
+            } else {
+                match outcome {
+                    Ok(Ok(text)) => text,
+                    Ok(Err(failure)) => return Err(failure),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        }
+    };
+    Ok(Raw { text, tables })
+}
+
+/// Lays out the text of the pages with pdf-extract.
+fn layout_text(doc: &lopdf::Document, pages: &[(u32, lopdf::ObjectId)]) -> Result<String, Failure> {
     let mut layout = Layout::default();
     let mut first_error = None;
     let mut read = 0;
-    for page in pages {
+    for &(page, _) in pages {
         // A damaged page is skipped; the others still count.
-        match pdf_extract::output_doc_page(&doc, &mut layout, page) {
+        match pdf_extract::output_doc_page(doc, &mut layout, page) {
             Ok(()) => read += 1,
             Err(e) => {
                 layout.discard_page();
@@ -139,6 +185,35 @@ fn raw_text(bytes: &[u8]) -> Result<String, Failure> {
         ));
     }
     Ok(layout.text())
+}
+
+/// Lays out the text of our interpreter's glyphs, for PDFs whose fonts pdf-extract cannot read.
+fn glyph_text(pages: &[PageContent]) -> String {
+    let mut layout = Layout::default();
+    for page in pages {
+        layout.page_height = f64::from(page.height);
+        layout.line = None;
+        layout.page.clear();
+        // Reading order: by line, then left to right.
+        let mut glyphs: Vec<&grid::Glyph> = page.glyphs.iter().collect();
+        glyphs.sort_by(|a, b| {
+            let (ha, hb) = (a.bottom - a.top, b.bottom - b.top);
+            let line =
+                |g: &grid::Glyph, h: f32| ((g.top + g.bottom) / 2.0 / (h.max(1.0) * 0.5)).round();
+            line(a, ha)
+                .total_cmp(&line(b, hb))
+                .then(a.x0.total_cmp(&b.x0))
+        });
+        for g in glyphs {
+            let size = f64::from(g.bottom - g.top);
+            let baseline = f64::from(g.top) + size * 0.85;
+            let width = f64::from(g.x1 - g.x0) / size.max(1.0);
+            layout.push(f64::from(g.x0), baseline, width, size, &g.text);
+        }
+        layout.end_current_line();
+        layout.pages.push(std::mem::take(&mut layout.page));
+    }
+    layout.text()
 }
 
 /// One line of text as laid out on the page (y grows downwards).
@@ -242,13 +317,34 @@ impl OutputDev for Layout {
         // own plain-text output does).
         let sx = font_size * (trm.m11 + trm.m21);
         let sy = font_size * (trm.m12 + trm.m22);
-        let mut size = (sx * sy).abs().sqrt();
-        if !size.is_finite() || size < 1.0 {
-            size = 1.0;
-        }
-        let (x, y) = (trm.m31, self.page_height - trm.m32);
+        let size = (sx * sy).abs().sqrt();
+        self.push(trm.m31, self.page_height - trm.m32, width, size, text);
+        Ok(())
+    }
+
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+impl Layout {
+    /// Adds one character (or run) at `x` on the baseline `y` (downwards from the top), `width` in font sizes.
+    fn push(&mut self, x: f64, y: f64, width: f64, size: f64, text: &str) {
+        let size = if !size.is_finite() || size < 1.0 {
+            1.0
+        } else {
+            size
+        };
         if !x.is_finite() || !y.is_finite() {
-            return Ok(());
+            return;
         }
         let text: String = text.chars().filter(|c| !c.is_control()).collect();
         let end = x + width * size;
@@ -293,19 +389,6 @@ impl OutputDev for Layout {
         }
         self.last_end = end;
         self.last_y = y;
-        Ok(())
-    }
-
-    fn begin_word(&mut self) -> Result<(), OutputError> {
-        Ok(())
-    }
-
-    fn end_word(&mut self) -> Result<(), OutputError> {
-        Ok(())
-    }
-
-    fn end_line(&mut self) -> Result<(), OutputError> {
-        Ok(())
     }
 }
 
@@ -385,19 +468,19 @@ fn collapse_spaces(text: &str) -> String {
 }
 
 /// Runs the parser on a thread under `catch_unwind`; gives up (abandoning the thread) after `timeout`.
-fn in_thread(bytes: &[u8], timeout: Duration) -> Result<String, ExtractError> {
+fn in_thread(bytes: &[u8], timeout: Duration) -> Result<Raw, ExtractError> {
     let (tx, rx) = std::sync::mpsc::channel();
     let data = bytes.to_vec();
     std::thread::Builder::new()
         .name("pdf-extract".into())
         .stack_size(THREAD_STACK_BYTES)
         .spawn(move || {
-            let result = catch_unwind(AssertUnwindSafe(|| raw_text(&data)));
+            let result = catch_unwind(AssertUnwindSafe(|| parse(&data)));
             // The receiver is gone when the caller timed out; nothing is left to tell.
             let _ = tx.send(result.map_err(|panic| panic_message(panic.as_ref())));
         })?;
     match rx.recv_timeout(timeout) {
-        Ok(Ok(Ok(text))) => Ok(text),
+        Ok(Ok(Ok(raw))) => Ok(raw),
         Ok(Ok(Err(Failure::Broken(reason)))) => Err(ExtractError::PdfBroken(reason)),
         Ok(Err(panic)) => Err(ExtractError::PdfBroken(format!(
             "the parser panicked: {panic}"
@@ -448,16 +531,19 @@ impl Drop for TempPdf {
     }
 }
 
-/// Runs `<exe> extract-pdf <file>` and reads its stdout; kills it after `timeout`.
-fn in_child(exe: &Path, bytes: &[u8], timeout: Duration) -> Result<String, ExtractError> {
+/// Runs `<exe> extract-pdf <file>` under the worker limits and reads its stdout; kills it after the timeout.
+fn in_child(exe: &Path, bytes: &[u8], opts: &ExtractOptions) -> Result<Raw, ExtractError> {
+    let timeout = opts.pdf_timeout;
     let file = TempPdf::write(bytes)?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .arg("extract-pdf")
         .arg(&file.0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
+        .stderr(Stdio::piped());
+    isolate::apply(&mut command, opts.worker);
+    let mut child = command.spawn()?;
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     // Both pipes are drained on threads so that a full pipe cannot stall the child.
@@ -496,17 +582,21 @@ fn in_child(exe: &Path, bytes: &[u8], timeout: Duration) -> Result<String, Extra
         .trim()
         .to_string();
     match status.code() {
-        Some(0) => String::from_utf8(out)
-            .map_err(|_| ExtractError::PdfBroken("the worker wrote invalid UTF-8".into())),
+        Some(0) => serde_json::from_slice(&out)
+            .map_err(|_| ExtractError::PdfBroken("the worker wrote an unreadable result".into())),
         Some(PDF_EXIT_NO_TEXT) => Err(ExtractError::PdfNoText),
         Some(PDF_EXIT_BROKEN) => Err(ExtractError::PdfBroken(reason)),
+        _ if let Some(limit) = isolate::ended_by_limit(status) => {
+            Err(ExtractError::OverLimit(limit.to_string()))
+        }
         _ => Err(ExtractError::PdfBroken(format!(
             "the worker failed ({status}): {reason}"
         ))),
     }
 }
 
-/// The worker process: extracts `path` and writes the raw text to stdout. See `super::pdf_worker`.
+/// The worker process: extracts `path` and writes the raw text and tables to stdout as JSON. See
+/// `super::pdf_worker`.
 pub(super) fn worker(path: &Path) -> i32 {
     // The process exists for this one file: panics are reported below as one line, not by the default hook.
     std::panic::set_hook(Box::new(|_| {}));
@@ -517,13 +607,11 @@ pub(super) fn worker(path: &Path) -> i32 {
             return PDF_EXIT_IO;
         }
     };
-    match catch_unwind(AssertUnwindSafe(|| raw_text(&bytes))) {
-        Ok(Ok(text)) if meaningful(&text) => {
+    match catch_unwind(AssertUnwindSafe(|| parse(&bytes))) {
+        Ok(Ok(raw)) if meaningful(&raw.text) => {
             let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            let json = serde_json::to_vec(&raw).unwrap_or_default();
+            match stdout.write_all(&json).and_then(|()| stdout.flush()) {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("cannot write the text: {e}");
@@ -555,24 +643,40 @@ mod tests {
 
     /// Builds a one-page PDF whose content stream is `content` (Helvetica as /F1), with a correct xref table.
     fn build_pdf(content: &str) -> Vec<u8> {
-        let objects = [
-            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-             /Resources << /Font << /F1 5 0 R >> >> >>"
-                .to_string(),
+        build_pdf_with(content.as_bytes(), &[])
+    }
+
+    /// Builds a one-page A4 PDF: Helvetica as /F1, then `fonts` as /F2, /F3 ... (each a font dictionary followed
+    /// by the objects it refers to, numbered from 6 on).
+    fn build_pdf_with(content: &[u8], extra: &[&str]) -> Vec<u8> {
+        let font_refs: String = (0..extra.len().min(1))
+            .map(|i| format!(" /F{} {} 0 R", i + 2, i + 6))
+            .collect();
+        let mut objects: Vec<Vec<u8>> = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
             format!(
-                "<< /Length {} >>\nstream\n{content}\nendstream",
-                content.len() + 1
-            ),
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-                .to_string(),
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+                 /Resources << /Font << /F1 5 0 R{font_refs} >> >> >>"
+            )
+            .into_bytes(),
+            [
+                format!("<< /Length {} >>\nstream\n", content.len() + 1).as_bytes(),
+                content,
+                b"\nendstream",
+            ]
+            .concat(),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+                .to_vec(),
         ];
+        objects.extend(extra.iter().map(|o| o.as_bytes().to_vec()));
         let mut pdf = b"%PDF-1.4\n".to_vec();
         let mut offsets = Vec::new();
         for (i, object) in objects.iter().enumerate() {
             offsets.push(pdf.len());
-            pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+            pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+            pdf.extend_from_slice(object);
+            pdf.extend_from_slice(b"\nendobj\n");
         }
         let xref = pdf.len();
         pdf.extend_from_slice(
@@ -589,6 +693,77 @@ mod tests {
             .as_bytes(),
         );
         pdf
+    }
+
+    /// A hex string of the GBK bytes of `text`, as a WPS-made content stream shows it.
+    fn gbk(text: &str) -> String {
+        let (bytes, _, _) = encoding_rs::GBK.encode(text);
+        let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+        format!("<{hex}>")
+    }
+
+    /// A PDF as WPS writes it with a predefined CMap: a Type0 font with /Encoding /GBK-EUC-H and no ToUnicode,
+    /// and a table whose borders are thin filled rectangles (`re f*`) with one blank cell.
+    fn gbk_table_pdf() -> Vec<u8> {
+        let mut content = String::new();
+        content.push_str(&format!(
+            "BT /F2 14 Tf 220 770 Td {} Tj ET\n",
+            gbk("支出决算表")
+        ));
+        content.push_str(&format!(
+            "BT /F2 9 Tf 420 742 Td {} Tj ET\n",
+            gbk("单位：万元")
+        ));
+        content.push_str("0 g\n");
+        for y in [735.0, 715.0, 695.0, 675.0] {
+            content.push_str(&format!("100 {y} 400 0.5 re f*\n"));
+        }
+        for x in [100.0, 250.0, 375.0, 500.0] {
+            content.push_str(&format!("{x} 675 0.5 60.5 re f*\n"));
+        }
+        let cells = [
+            (105, 720, "科目名称"),
+            (255, 720, "本年支出合计"),
+            (380, 720, "基本支出"),
+            (105, 700, "一般行政管理事务"),
+            (255, 700, "10.00"),
+            (105, 680, "行政运行"),
+            (255, 680, "1,511.90"),
+            (380, 680, "1,511.90"),
+        ];
+        for (x, y, text) in cells {
+            content.push_str(&format!("BT /F2 9 Tf {x} {y} Td {} Tj ET\n", gbk(text)));
+        }
+        build_pdf_with(
+            content.as_bytes(),
+            &[
+                "<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /GBK-EUC-H /DescendantFonts [7 0 R] >>",
+                "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /SimSun /CIDSystemInfo << /Registry (Adobe) \
+                 /Ordering (GB1) /Supplement 2 >> /FontDescriptor 8 0 R /DW 1000 >>",
+                "<< /Type /FontDescriptor /FontName /SimSun /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 \
+                 /Ascent 859 /Descent -141 /CapHeight 683 /StemV 80 >>",
+            ],
+        )
+    }
+
+    #[test]
+    fn a_gbk_euc_h_pdf_gives_its_text_and_its_table() {
+        let out = extract(&gbk_table_pdf(), &thread_opts()).unwrap();
+        assert!(out.text.contains("支出决算表"), "{}", out.text);
+        assert!(out.text.contains("一般行政管理事务"), "{}", out.text);
+        assert_eq!(out.tables.len(), 1, "{:?}", out.tables);
+        let t = &out.tables[0];
+        assert_eq!(t.title, "支出决算表");
+        assert_eq!(t.unit.as_deref(), Some("单位：万元"));
+        assert_eq!(t.pages, Some((1, 1)));
+        assert_eq!(
+            t.texts(),
+            vec![
+                vec!["科目名称", "本年支出合计", "基本支出"],
+                vec!["一般行政管理事务", "10.00", ""],
+                vec!["行政运行", "1,511.90", "1,511.90"],
+            ]
+        );
     }
 
     fn thread_opts() -> ExtractOptions {
@@ -751,7 +926,7 @@ mod tests {
         let pdf = b"%PDF-1.4 stand-in";
         let ok = fake_worker(
             dir.path(),
-            "test \"$1\" = extract-pdf && test -f \"$2\" && printf '财政收\\n\\n入\\n'",
+            "test \"$1\" = extract-pdf && test -f \"$2\" && printf '{\"text\":\"财政收\\\\n\\\\n入\\\\n\",\"tables\":[]}'",
         );
         assert_eq!(
             extract(pdf, &opts(ok, 10_000)).unwrap().text,

@@ -1,0 +1,116 @@
+//! 预警 on the four real final accounts (`YUSUAN_SHARED`): every error found by reading them by hand that the
+//! rules cover is found, with its evidence, and no 错误 is raised that is not a real error. Skipped without the
+//! shared folder.
+
+use std::path::PathBuf;
+use yusuan::budget::alerts::findings;
+use yusuan::budget::checks::{Finding, Severity};
+use yusuan::config::Config;
+use yusuan::library::Library;
+use yusuan::model::Scope;
+use yusuan::pipeline;
+
+fn shared() -> Option<PathBuf> {
+    let Some(shared) = std::env::var_os("YUSUAN_SHARED") else {
+        eprintln!("skipped: YUSUAN_SHARED not set");
+        return None;
+    };
+    Some(PathBuf::from(shared))
+}
+
+/// The findings of each final account, by the start of its title.
+fn checked() -> Option<Vec<(String, Vec<Finding>)>> {
+    let shared = shared()?;
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let lib = Library::open(Config::new(dir.path().join("index"), corpus)).unwrap();
+    let r = pipeline::ingest(&lib, &[shared.join("corpus/final-accounts")], &|_| {}).unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let mut out = Vec::new();
+    for id in lib.store().doc_ids().unwrap() {
+        let title = lib.store().get_meta(&id).unwrap().unwrap().title;
+        out.push((title, findings(&lib, &id, &Scope::All).unwrap().unwrap()));
+    }
+    Some(out)
+}
+
+fn of<'a>(all: &'a [(String, Vec<Finding>)], title: &str) -> &'a [Finding] {
+    &all.iter()
+        .find(|(t, _)| t.starts_with(title))
+        .unwrap_or_else(|| panic!("{title}"))
+        .1
+}
+
+fn has(found: &[Finding], rule: &str, value: &str) -> bool {
+    found
+        .iter()
+        .any(|f| f.rule == rule && f.found.as_deref() == Some(value))
+}
+
+#[test]
+fn the_known_errors_of_the_real_final_accounts_are_found_and_nothing_else_is_an_error() {
+    let Some(all) = checked() else { return };
+    let czj = of(&all, "上海市普陀区财政局");
+    // Section 四 says 0.3 where the 财政拨款收入支出决算总表 says 2,961.68; 71.73% where the tables give 71.65%.
+    let total = czj
+        .iter()
+        .find(|f| f.rule == "text-amount")
+        .expect("0.3 万元");
+    assert_eq!(
+        (total.expected.as_deref(), total.found.as_deref()),
+        (Some("2,961.68"), Some("0.3"))
+    );
+    assert_eq!(total.page, Some(13));
+    let share = czj.iter().find(|f| f.rule == "text-share").expect("71.73%");
+    assert_eq!(
+        (share.expected.as_deref(), share.found.as_deref()),
+        (Some("71.65%"), Some("71.73%"))
+    );
+
+    let gh = of(&all, "上海市普陀区规划和自然资源局");
+    assert!(has(gh, "unit-name", "上海市规划和自然资源局"), "{gh:#?}");
+    assert!(has(gh, "unit-name", "规划与自然资源局"));
+    assert!(has(gh, "text-percent-sign", "13.95"));
+    assert!(has(gh, "text-share-truncated", "99.86%"));
+    assert!(has(gh, "text-share-truncated", "95.45%"));
+
+    let sgb = of(&all, "中共上海市普陀区委社会工作部");
+    assert!(has(sgb, "text-completion-zero-budget", "95.89%"));
+    assert_eq!(
+        sgb.iter()
+            .filter(|f| f.rule == "text-growth-zero-base")
+            .count(),
+        4
+    );
+    assert!(has(sgb, "text-share-truncated", "9.55%"));
+    assert!(sgb.iter().any(|f| f.rule == "template-text"));
+
+    // Rounding differences between tables (0.01–0.02) are information, never errors; the real files raise no
+    // 错误 beyond the two of the 财政局 and the 社工部's completion of a zero budget.
+    for (title, found) in &all {
+        if title.contains("XX") {
+            continue;
+        }
+        let errors: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        let expected = if title.starts_with("上海市普陀区财政局") {
+            2
+        } else if title.starts_with("中共上海市普陀区委社会工作部") {
+            1
+        } else {
+            0
+        };
+        assert_eq!(errors.len(), expected, "{title}: {errors:#?}");
+        assert!(
+            found
+                .iter()
+                .filter(|f| f.rule == "rounding")
+                .all(|f| f.severity == Severity::Info)
+        );
+    }
+    // The template is full of placeholders.
+    let template = of(&all, "上海市XX局");
+    assert!(template.iter().filter(|f| f.rule == "placeholder").count() > 10);
+}

@@ -1,0 +1,517 @@
+//! Hostile input, generated here (nothing large is committed): dimension and cell bombs in workbooks, inflate
+//! bombs in PDFs, nesting bombs in HTML, oversized text, very long file names and malformed files of every
+//! format — through the library, the command line and a real server, which answers its health and a search
+//! after each. The worker process limits are checked on real child processes.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use yusuan::error::ExtractError;
+use yusuan::ingest::extract::{ExtractOptions, PdfIsolation, WorkerLimits, extract};
+
+/// A workbook with a title cell at A1 and one cell at the last cell of a sheet, XFD1048576.
+fn xlsx_far_cell() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "远端单元格预算表").unwrap();
+    sheet.write(1_048_575, 16_383, "x").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+/// Rewrites the parts of a zip archive with `edit` (name, content) → content.
+fn rewrite_zip(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut content = Vec::new();
+        part.read_to_end(&mut content).unwrap();
+        out.start_file(name.as_str(), options).unwrap();
+        out.write_all(&edit(&name, content)).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// A workbook whose sheet declares the whole grid, `A1:XFD1048576`, and holds two cells.
+fn xlsx_declared_grid() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "声明维度预算表").unwrap();
+    sheet.write(1, 1, 12.5).unwrap();
+    rewrite_zip(&book.save_to_buffer().unwrap(), |name, content| {
+        if name == "xl/worksheets/sheet1.xml" {
+            String::from_utf8(content)
+                .unwrap()
+                .replace(
+                    "<dimension ref=\"A1:B2\"/>",
+                    "<dimension ref=\"A1:XFD1048576\"/>",
+                )
+                .into_bytes()
+        } else {
+            content
+        }
+    })
+}
+
+/// A workbook of a few hundred kilobytes whose one sheet holds `cells` numeric cells (100 a row).
+fn xlsx_many_cells(cells: usize) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "多单元格").unwrap();
+    sheet.write(1, 0, 1).unwrap();
+    rewrite_zip(&book.save_to_buffer().unwrap(), |name, content| {
+        if name != "xl/worksheets/sheet1.xml" {
+            return content;
+        }
+        let xml = String::from_utf8(content).unwrap();
+        let start = xml.find("<sheetData>").unwrap() + "<sheetData>".len();
+        let end = xml.find("</sheetData>").unwrap();
+        let mut data = String::with_capacity(cells * 20);
+        for row in 0..cells.div_ceil(100) {
+            data.push_str(&format!("<row r=\"{}\">", row + 1));
+            for _ in 0..100 {
+                data.push_str("<c><v>1</v></c>");
+            }
+            data.push_str("</row>");
+        }
+        format!("{}{data}{}", &xml[..start], &xml[end..]).into_bytes()
+    })
+}
+
+/// A one-page PDF whose content stream shows a line of text and then inflates to `inflated` bytes of spaces.
+fn pdf_inflating_to(inflated: usize) -> Vec<u8> {
+    let text = b"BT /F1 12 Tf 72 712 Td (Budget report) Tj ET\n";
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(text).unwrap();
+    // Written a megabyte at a time: the test itself never holds the inflated content.
+    let spaces = vec![b' '; 1 << 20];
+    let mut left = inflated.saturating_sub(text.len());
+    while left > 0 {
+        let n = left.min(spaces.len());
+        encoder.write_all(&spaces[..n]).unwrap();
+        left -= n;
+    }
+    let stream = encoder.finish().unwrap();
+    let mut stream_object = format!(
+        "<< /Length {} /Filter /FlateDecode >>\nstream\n",
+        stream.len()
+    )
+    .into_bytes();
+    stream_object.extend_from_slice(&stream);
+    stream_object.extend_from_slice(b"\nendstream");
+    pdf_of(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+           /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_vec(),
+        stream_object,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_vec(),
+    ])
+}
+
+/// 100,000 nested `<div>` around one word.
+fn html_nesting_bomb() -> Vec<u8> {
+    format!(
+        "<html><body>{}嵌套预算{}</body></html>",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    )
+    .into_bytes()
+}
+
+/// Text over the 4 MiB kept per document: numbered lines of budget prose.
+fn long_text() -> Vec<u8> {
+    let mut text = String::from("超长预算说明\n\n");
+    let mut n = 0;
+    while text.len() < 6 * 1024 * 1024 {
+        n += 1;
+        text.push_str(&format!(
+            "第{n}行 一般公共预算支出按功能分类编列到项，逐项说明增减原因。\n"
+        ));
+    }
+    text.into_bytes()
+}
+
+/// Options with PDFs in worker processes of the yusuan binary.
+fn worker_opts() -> ExtractOptions {
+    ExtractOptions {
+        pdf: PdfIsolation::Process(PathBuf::from(env!("CARGO_BIN_EXE_yusuan"))),
+        pdf_timeout: Duration::from_secs(60),
+        ..ExtractOptions::default()
+    }
+}
+
+fn over_limit(result: Result<yusuan::ingest::extract::Extracted, ExtractError>) -> String {
+    match result {
+        Err(ExtractError::OverLimit(reason)) => reason,
+        other => panic!("expected a refusal over a limit, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_cell_at_xfd1048576_is_two_cells_not_a_grid() {
+    let out = extract(Path::new("far.xlsx"), &xlsx_far_cell(), &worker_opts()).unwrap();
+    assert!(
+        out.text.contains("远端单元格预算表"),
+        "{}",
+        &out.text[..100]
+    );
+    assert_eq!(out.tables[0].rows.len(), 2);
+    assert_eq!(out.tables[0].rows[1].len(), 16_384);
+    assert_eq!(out.tables[0].rows[1][16_383].text, "x");
+}
+
+#[test]
+fn a_declared_whole_sheet_dimension_allocates_nothing() {
+    let bytes = xlsx_declared_grid();
+    let out = extract(Path::new("declared.xlsx"), &bytes, &worker_opts()).unwrap();
+    assert_eq!(out.text, "Sheet1\n声明维度预算表\n\t12.5\n");
+}
+
+#[test]
+fn workbooks_over_the_cell_limit_are_refused() {
+    let bytes = xlsx_many_cells(2_100_000);
+    assert!(bytes.len() < 2 << 20, "{}", bytes.len());
+    let reason = over_limit(extract(Path::new("cells.xlsx"), &bytes, &worker_opts()));
+    assert!(reason.contains("cells"), "{reason}");
+}
+
+#[test]
+fn pdf_streams_inflating_past_the_cap_are_refused_in_the_worker() {
+    let bomb = pdf_inflating_to(300 << 20);
+    assert!(bomb.len() < 2 << 20, "{}", bomb.len());
+    match extract(Path::new("bomb.pdf"), &bomb, &worker_opts()) {
+        Err(ExtractError::PdfBroken(reason)) => {
+            assert!(reason.contains("inflate to more than 256 MiB"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_pdf_worker_fails_at_its_memory_limit_and_the_caller_lives_on() {
+    // 200 MiB of content passes the inflate cap; the parser needs several times that, over a 256 MiB limit.
+    let heavy = pdf_inflating_to(200 << 20);
+    let opts = ExtractOptions {
+        worker: WorkerLimits {
+            memory_bytes: 256 << 20,
+            cpu: Duration::from_secs(60),
+        },
+        ..worker_opts()
+    };
+    let reason = over_limit(extract(Path::new("heavy.pdf"), &heavy, &opts));
+    assert!(reason.contains("memory"), "{reason}");
+    // A small PDF still goes through a worker under the same limit.
+    let small = pdf_inflating_to(1 << 10);
+    let out = extract(Path::new("small.pdf"), &small, &opts).unwrap();
+    assert!(out.text.contains("Budget report"), "{}", out.text);
+}
+
+#[test]
+fn the_pdf_worker_is_stopped_at_its_cpu_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // A worker that spins: the kernel ends it after one second of CPU, long before the wall-clock timeout.
+    let spin = write(dir.path(), "spin.sh", "#!/bin/sh\nwhile :; do :; done\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&spin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let opts = ExtractOptions {
+        pdf: PdfIsolation::Process(spin),
+        pdf_timeout: Duration::from_secs(120),
+        worker: WorkerLimits {
+            memory_bytes: 1 << 30,
+            cpu: Duration::from_secs(1),
+        },
+        ..ExtractOptions::default()
+    };
+    let started = Instant::now();
+    let reason = over_limit(extract(
+        Path::new("spin.pdf"),
+        &pdf_inflating_to(1 << 10),
+        &opts,
+    ));
+    assert!(reason.contains("CPU"), "{reason}");
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
+fn html_nested_100000_deep_is_refused_at_once() {
+    let started = Instant::now();
+    let reason = over_limit(extract(
+        Path::new("deep.html"),
+        &html_nesting_bomb(),
+        &ExtractOptions::default(),
+    ));
+    assert!(reason.contains("nested"), "{reason}");
+    // Parsing this file took 37 seconds; the bound only catches a return to that.
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+/// The files of the hostile suite, each with what becomes of it: `None` indexed, `Some(reason part)` refused.
+fn hostile_files() -> Vec<(&'static str, Vec<u8>, Option<&'static str>)> {
+    let mut truncated_xlsx = xlsx_declared_grid();
+    truncated_xlsx.truncate(truncated_xlsx.len() / 2);
+    vec![
+        ("远端单元格.xlsx", xlsx_far_cell(), None),
+        ("声明维度.xlsx", xlsx_declared_grid(), None),
+        ("单元格过多.xlsx", xlsx_many_cells(2_100_000), Some("cells")),
+        ("膨胀.pdf", pdf_inflating_to(300 << 20), Some("inflate")),
+        ("嵌套.html", html_nesting_bomb(), Some("nested")),
+        ("截断.xlsx", truncated_xlsx, Some("damaged")),
+        (
+            "截断.pdf",
+            pdf_inflating_to(4 << 10)[..300].to_vec(),
+            Some("PDF"),
+        ),
+        (
+            "乱码.docx",
+            b"PK\x03\x04 not really a zip".to_vec(),
+            Some("damaged"),
+        ),
+        ("超长正文.txt", long_text(), None),
+    ]
+}
+
+/// The peak resident memory of this process (the server runs on its threads), in MiB.
+fn peak_rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+#[test]
+fn the_server_keeps_serving_through_every_hostile_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path());
+    let config = config(dir.path()).with_pdf_worker(
+        Path::new(env!("CARGO_BIN_EXE_yusuan")),
+        Duration::from_secs(60),
+    );
+    let state = yusuan::web::start(config).unwrap();
+    wait_idle(&state);
+    let token = admin_token(&state);
+    let server = Server::start(state);
+    let http = client_with(&token);
+    let alive = |after: &str| {
+        let health: Value = http
+            .get(server.url("/api/health"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert!(
+            health["documents"].as_u64().unwrap() >= 4,
+            "{after}: {health}"
+        );
+        let found: Value = http
+            .get(server.url(&format!("/api/search?q={}", enc("预算草案"))))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert!(found["total"].as_u64().unwrap() >= 1, "{after}: {found}");
+    };
+    for (name, bytes, refused) in hostile_files() {
+        let started = Instant::now();
+        let form = reqwest::blocking::multipart::Form::new().part(
+            "file",
+            reqwest::blocking::multipart::Part::bytes(bytes).file_name(name),
+        );
+        let resp = http
+            .post(server.url("/api/ingest"))
+            .multipart(form)
+            .send()
+            .unwrap();
+        assert_eq!(resp.status(), reqwest::StatusCode::ACCEPTED, "{name}");
+        let task: Value = resp.json().unwrap();
+        let url = server.url(&format!("/api/tasks/{}", task["id"].as_str().unwrap()));
+        let task = loop {
+            let t: Value = http.get(&url).send().unwrap().json().unwrap();
+            if t["status"] == "done" || t["status"] == "failed" {
+                break t;
+            }
+            assert!(started.elapsed() < Duration::from_secs(300), "{name}: {t}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let file = &task["files"][0];
+        match refused {
+            None => assert_eq!(file["status"], "indexed", "{name}: {task}"),
+            Some(part) => {
+                assert_eq!(file["status"], "failed", "{name}: {task}");
+                let reason = file["reason"].as_str().unwrap();
+                assert!(reason.contains(part), "{name}: {reason}");
+            }
+        }
+        alive(name);
+        eprintln!(
+            "{name}: {:.1} s, peak RSS of the test process (server and file generator) {} MiB",
+            started.elapsed().as_secs_f64(),
+            peak_rss_mib()
+        );
+    }
+    // The long text is cut for the index and the page, and downloads whole.
+    let id = server
+        .state
+        .lib
+        .store()
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .find(|id| {
+            server
+                .state
+                .lib
+                .store()
+                .get_meta(id)
+                .unwrap()
+                .is_some_and(|d| d.title == "超长预算说明")
+        })
+        .expect("the long text was indexed");
+    let doc: Value = http
+        .get(server.url(&format!("/api/documents/{}", enc(id.as_str()))))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let body = doc["body"].as_str().unwrap();
+    assert!(
+        body.len() <= 4 << 20 && body.len() > 4_000_000,
+        "{}",
+        body.len()
+    );
+    assert_eq!(
+        doc["body_cut_from"].as_u64().unwrap(),
+        long_text().len() as u64
+    );
+    let page = http
+        .get(server.url(&format!("/documents/{}", enc(id.as_str()))))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("正文过长"), "the page says the text was cut");
+    let original = http
+        .get(server.url(&format!("/documents/{}/original", enc(id.as_str()))))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert_eq!(original.len(), long_text().len());
+}
+
+#[test]
+fn a_long_cjk_file_name_is_stored_shortened_with_its_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = started_with_corpus(dir.path());
+    let token = admin_token(&state);
+    let server = Server::start(state);
+    let long = format!(
+        "{}.md",
+        "关于二〇二四年市级一般公共预算支出执行情况的报告".repeat(5)
+    );
+    assert!(long.chars().count() > 78);
+    let form = reqwest::blocking::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::blocking::multipart::Part::bytes(
+                "# 短名称文件\n\n财政收入稳定增长。\n".as_bytes().to_vec(),
+            )
+            .file_name("短名称.md"),
+        )
+        .part(
+            "file",
+            reqwest::blocking::multipart::Part::bytes(
+                "# 长名称文件\n\n星河湾水利工程预算说明。\n"
+                    .as_bytes()
+                    .to_vec(),
+            )
+            .file_name(long.clone()),
+        );
+    let resp = reqwest::blocking::Client::new()
+        .post(server.url("/api/ingest"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::ACCEPTED);
+    wait_idle(&server.state);
+    let uploads: Vec<String> = std::fs::read_dir(server.state.lib.config.uploads_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(uploads.len(), 2, "{uploads:?}");
+    assert!(
+        uploads.iter().all(|n| n.ends_with(".md") && n.len() < 255),
+        "{uploads:?}"
+    );
+    let found: Value = reqwest::blocking::Client::new()
+        .get(server.url(&format!("/api/search?q={}", enc("星河湾"))))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+}
+
+/// The sample corpus, indexed on a first start.
+fn started_with_corpus(dir: &Path) -> yusuan::web::AppState {
+    corpus(dir);
+    started(dir)
+}
+
+#[test]
+fn the_command_line_reports_hostile_files_and_keeps_going() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    std::fs::create_dir_all(&input).unwrap();
+    write(&input, "正常.md", "# 正常文件\n\n预算草案应当细化。\n");
+    for (name, bytes, _) in hostile_files() {
+        std::fs::write(input.join(name), bytes).unwrap();
+    }
+    let index = dir.path().join("index");
+    let out = Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(&index)
+        .arg("ingest")
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code().is_some(), "ended by a signal: {stderr}");
+    for (name, _, refused) in hostile_files() {
+        if refused.is_some() {
+            assert!(
+                stdout.contains(name) || stderr.contains(name),
+                "{name}: {stdout}{stderr}"
+            );
+        }
+    }
+    let search = Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(&index)
+        .args(["search", "预算草案", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        search.status.success(),
+        "{}",
+        String::from_utf8_lossy(&search.stderr)
+    );
+    let found: Value = serde_json::from_slice(&search.stdout).unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+}
