@@ -365,3 +365,62 @@ fn every_seven_digit_code_of_the_expenditure_tables_is_an_item_row() {
         assert_eq!(got, expected, "{stem}");
     }
 }
+
+/// The facts of a document as a comparable multiset: (table kind, code or row name, side, column, cents).
+fn fact_keys(f: &DocFacts) -> Vec<(String, String, String, String, i64)> {
+    let mut keys: Vec<_> = f
+        .facts()
+        .map(|x| {
+            (
+                x.table_kind.label().to_string(),
+                x.code.clone().unwrap_or_else(|| x.name.clone()),
+                x.side.clone().unwrap_or_default(),
+                x.column.clone(),
+                (x.amount * 100.0).round() as i64,
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// End to end on the real PDFs (with YUSUAN_SHARED): the facts read from each PDF's own tables are exactly the
+/// facts of its reference grids.
+#[test]
+fn real_pdfs_give_the_same_facts_as_their_reference_grids() {
+    let Some(shared) = std::env::var_os("YUSUAN_SHARED").map(std::path::PathBuf::from) else {
+        eprintln!(
+            "skipped: set YUSUAN_SHARED to the shared folder to compare facts from the real PDFs"
+        );
+        return;
+    };
+    let catalog = Catalog::builtin();
+    for stem in STEMS {
+        let (file, tables) = reference(stem);
+        let path = shared.join("corpus/final-accounts").join(&file);
+        let bytes = std::fs::read(&path).unwrap();
+        let extracted = yusuan::ingest::extract::extract(
+            &path,
+            &bytes,
+            &yusuan::ingest::extract::ExtractOptions::default(),
+        )
+        .unwrap();
+        let doc = document(&file);
+        let from_pdf = fact_keys(&facts_of(&doc, &extracted.tables, &catalog));
+        let from_reference = fact_keys(&facts_of(&doc, &tables, &catalog));
+        let missing: Vec<_> = from_reference
+            .iter()
+            .filter(|k| !from_pdf.contains(k))
+            .collect();
+        let extra: Vec<_> = from_pdf
+            .iter()
+            .filter(|k| !from_reference.contains(k))
+            .collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{stem}: {} facts from the PDF, {} from the reference; missing {missing:?}; extra {extra:?}",
+            from_pdf.len(),
+            from_reference.len()
+        );
+    }
+}

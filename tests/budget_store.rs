@@ -106,6 +106,30 @@ fn facts_follow_their_document_through_ingest_reingest_removal_dump_and_scope() 
     );
     assert_eq!(lib.store().tables_of(&id).unwrap().len(), 1);
 
+    // The same disclosure stored twice (another copy of the file) counts once in a subject's totals.
+    std::fs::create_dir_all(files.join("again")).unwrap();
+    let copy = write(
+        &files.join("again"),
+        "上海市示例区教育局2024年度部门决算.csv",
+        &expenditure_csv("31.00"),
+    );
+    ingest(&lib, &copy);
+    assert_eq!(list(&lib, q.clone(), &Scope::All).len(), 2);
+    let amounts = query::subject_amounts(&lib, "2050202", None, &Scope::All).unwrap();
+    let total = amounts
+        .totals
+        .iter()
+        .find(|t| t.column == "本年支出合计")
+        .unwrap();
+    assert_eq!((total.amount, total.documents), (31.0, 1));
+    pipeline::remove(
+        &lib,
+        &[DocId::from_source(
+            &std::fs::canonicalize(&copy).unwrap().to_string_lossy(),
+        )],
+    )
+    .unwrap();
+
     // A restricted document's facts are seen by staff only.
     let secret = write(
         &files,

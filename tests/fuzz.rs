@@ -1596,6 +1596,10 @@ fn query_pair() -> impl Strategy<Value = String> {
         "delegation",
         "category",
         "key",
+        "code",
+        "column",
+        "table",
+        "doc",
         "x",
         "",
     ]);
@@ -1687,6 +1691,7 @@ fn routes_answer_arbitrary_query_strings_without_server_errors() {
         "/subjects/205",
         "/api/subjects",
         "/api/subjects/205",
+        "/api/facts",
         "/topics",
         "/api/topics",
         "/proposals",

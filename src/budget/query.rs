@@ -225,7 +225,8 @@ pub struct FactQuery {
     /// A part of the issuing unit's name.
     pub unit: Option<String>,
     pub year: Option<i32>,
-    /// A table: its kind (支出表), any title naming that kind (支出决算表), or a part of its title.
+    /// A table: its kind (支出表), any title naming that kind (支出决算表: then of final accounts only), or a
+    /// part of its title.
     pub table: Option<String>,
     /// A column: its normalised name or an alias of it (合计 in the tables that call 本年支出合计 so).
     pub column: Option<String>,
@@ -256,6 +257,14 @@ struct Matcher {
 impl Matcher {
     fn new(lib: &Library, c: &Columns, q: &FactQuery, scope: &Scope) -> Matcher {
         let catalog = &lib.reference().budget_tables;
+        // A table named with its stage (支出决算表, 支出预算表) asks for documents of that stage.
+        let table_stage = q
+            .table
+            .as_deref()
+            .filter(|t| {
+                TableKind::parse(t.trim()).is_none() && catalog.kind_of(t) != TableKind::Generic
+            })
+            .and_then(Stage::from_title);
         let visible = c
             .docs
             .iter()
@@ -263,6 +272,7 @@ impl Matcher {
                 scope.allows(d.access, &d.owners)
                     && q.doc.as_ref().is_none_or(|id| *id == d.id)
                     && q.year.is_none_or(|y| d.year == Some(y))
+                    && table_stage.is_none_or(|s| d.stage == Some(s))
                     && q.unit.as_deref().is_none_or(|u| {
                         c.strings
                             .get(d.unit)
@@ -404,8 +414,8 @@ pub struct ColumnTotal {
     pub documents: usize,
 }
 
-/// The amounts tables give for one subject code: each document's facts for it, and the totals per table and
-/// column (a document that repeats the row, such as a table printed twice, counts once).
+/// The amounts tables give for one subject code: each disclosure's facts for it, and the totals per table and
+/// column (a document that repeats the row, or a disclosure stored twice, counts once).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SubjectAmounts {
     pub facts: Vec<Fact>,
@@ -434,8 +444,13 @@ pub fn subject_amounts(
         if docs.is_some_and(|ds| !ds.contains(&f.doc_id)) || f.economic {
             continue;
         }
-        // One amount per document, table kind and column.
-        if seen.insert((f.doc_id.clone(), f.table_kind, f.column.clone())) {
+        // One amount per disclosure, table kind and column: a disclosure is its unit's year and stage (the same
+        // final account ingested as PDF and as XLSX counts once), or the document where the unit is unknown.
+        let disclosure = match &f.unit {
+            Some(u) => (u.clone(), f.year, f.stage),
+            None => (f.doc_id.to_string(), None, None),
+        };
+        if seen.insert((disclosure, f.table_kind, f.column.clone())) {
             facts.push(f);
         }
     }

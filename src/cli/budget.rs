@@ -22,7 +22,8 @@ pub struct FactsArgs {
     pub unit: Option<String>,
     #[arg(long)]
     pub year: Option<i32>,
-    /// A standard table (支出表, or any of its titles: 支出决算表) or a part of a table's title.
+    /// A standard table (支出表), any of its titles (支出决算表: of final accounts only; 支出预算表: of budgets)
+    /// or a part of a table's title.
     #[arg(long)]
     pub table: Option<String>,
     /// A column (本年支出合计, 基本支出, 项目支出, 决算数 …).

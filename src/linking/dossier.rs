@@ -291,7 +291,8 @@ fn key_articles(
 ) -> Result<Vec<DossierArticle>> {
     let mut q = String::new();
     for term in terms {
-        let quoted = format!("\"{}\"", term.replace('"', ""));
+        // Quotation marks of any kind inside a term would end the phrase early (“三公”经费).
+        let quoted = format!("\"{}\"", term.replace(['"', '“', '”', '「', '」'], ""));
         let next = if q.is_empty() {
             quoted
         } else {
