@@ -1,0 +1,142 @@
+//! Full disks: a data folder that ran out of space opens again by itself once there is room, and every command
+//! ends with a clear error while there is none. The real full-disk cases run on a small tmpfs mounted here
+//! (skipped with a message where mounting is not allowed).
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn an_unfinished_store_snapshot_left_by_a_full_disk_does_not_stop_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus(dir.path());
+    let data = dir.path().join("data");
+    let out = run_yusuan(&data, &["ingest", corpus.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    // What a snapshot cut short by ENOSPC leaves behind.
+    std::fs::write(
+        data.join("store").join("snap.00000000FFFFFFFF.generating"),
+        b"",
+    )
+    .unwrap();
+    let out = run_yusuan(&data, &["status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("文档 4"), "{}", text(&out));
+    assert!(!data.join("store/snap.00000000FFFFFFFF.generating").exists());
+}
+
+/// A tmpfs of `mib` MiB mounted on a new folder under `dir`, unmounted when dropped; `None` where this process
+/// may not mount.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, mib: u64) -> Option<Tmpfs> {
+        let at = dir.join("small-disk");
+        std::fs::create_dir_all(&at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(&at)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: mounting a tmpfs is not allowed here");
+            return None;
+        }
+        Some(Tmpfs(at))
+    }
+
+    fn resize(&self, mib: u64) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,size={mib}m")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Text files of about `mib` MiB in all, in a new folder.
+fn bulk(dir: &Path, mib: usize) -> PathBuf {
+    let folder = dir.join("bulk");
+    std::fs::create_dir_all(&folder).unwrap();
+    let line = "一般公共预算支出按功能分类编列到项，逐项说明增减原因，预算草案初步审查意见。\n";
+    for i in 0..mib {
+        let body = format!("第{i}号预算说明\n\n{}", line.repeat((1 << 20) / line.len()));
+        std::fs::write(folder.join(format!("说明{i}.txt")), body).unwrap();
+    }
+    folder
+}
+
+#[test]
+fn a_full_disk_fails_the_ingest_clearly_and_the_folder_opens_once_there_is_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(dir.path(), 24) else {
+        return;
+    };
+    let files = bulk(dir.path(), 60);
+    let data = disk.0.join("data");
+    // The ingest fails and ends (closing a store whose writes failed used to wait forever).
+    let ingest = spawn_quiet(&data, &["ingest", files.to_str().unwrap()]);
+    let status = wait_with_timeout(ingest, Duration::from_secs(300))
+        .expect("the ingest did not end on a full disk");
+    assert!(status.code().is_some_and(|c| c != 0), "{status}");
+    // While the disk is full every command ends, with an error.
+    for _ in 0..2 {
+        let status = wait_with_timeout(spawn_quiet(&data, &["status"]), Duration::from_secs(120))
+            .expect("status did not end on a full disk");
+        assert!(status.code().is_some(), "{status}");
+    }
+    disk.resize(400);
+    let out = run_yusuan(&data, &["status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run_yusuan(&data, &["search", "预算草案", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// Starts a yusuan command with its output discarded.
+fn spawn_quiet(data: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(data)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a child, killing it after `limit`; its exit status if it ended by itself.
+fn wait_with_timeout(
+    mut child: std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
