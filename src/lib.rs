@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod csv_out;
+pub mod disk;
 pub mod error;
 pub mod eval;
 pub mod index;

@@ -140,3 +140,75 @@ fn wait_with_timeout(
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn a_server_short_of_disk_says_so_refuses_writes_with_503_and_takes_them_once_space_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(dir.path(), 100) else {
+        return;
+    };
+    corpus(dir.path());
+    let mut config = config(dir.path());
+    config.data_dir = disk.0.join("data");
+    config.min_free_bytes = 32 << 20;
+    let state = yusuan::web::start(config).unwrap();
+    wait_idle(&state);
+    let token = admin_token(&state);
+    let server = Server::start(state);
+    let http = client_with(&token);
+    let health = || http.get(server.url("/api/health")).send().unwrap();
+    let upload = |name: &str, text: &str| {
+        http.post(server.url("/api/ingest"))
+            .header("content-type", "multipart/form-data; boundary=full-disk")
+            .body(multipart("full-disk", &[("file", name, text.as_bytes())]))
+            .send()
+            .unwrap()
+    };
+    assert_eq!(health().status(), reqwest::StatusCode::OK);
+
+    // Fill the disk until less than the required free space is left.
+    let free = yusuan::disk::free_bytes(&disk.0).unwrap();
+    let filler = disk.0.join("filler");
+    {
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..(free.saturating_sub(8 << 20) >> 20) {
+            std::io::Write::write_all(&mut f, &chunk).unwrap();
+        }
+    }
+    let r = health();
+    assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let v: serde_json::Value = r.json().unwrap();
+    assert_eq!(v["status"], "disk_full", "{v}");
+    let r = upload("满盘.txt", "磁盘已满时上传的预算说明。");
+    assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let v: serde_json::Value = r.json().unwrap();
+    assert_eq!(v["error"]["code"], "unavailable", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("磁盘空间不足"),
+        "{v}"
+    );
+    // Reading goes on.
+    let r = http
+        .get(server.url(&format!("/api/search?q={}", enc("预算草案"))))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+
+    // Space returns: the server is healthy and takes the upload.
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(health().status(), reqwest::StatusCode::OK);
+    let r = upload("空间恢复.txt", "空间恢复后上传的星河湾预算说明。");
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+    wait_idle(&server.state);
+    let found: serde_json::Value = http
+        .get(server.url(&format!("/api/search?q={}", enc("星河湾"))))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+}
