@@ -33,6 +33,8 @@ fn an_unfinished_store_snapshot_left_by_a_full_disk_does_not_stop_the_next_open(
     let out = run_yusuan(&data, &["status"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("文档 4"), "{}", text(&out));
+    // The status says how the disk is used.
+    assert!(text(&out).contains("可用空间"), "{}", text(&out));
     assert!(!data.join("store/snap.00000000FFFFFFFF.generating").exists());
 }
 
