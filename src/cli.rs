@@ -788,12 +788,17 @@ pub fn run(cli: Cli) -> Result<()> {
         } => eval_tables(reference, documents, *verbose, *json),
         Command::Status { json } => {
             let lib = open(&cli)?;
+            let uploads = folder_bytes(&lib.config.uploads_dir());
+            let free = crate::disk::free_bytes(&lib.config.data_dir).ok();
             let status = serde_json::json!({
                 "documents": lib.store().count_documents(),
                 "articles": lib.store().count_articles(),
                 "units": lib.index().num_units(),
                 "index_bytes": lib.index().size_bytes(),
                 "store_bytes": lib.store().size_bytes(),
+                "uploads_bytes": uploads,
+                "audit_entries": lib.store().count_audit()?,
+                "free_bytes": free,
             });
             if *json {
                 println!("{}", serde_json::to_string_pretty(&status)?);
@@ -805,6 +810,15 @@ pub fn run(cli: Cli) -> Result<()> {
                     status["units"],
                     lib.index().size_bytes() as f64 / 1e6,
                     lib.store().size_bytes() as f64 / 1e6
+                );
+                println!(
+                    "磁盘：上传原件 {:.1} MB · 审计记录 {} 条 · 可用空间 {}",
+                    uploads as f64 / 1e6,
+                    status["audit_entries"],
+                    free.map_or("未知".to_string(), |f| format!(
+                        "{:.1} MB",
+                        f as f64 / 1e6
+                    ))
                 );
             }
             Ok(())
@@ -892,6 +906,19 @@ fn eval_tables(reference: &Path, documents: &Path, verbose: bool, json: bool) ->
     }
     line("合计", &total);
     Ok(())
+}
+
+/// Bytes of the files directly in a folder (0 when it does not exist).
+fn folder_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn print_manifest(dir: &str, m: &crate::backup::Manifest) {

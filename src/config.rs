@@ -31,6 +31,9 @@ pub struct Config {
     pub max_queued_tasks: usize,
     /// The address readers use (`https://…` behind a TLS proxy): cookies are then marked `Secure`.
     pub public_url: Option<String>,
+    /// Free space the data folder's file system must keep: below it the server reports `disk_full` and
+    /// refuses writes (503).
+    pub min_free_bytes: u64,
 }
 
 impl Config {
@@ -49,6 +52,7 @@ impl Config {
             max_body_bytes: 1 << 20,
             max_queued_tasks: 8,
             public_url: None,
+            min_free_bytes: 64 << 20,
         }
     }
 
@@ -66,6 +70,13 @@ impl Config {
         self.public_url
             .as_deref()
             .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+    }
+
+    /// Whether the data folder's file system has less free space than `min_free_bytes`, and how much it has.
+    pub fn disk_short(&self) -> Option<u64> {
+        crate::disk::free_bytes(&self.data_dir)
+            .ok()
+            .filter(|free| *free < self.min_free_bytes)
     }
 
     pub fn store_dir(&self) -> PathBuf {

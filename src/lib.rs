@@ -11,6 +11,7 @@ pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod csv_out;
+pub mod disk;
 pub mod error;
 pub mod eval;
 pub mod index;

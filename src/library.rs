@@ -14,7 +14,12 @@ use crate::index::analysis::Analyzer;
 use crate::link::Reference;
 use crate::model::{Article, ArticleId, DocId, Document, Scope};
 use crate::store::Store;
+use std::mem::ManuallyDrop;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+/// How long closing the store may take before it is given up.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Proof that the holder may write to the store and the index (the shared side of the write gate).
 #[derive(Debug)]
@@ -28,7 +33,8 @@ pub struct Quiet<'a>(#[allow(dead_code)] RwLockWriteGuard<'a, ()>);
 #[derive(Debug)]
 pub struct Library {
     pub config: Config,
-    store: Store,
+    /// Closed by `Drop`, with a time limit (see there).
+    store: ManuallyDrop<Store>,
     index: SearchIndex,
     reference: Reference,
     proposals: crate::proposals::Cache,
@@ -53,7 +59,7 @@ impl Library {
         let index = SearchIndex::open(&config.index_dir(), analyzer)?;
         let lib = Library {
             config,
-            store,
+            store: ManuallyDrop::new(store),
             index,
             reference,
             proposals: crate::proposals::Cache::default(),
@@ -126,5 +132,29 @@ impl Library {
     pub fn close(&self) -> Result<()> {
         self.index.close_writer()?;
         self.store.flush()
+    }
+}
+
+impl Drop for Library {
+    /// Closes the store on a thread and waits at most `CLOSE_TIMEOUT`: sled flushes when its last handle goes,
+    /// and after a write failed (a full disk) that flush waits forever. Everything acknowledged was flushed
+    /// before it was acknowledged, so a store given up here loses nothing that was promised.
+    fn drop(&mut self) {
+        // SAFETY: the store is taken once, here, and `self` is not used afterwards.
+        let store = unsafe { ManuallyDrop::take(&mut self.store) };
+        let (done, closed) = std::sync::mpsc::channel();
+        let closing = std::thread::Builder::new()
+            .name("closing the store".into())
+            .spawn(move || {
+                drop(store);
+                let _ = done.send(());
+            });
+        if closing.is_ok() && closed.recv_timeout(CLOSE_TIMEOUT).is_err() {
+            tracing::error!(
+                data = %self.config.data_dir.display(),
+                "the store could not be closed within {} seconds (is the disk full?)",
+                CLOSE_TIMEOUT.as_secs()
+            );
+        }
     }
 }

@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 use yusuan::auth::accounts;
 
 /// Every file and folder under `root` (and `root` itself) whose mode lets anyone but the owner in.
@@ -26,21 +25,12 @@ fn open_to_others(root: &Path) -> Vec<String> {
         .collect()
 }
 
-fn yusuan(data: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_yusuan"))
-        .arg("--index")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn the_command_line_writes_the_data_folder_and_backups_for_their_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = corpus(dir.path());
     let data = dir.path().join("data");
-    let out = yusuan(&data, &["ingest", corpus.to_str().unwrap()]);
+    let out = run_yusuan(&data, &["ingest", corpus.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
@@ -48,7 +38,7 @@ fn the_command_line_writes_the_data_folder_and_backups_for_their_owner_only() {
     );
     assert_eq!(open_to_others(&data), Vec::<String>::new());
     let backup = dir.path().join("backup");
-    let out = yusuan(&data, &["backup", backup.to_str().unwrap()]);
+    let out = run_yusuan(&data, &["backup", backup.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
@@ -109,7 +99,7 @@ fn backup_over_http_takes_its_token_from_a_file() {
     let file = dir.path().join("token");
     std::fs::write(&file, format!("{token}\n")).unwrap();
     let target = dir.path().join("b");
-    let out = yusuan(
+    let out = run_yusuan(
         &dir.path().join("unused"),
         &[
             "backup",

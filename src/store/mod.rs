@@ -110,14 +110,44 @@ fn is_lock_conflict(io: &std::io::Error) -> bool {
         || io.to_string().contains("could not acquire lock")
 }
 
+/// Removes the snapshot files sled had not finished writing (`snap.*.generating`); returns whether there were
+/// any.
+fn remove_unfinished_snapshots(dir: &Path) -> Result<bool> {
+    let mut removed = false;
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            tracing::warn!(file = %path.display(), "removing an unfinished store snapshot");
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            removed = true;
+        }
+    }
+    Ok(removed)
+}
+
 impl Store {
     /// Opens or creates the store in `dir`. Fails with `Error::Locked` if another process holds it.
     pub fn open(dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let db = sled::Config::new().path(dir).open().map_err(|e| match e {
-            sled::Error::Io(io) if is_lock_conflict(&io) => Error::Locked(dir.to_path_buf()),
-            e => Error::Store(e),
-        })?;
+        let open = || {
+            sled::Config::new().path(dir).open().map_err(|e| match e {
+                sled::Error::Io(io) if is_lock_conflict(&io) => Error::Locked(dir.to_path_buf()),
+                e => Error::Store(e),
+            })
+        };
+        let db = match open() {
+            // A snapshot that a full disk stopped half way is left as `snap.*.generating` (empty, or cut
+            // short), which sled then reads as damage. It is never the store's only copy of anything: sled
+            // renames a snapshot into place only once it is complete. Having the lock (a corruption, not a
+            // lock conflict), remove such leftovers and open again.
+            Err(Error::Store(sled::Error::Corruption { .. }))
+                if remove_unfinished_snapshots(dir)? =>
+            {
+                open()?
+            }
+            other => other?,
+        };
         Ok(Store {
             docs: db.open_tree("docs")?,
             articles: db.open_tree("articles")?,

@@ -317,7 +317,8 @@ pub async fn task(
 /// The answer of `GET /api/health`.
 #[derive(Debug, Serialize)]
 pub struct Health {
-    /// "ok", or "indexing" while an ingest runs.
+    /// "ok", "indexing" while an ingest runs, or "disk_full" (with 503) while the data folder's disk is short
+    /// of `Config::min_free_bytes`.
     pub status: &'static str,
     /// 「正在建立索引：N / M」 while indexing.
     pub message: String,
@@ -331,7 +332,7 @@ pub struct Health {
 }
 
 /// `GET /api/health`. The document and article counts are those the viewer may see.
-pub async fn health(State(st): State<AppState>, viewer: Viewer) -> AppResult<Json<Health>> {
+pub async fn health(State(st): State<AppState>, viewer: Viewer) -> AppResult<Response> {
     let indexing = st.indexing();
     let busy = st.tasks.busy();
     let counted = viewer.can(Role::Deputy) || st.settings().allow_anonymous;
@@ -344,6 +345,20 @@ pub async fn health(State(st): State<AppState>, viewer: Viewer) -> AppResult<Jso
     } else {
         None
     };
+    if let Some(free) = st.lib.config.disk_short() {
+        let health = Health {
+            status: "disk_full",
+            message: format!(
+                "磁盘空间不足：可用 {} MiB，暂不能写入 (disk full)",
+                free >> 20
+            ),
+            documents: counts.map(|c| c.0),
+            articles: counts.map(|c| c.1),
+            indexing,
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        return Ok((StatusCode::SERVICE_UNAVAILABLE, Json(health)).into_response());
+    }
     Ok(Json(Health {
         status: if busy { "indexing" } else { "ok" },
         message: indexing_message(indexing, busy),
@@ -351,7 +366,8 @@ pub async fn health(State(st): State<AppState>, viewer: Viewer) -> AppResult<Jso
         articles: counts.map(|c| c.1),
         indexing,
         version: env!("CARGO_PKG_VERSION"),
-    }))
+    })
+    .into_response())
 }
 
 /// 「正在建立索引：N / M」 while indexing, 「就绪」 otherwise.

@@ -306,6 +306,10 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         }
         return refuse(e, &path, &here);
     }
+    // A write on a disk short of space would fail half way: refuse it whole, until space is freed.
+    if write && st.lib.config.disk_short().is_some() {
+        return refuse(AppError::disk_full(), &path, &here);
+    }
     // Read the body of forms and JSON posts: for the CSRF token and the audit line.
     let ctype = content_type(req.headers()).to_string();
     let mut detail = String::new();
@@ -369,7 +373,7 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     req.extensions_mut().insert(viewer.clone());
     let resp = next.run(req).await;
     if let Some(action) = audit_kind(&method, &path) {
-        record(
+        let recorded = record(
             &st,
             &viewer,
             action,
@@ -378,6 +382,10 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
             resp.status().as_u16(),
             ip,
         );
+        // What the audit log cannot keep is not answered: the reader gets no result without its record.
+        if !recorded {
+            return refuse(audit_unavailable(), &path, &here);
+        }
     }
     let csrf = match &credential {
         Credential::Cookie(s) => Some(s.csrf.as_str()),
@@ -411,7 +419,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Writes one audit line; a failure is logged, never shown to the client.
+/// Writes one audit line; returns whether it was kept (a failure is logged, never shown to the client).
 fn record(
     st: &AppState,
     viewer: &Viewer,
@@ -420,7 +428,7 @@ fn record(
     detail: &str,
     status: u16,
     ip: Option<String>,
-) {
+) -> bool {
     let entry = AuditEntry {
         seq: 0,
         time: chrono::Utc::now(),
@@ -432,9 +440,18 @@ fn record(
         status,
         ip,
     };
-    if let Err(e) = audit::record(st.lib.store(), entry) {
-        tracing::error!("audit log: {e}");
+    match audit::record(st.lib.store(), entry) {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::error!("audit log: {e}");
+            false
+        }
     }
+}
+
+/// The refusal when the audit log could not keep a record.
+fn audit_unavailable() -> AppError {
+    AppError::Unavailable("审计日志无法写入，本次操作的结果不予提供 (audit log unavailable)".into())
 }
 
 /// The placeholder in the layout's header where the account links go.

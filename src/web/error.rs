@@ -116,6 +116,12 @@ impl From<Error> for AppError {
             Error::Extract { source, .. } => {
                 AppError::BadRequest(format!("文件无法解析：{source}"))
             }
+            Error::Io { ref source, .. } | Error::Store(sled::Error::Io(ref source))
+                if crate::disk::is_full(source) =>
+            {
+                tracing::error!("{e}");
+                AppError::disk_full()
+            }
             e @ (Error::Io { .. } | Error::Store(_) | Error::Index(_) | Error::Corrupt { .. }) => {
                 AppError::internal(e)
             }
@@ -130,6 +136,13 @@ impl From<tokio::task::JoinError> for AppError {
 }
 
 impl AppError {
+    /// The data folder's disk is full: nothing is written until space is freed.
+    pub fn disk_full() -> AppError {
+        AppError::Unavailable(
+            "服务器磁盘空间不足，暂不能写入；请管理员释放空间后再试 (disk full)".into(),
+        )
+    }
+
     /// An upload over `limit` bytes.
     pub fn upload_too_large(limit: usize) -> AppError {
         AppError::TooLarge(format!(

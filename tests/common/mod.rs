@@ -222,3 +222,13 @@ pub fn pdf_of(objects: &[Vec<u8>]) -> Vec<u8> {
     );
     pdf
 }
+
+/// Runs the yusuan binary on the data folder `data` with `args` and returns its output.
+pub fn run_yusuan(data: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap()
+}

@@ -1,0 +1,216 @@
+//! Full disks: a data folder that ran out of space opens again by itself once there is room, and every command
+//! ends with a clear error while there is none. The real full-disk cases run on a small tmpfs mounted here
+//! (skipped with a message where mounting is not allowed).
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn an_unfinished_store_snapshot_left_by_a_full_disk_does_not_stop_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus(dir.path());
+    let data = dir.path().join("data");
+    let out = run_yusuan(&data, &["ingest", corpus.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    // What a snapshot cut short by ENOSPC leaves behind.
+    std::fs::write(
+        data.join("store").join("snap.00000000FFFFFFFF.generating"),
+        b"",
+    )
+    .unwrap();
+    let out = run_yusuan(&data, &["status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("文档 4"), "{}", text(&out));
+    // The status says how the disk is used.
+    assert!(text(&out).contains("可用空间"), "{}", text(&out));
+    assert!(!data.join("store/snap.00000000FFFFFFFF.generating").exists());
+}
+
+/// A tmpfs of `mib` MiB mounted on a new folder under `dir`, unmounted when dropped; `None` where this process
+/// may not mount.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, mib: u64) -> Option<Tmpfs> {
+        let at = dir.join("small-disk");
+        std::fs::create_dir_all(&at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(&at)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: mounting a tmpfs is not allowed here");
+            return None;
+        }
+        Some(Tmpfs(at))
+    }
+
+    fn resize(&self, mib: u64) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,size={mib}m")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Text files of about `mib` MiB in all, in a new folder.
+fn bulk(dir: &Path, mib: usize) -> PathBuf {
+    let folder = dir.join("bulk");
+    std::fs::create_dir_all(&folder).unwrap();
+    let line = "一般公共预算支出按功能分类编列到项，逐项说明增减原因，预算草案初步审查意见。\n";
+    for i in 0..mib {
+        let body = format!("第{i}号预算说明\n\n{}", line.repeat((1 << 20) / line.len()));
+        std::fs::write(folder.join(format!("说明{i}.txt")), body).unwrap();
+    }
+    folder
+}
+
+#[test]
+fn a_full_disk_fails_the_ingest_clearly_and_the_folder_opens_once_there_is_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(dir.path(), 24) else {
+        return;
+    };
+    let files = bulk(dir.path(), 60);
+    let data = disk.0.join("data");
+    // The ingest fails and ends (closing a store whose writes failed used to wait forever).
+    let ingest = spawn_quiet(&data, &["ingest", files.to_str().unwrap()]);
+    let status = wait_with_timeout(ingest, Duration::from_secs(300))
+        .expect("the ingest did not end on a full disk");
+    assert!(status.code().is_some_and(|c| c != 0), "{status}");
+    // While the disk is full every command ends, with an error.
+    for _ in 0..2 {
+        let status = wait_with_timeout(spawn_quiet(&data, &["status"]), Duration::from_secs(120))
+            .expect("status did not end on a full disk");
+        assert!(status.code().is_some(), "{status}");
+    }
+    disk.resize(400);
+    let out = run_yusuan(&data, &["status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run_yusuan(&data, &["search", "预算草案", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// Starts a yusuan command with its output discarded.
+fn spawn_quiet(data: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(data)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a child, killing it after `limit`; its exit status if it ended by itself.
+fn wait_with_timeout(
+    mut child: std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_server_short_of_disk_says_so_refuses_writes_with_503_and_takes_them_once_space_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(dir.path(), 100) else {
+        return;
+    };
+    corpus(dir.path());
+    let mut config = config(dir.path());
+    config.data_dir = disk.0.join("data");
+    config.min_free_bytes = 32 << 20;
+    let state = yusuan::web::start(config).unwrap();
+    wait_idle(&state);
+    let token = admin_token(&state);
+    let server = Server::start(state);
+    let http = client_with(&token);
+    let health = || http.get(server.url("/api/health")).send().unwrap();
+    let upload = |name: &str, text: &str| {
+        http.post(server.url("/api/ingest"))
+            .header("content-type", "multipart/form-data; boundary=full-disk")
+            .body(multipart("full-disk", &[("file", name, text.as_bytes())]))
+            .send()
+            .unwrap()
+    };
+    assert_eq!(health().status(), reqwest::StatusCode::OK);
+
+    // Fill the disk until less than the required free space is left.
+    let free = yusuan::disk::free_bytes(&disk.0).unwrap();
+    let filler = disk.0.join("filler");
+    {
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..(free.saturating_sub(8 << 20) >> 20) {
+            std::io::Write::write_all(&mut f, &chunk).unwrap();
+        }
+    }
+    let r = health();
+    assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let v: serde_json::Value = r.json().unwrap();
+    assert_eq!(v["status"], "disk_full", "{v}");
+    let r = upload("满盘.txt", "磁盘已满时上传的预算说明。");
+    assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let v: serde_json::Value = r.json().unwrap();
+    assert_eq!(v["error"]["code"], "unavailable", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("磁盘空间不足"),
+        "{v}"
+    );
+    // Reading goes on.
+    let r = http
+        .get(server.url(&format!("/api/search?q={}", enc("预算草案"))))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+
+    // Space returns: the server is healthy and takes the upload.
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(health().status(), reqwest::StatusCode::OK);
+    let r = upload("空间恢复.txt", "空间恢复后上传的星河湾预算说明。");
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+    wait_idle(&server.state);
+    let found: serde_json::Value = http
+        .get(server.url(&format!("/api/search?q={}", enc("星河湾"))))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+}
