@@ -74,6 +74,25 @@ pub fn decide(
     Ok(decision)
 }
 
+/// The number of a document's findings that need attention: errors and warnings not dismissed (0 for a
+/// document without facts or outside the scope).
+pub fn open_count(lib: &Library, id: &DocId, scope: &Scope) -> Result<usize> {
+    if lib.store().get_facts(id)?.is_none() {
+        return Ok(0);
+    }
+    Ok(findings(lib, id, scope)?.map_or(0, |found| {
+        found
+            .iter()
+            .filter(|f| f.severity != super::checks::Severity::Info)
+            .filter(|f| {
+                f.decision
+                    .as_ref()
+                    .is_none_or(|d| d.verdict != Verdict::Dismissed)
+            })
+            .count()
+    }))
+}
+
 /// The findings of one document with the labels the 预警 list filters and groups by.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DocFindings {

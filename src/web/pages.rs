@@ -127,6 +127,10 @@ pub struct HitView {
     pub cited: bool,
     /// Marked 内部 (restricted).
     pub restricted: bool,
+    /// 预警 findings of the document that need attention (errors and warnings not dismissed).
+    pub alerts: usize,
+    /// The document's findings section.
+    pub alerts_url: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -212,9 +216,17 @@ pub async fn search_page(
         .blocking(move |lib| {
             let resp = search::search(lib, &run)?;
             let names = super::links::subject_names(lib, &resp, &run.filters, &run.scope)?;
-            Ok((resp, names))
+            let mut alerts = std::collections::BTreeMap::new();
+            for h in &resp.hits {
+                if !alerts.contains_key(&h.doc_id) {
+                    let n = crate::budget::alerts::open_count(lib, &h.doc_id, &run.scope)?;
+                    alerts.insert(h.doc_id.clone(), n);
+                }
+            }
+            Ok((resp, (names, alerts)))
         })
         .await?;
+    let (names, alerts) = names;
     let chrome = chrome(
         &st,
         if params.q.is_empty() {
@@ -230,6 +242,7 @@ pub async fn search_page(
         &req,
         resp,
         &names,
+        &alerts,
         st.lib.config.max_window,
         start.elapsed(),
     ))
@@ -241,6 +254,7 @@ fn search_view(
     req: &SearchRequest,
     resp: SearchResponse,
     subject_names: &std::collections::BTreeMap<String, String>,
+    alerts: &std::collections::BTreeMap<crate::model::DocId, usize>,
     max_window: usize,
     took: Duration,
 ) -> SearchPage {
@@ -284,6 +298,8 @@ fn search_view(
                 snippet: h.snippet.to_html(),
                 cited: h.cited,
                 restricted: h.access == Access::Restricted,
+                alerts: alerts.get(&h.doc_id).copied().unwrap_or(0),
+                alerts_url: format!("{}#findings", markup::document_url(h.doc_id.as_str(), "")),
             }
         })
         .collect();
