@@ -493,6 +493,14 @@ fn column_role(path: &[String], body: &[String], left: Option<ColumnRole>) -> Co
     if leaf.contains("序号") || leaf.contains("备注") || leaf.contains("说明") {
         return ColumnRole::Other;
     }
+    // Ratios are not amounts (为预算%, 增长率, 比重).
+    if leaf.contains(['%', '％'])
+        || leaf.ends_with('率')
+        || leaf.contains("比重")
+        || leaf.contains("百分比")
+    {
+        return ColumnRole::Other;
+    }
     let cells: Vec<&String> = body.iter().filter(|t| !t.is_empty()).collect();
     let numeric = cells.iter().filter(|t| looks_numeric(t)).count();
     let whole: Vec<&&String> = cells.iter().filter(|t| code_digits(t).is_some()).collect();
@@ -1011,6 +1019,46 @@ mod tests {
                 ("合计".into(), Some("合计".into())),
             ]
         );
+    }
+
+    #[test]
+    fn ratio_columns_of_a_government_report_table_are_not_amounts() {
+        let c = Catalog::builtin();
+        let t = Table::from_texts(
+            "2024年一般公共预算收支决算表",
+            vec![
+                vec![
+                    "项目".into(),
+                    "预算数".into(),
+                    "决算数".into(),
+                    "为预算%".into(),
+                    "比上年增长率".into(),
+                ],
+                vec![
+                    "一般公共服务支出".into(),
+                    "1,000.00".into(),
+                    "950.00".into(),
+                    "95.0".into(),
+                    "3.2".into(),
+                ],
+            ],
+        );
+        let r = recognise(&t, &c);
+        assert_eq!(r.kind, TableKind::GovGeneral);
+        assert_eq!(r.stage, Some(Stage::Final));
+        let roles: Vec<ColumnRole> = r.columns.iter().map(|c| c.role).collect();
+        assert_eq!(
+            roles,
+            vec![
+                ColumnRole::Name,
+                ColumnRole::Amount,
+                ColumnRole::Amount,
+                ColumnRole::Other,
+                ColumnRole::Other
+            ]
+        );
+        let names: Vec<&str> = r.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["", "年初预算数", "决算数", "", ""]);
     }
 
     #[test]
