@@ -136,6 +136,13 @@ fn findings_are_listed_filtered_exported_and_scoped() {
         "the document page lists its findings"
     );
 
+    // Search hits of the document carry a badge with its open findings (two errors here).
+    let hits = text(
+        &st,
+        "/search?q=%E7%A4%BA%E8%8C%83%E5%8C%BA%E8%B4%A2%E6%94%BF%E5%B1%80&unit=document",
+    );
+    assert!(hits.contains(">预警 2<"), "{hits}");
+
     // Staff dismiss a finding with a note; the decision shows on the finding, in the list's status facet, and
     // survives re-ingest of the same file; it can be withdrawn. Deputies may not decide.
     let key = row["key"].as_str().unwrap().to_string();
@@ -158,6 +165,14 @@ fn findings_are_listed_filtered_exported_and_scoped() {
     assert_eq!(again["decision"]["note"], "已与财政局核实");
     assert_eq!(again["decision"]["by"], "staff-test");
     assert!(text(&st, "/alerts?status=%E5%B7%B2%E6%8E%92%E9%99%A4").contains("已与财政局核实"));
+    let hits = text(
+        &st,
+        "/search?q=%E7%A4%BA%E8%8C%83%E5%8C%BA%E8%B4%A2%E6%94%BF%E5%B1%80&unit=document",
+    );
+    assert!(
+        hits.contains(">预警 1<"),
+        "a dismissed finding no longer counts: {hits}"
+    );
     std::fs::write(&file, format!("{TABLE}\n")).unwrap();
     let r = yusuan::pipeline::ingest(&st.lib, std::slice::from_ref(&file), &|_| {}).unwrap();
     assert_eq!(r.updated, 1, "{r:?}");
