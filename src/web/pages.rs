@@ -223,10 +223,9 @@ pub async fn search_page(
                     alerts.insert(h.doc_id.clone(), n);
                 }
             }
-            Ok((resp, (names, alerts)))
+            Ok((resp, Labels { names, alerts }))
         })
         .await?;
-    let (names, alerts) = names;
     let chrome = chrome(
         &st,
         if params.q.is_empty() {
@@ -242,10 +241,15 @@ pub async fn search_page(
         &req,
         resp,
         &names,
-        &alerts,
         st.lib.config.max_window,
         start.elapsed(),
     ))
+}
+
+/// What the result list shows beside the hits: subject names for facets and filters, open findings by document.
+struct Labels {
+    names: std::collections::BTreeMap<String, String>,
+    alerts: std::collections::BTreeMap<crate::model::DocId, usize>,
 }
 
 fn search_view(
@@ -253,8 +257,7 @@ fn search_view(
     params: &SearchParams,
     req: &SearchRequest,
     resp: SearchResponse,
-    subject_names: &std::collections::BTreeMap<String, String>,
-    alerts: &std::collections::BTreeMap<crate::model::DocId, usize>,
+    labels: &Labels,
     max_window: usize,
     took: Duration,
 ) -> SearchPage {
@@ -298,7 +301,7 @@ fn search_view(
                 snippet: h.snippet.to_html(),
                 cited: h.cited,
                 restricted: h.access == Access::Restricted,
-                alerts: alerts.get(&h.doc_id).copied().unwrap_or(0),
+                alerts: labels.alerts.get(&h.doc_id).copied().unwrap_or(0),
                 alerts_url: format!("{}#findings", markup::document_url(h.doc_id.as_str(), "")),
             }
         })
@@ -327,7 +330,7 @@ fn search_view(
                     params.with_filter(key, &v.value)
                 };
                 LinkView {
-                    label: facet_label(key, &v.value, subject_names),
+                    label: facet_label(key, &v.value, &labels.names),
                     url: target.url(),
                     active,
                     count: v.count,
@@ -352,7 +355,7 @@ fn search_view(
     for key in FILTER_KEYS {
         for v in params.list(key) {
             active.push(LinkView {
-                label: format!("{}：{}", key_label(key), facet_label(key, v, subject_names)),
+                label: format!("{}：{}", key_label(key), facet_label(key, v, &labels.names)),
                 url: params.without_filter(key, v).url(),
                 active: true,
                 count: 0,
