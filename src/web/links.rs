@@ -694,6 +694,11 @@ pub struct DocRow {
     pub amount_label: String,
 }
 
+/// A name without spaces, for comparing names as tables print them.
+fn squeezed(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// One amount a table gives for a subject, as the subject page lists it.
 #[derive(Debug, Clone)]
 pub struct FactRow {
@@ -705,6 +710,10 @@ pub struct FactRow {
     pub title: String,
     /// The cell on the document page (`/documents/{id}#t3-r7-c5`).
     pub url: String,
+    /// The row's name as the table writes it.
+    pub name: String,
+    /// Whether that name differs from the subject's name in the tree.
+    pub renamed: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -802,6 +811,8 @@ pub async fn subject_page(
                 f.table.clone()
             },
             column: f.column.clone(),
+            renamed: !f.name.is_empty() && squeezed(&f.name) != squeezed(&s.name),
+            name: f.name.clone(),
             amount: linking::explain::format_amount(f.amount),
             title: titles
                 .get(&f.doc_id)
