@@ -46,6 +46,10 @@ pub struct Manifest {
     pub units: u64,
     pub store_records: u64,
     pub files: Vec<BackupFile>,
+    /// The uploads folder the backup was taken from (absolute, with a trailing `/`): uploads are known by their
+    /// path, which a restore into another folder rewrites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploads_dir: Option<String>,
 }
 
 impl Manifest {
@@ -120,6 +124,22 @@ fn prepare_target(lib: &Library, dir: &Path) -> Result<PathBuf> {
         }
     }
     Ok(dir)
+}
+
+/// A folder's path as source keys start with it: canonical as far as it exists (the rest as given), with a
+/// trailing `/`.
+fn folder_prefix(dir: &Path) -> Option<String> {
+    let absolute = std::path::absolute(dir).ok()?;
+    let mut existing = absolute.as_path();
+    while !existing.exists() {
+        existing = existing.parent()?;
+    }
+    let rest = absolute.strip_prefix(existing).ok()?;
+    let base = std::fs::canonicalize(existing).ok()?.join(rest);
+    Some(format!(
+        "{}/",
+        base.display().to_string().trim_end_matches('/')
+    ))
 }
 
 /// Where the server puts a backup when no folder is named: `backups/<time>` under the data folder.
@@ -198,6 +218,7 @@ pub fn backup(lib: &Library, dir: &Path) -> Result<Manifest> {
         units,
         store_records: dump.records,
         files,
+        uploads_dir: folder_prefix(&lib.config.uploads_dir()),
     };
     let json = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::Invalid(format!("cannot write the manifest: {e}")))?;
@@ -300,7 +321,18 @@ pub fn restore(backup_dir: &Path, config: &Config) -> Result<RestoreReport> {
     let built = (|| -> Result<()> {
         let mut cfg = config.clone();
         cfg.data_dir = staging.clone();
-        crate::store::Store::load_dump(&cfg.store_dir(), &backup_dir.join(STORE_DUMP))?;
+        let (store, _) =
+            crate::store::Store::load_dump(&cfg.store_dir(), &backup_dir.join(STORE_DUMP))?;
+        // Uploads restored into another folder are known by their new path.
+        if let (Some(old), Some(new)) = (
+            manifest.uploads_dir.as_deref(),
+            folder_prefix(&target.join(UPLOADS_DIR)),
+        ) && old != new
+        {
+            store.move_sources(old, &new)?;
+            store.flush()?;
+        }
+        drop(store);
         for f in &manifest.files {
             let rel = Path::new(&f.path);
             let to = if let Ok(inner) = rel.strip_prefix(INDEX_DIR) {
@@ -379,6 +411,7 @@ mod tests {
             units: 0,
             store_records: 0,
             files: Vec::new(),
+            uploads_dir: None,
         };
         std::fs::write(
             dir.path().join(MANIFEST),

@@ -69,6 +69,20 @@ fn backups_hold_no_session_and_no_cookie_key_and_a_restore_signs_with_a_new_key(
     let key = accounts::cookie_key(store).unwrap();
     let admin = store.get_user("admin").unwrap().unwrap();
     let session = accounts::open_session(store, &admin).unwrap();
+    state
+        .tasks
+        .submit_uploads(
+            vec![yusuan::web::tasks::Upload {
+                name: "上传的预算说明.md".into(),
+                bytes: "# 上传的预算说明\n\n星河湾水利工程预算说明。\n"
+                    .as_bytes()
+                    .to_vec()
+                    .into(),
+            }],
+            None,
+        )
+        .unwrap();
+    wait_idle(&state);
     let backup = dir.path().join("backup");
     yusuan::backup::backup(&state.lib, &backup).unwrap();
     // Files copied from the data folder keep no mode of their originals.
@@ -87,6 +101,22 @@ fn backups_hold_no_session_and_no_cookie_key_and_a_restore_signs_with_a_new_key(
     assert!(store2.get_user("admin").unwrap().is_some());
     assert_eq!(accounts::session(store2, &session.id).unwrap(), None);
     assert_ne!(accounts::cookie_key(store2).unwrap(), key);
+    // The upload restored into the other folder is known by its new path, and downloads from there.
+    let uploads = std::fs::canonicalize(state2.lib.config.uploads_dir()).unwrap();
+    let upload = store2
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .filter_map(|id| store2.get_meta(&id).unwrap())
+        .find(|d| d.title == "上传的预算说明")
+        .expect("the upload was restored");
+    assert!(
+        Path::new(&upload.source).starts_with(&uploads),
+        "{} is not under {}",
+        upload.source,
+        uploads.display()
+    );
+    assert!(Path::new(&upload.source).is_file());
 }
 
 #[test]

@@ -284,6 +284,27 @@ impl Store {
         Ok(out)
     }
 
+    /// Moves the source keys under the folder prefix `from` to lie under `to`, in the source index and in the
+    /// documents (after a restore into another data folder, uploads are known by their new path); returns
+    /// how many moved.
+    pub fn move_sources(&self, from: &str, to: &str) -> Result<usize> {
+        let mut moved = 0;
+        for (source, id) in self.sources_under(from)? {
+            let new = format!("{to}{}", &source[from.len()..]);
+            if let Some(entry) = self.sources.remove(source.as_bytes())? {
+                self.sources.insert(new.as_bytes(), entry)?;
+            }
+            if let Some(mut meta) = self.get_meta(&id)?
+                && meta.source == source
+            {
+                meta.source = new;
+                self.docs.insert(id.as_str(), encode(&meta)?)?;
+            }
+            moved += 1;
+        }
+        Ok(moved)
+    }
+
     /// The ids of every document stored under `title` (the versions of one law).
     pub fn ids_with_title(&self, title: &str) -> Result<Vec<DocId>> {
         let mut prefix = title.as_bytes().to_vec();
