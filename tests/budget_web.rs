@@ -122,11 +122,13 @@ fn the_finance_bureau_spends_10_on_2010602_and_every_amount_is_labelled() {
     let page = get(&st, "/subjects/2010602").text();
     assert!(page.contains("支出 10.00 万元"), "{page}");
     assert!(!page.contains("支出 16.19"));
-    // The income amount is listed, labelled as what it is.
+    // The income amount is listed, labelled as what it is, with the row's name as the table writes it (the same as
+    // the subject's name, so not marked as different).
     assert!(
-        page.contains("<td>收入决算表</td><td>本年收入合计</td><td class=\"num\"><a href="),
+        page.contains("<td>收入决算表</td><td>一般行政管理事务</td><td>本年收入合计</td><td class=\"num\"><a href="),
         "{page}"
     );
+    assert!(!page.contains("名称不同"));
 
     // The 三公 dossier (its terms are in the 三公 table) shows the bureau's spending on its subject 201, labelled,
     // with totals per table and column. (Its page used to fail: a term with “” quotes broke the article query.)
