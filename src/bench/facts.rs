@@ -8,7 +8,7 @@ use crate::budget::recognise::CodeLevel;
 use crate::config::Config;
 use crate::error::Result;
 use crate::library::Library;
-use crate::model::{Access, DocId, DocKind, Document, Format, Scope, Validity};
+use crate::model::Scope;
 use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
@@ -66,35 +66,7 @@ pub fn run(work: &Path, corpus: &Path, target: usize) -> Result<FactsBench> {
         if report.facts >= target {
             break;
         }
-        let id = DocId::from_source(&format!("generated:{}", g.title));
-        let doc = Document {
-            id: id.clone(),
-            source: format!("generated:{}", g.title),
-            content_hash: String::new(),
-            format: Format::Xlsx,
-            kind: DocKind::FinalAccount,
-            level: None,
-            title: g.title.clone(),
-            issuer: Some(g.unit.clone()),
-            doc_number: None,
-            published: None,
-            effective: None,
-            version_date: None,
-            region: None,
-            year: Some(g.year),
-            validity: Validity::Valid,
-            validity_pinned: false,
-            expired: false,
-            history: Vec::new(),
-            body: g.title.clone(),
-            outline: Vec::new(),
-            articles: Vec::new(),
-            size: 0,
-            access: Access::Public,
-            owners: Vec::new(),
-            tables: g.tables,
-            body_cut_from: None,
-        };
+        let doc = g.document();
         let facts = crate::budget::facts_of(&doc, &doc.tables, &catalog);
         report.facts += facts.items.len();
         report.documents += 1;

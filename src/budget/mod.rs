@@ -13,6 +13,7 @@ pub mod grid;
 pub mod query;
 pub mod recognise;
 pub mod table;
+pub mod views;
 
 pub use facts::{DocFacts, Fact, Issuer, facts_of};
 pub use recognise::{Catalog, Recognised, Stage, TableKind, recognise};
