@@ -327,7 +327,9 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
             _ => None,
         };
     }
-    if level == Level::Unit {
+    if level != Level::Unit {
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+    } else {
         out.sort_by(|a, b| {
             b.amounts
                 .amount
@@ -600,6 +602,10 @@ mod tests {
         assert_eq!(top.total.documents, 24);
         assert_eq!(top.total.previous_documents, 24);
         assert!(top.rows.len() >= 5, "{:?}", top.rows);
+        assert!(
+            top.rows.windows(2).all(|w| w[0].code < w[1].code),
+            "in code order"
+        );
         assert!(
             top.tables
                 .iter()
