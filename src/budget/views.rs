@@ -74,7 +74,7 @@ pub struct Amounts {
     pub change: Option<f64>,
     /// The change in percent of the previous amount, when that is above zero.
     pub growth: Option<f64>,
-    /// How many documents the amount of the year shown sums.
+    /// How many documents the amount of the year shown sums (for a total: the documents of all its rows).
     pub documents: usize,
     /// How many documents the previous amount sums.
     pub previous_documents: usize,
@@ -233,6 +233,8 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
     };
     let mut rows: BTreeMap<u32, (Amounts, u32)> = BTreeMap::new();
     let mut parent = Amounts::default();
+    // The documents the rows sum: bit 0 in the year shown, bit 1 in the year compared with.
+    let mut contributing = vec![0u8; c.docs.len()];
     let parent_id = code.and_then(|p| c.strings.find(p));
     let mut visit = |code_id: u32, into_parent: bool| {
         let Some(positions) = c.by_code.get(&code_id) else {
@@ -256,6 +258,7 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
             if into_parent {
                 parent.add(current, c.amount[i]);
             } else {
+                contributing[d as usize] |= if current { 1 } else { 2 };
                 let key = if level == Level::Unit {
                     c.docs[d as usize].unit
                 } else {
@@ -314,8 +317,8 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
             total.previous = Some(total.previous.unwrap_or(0.0) + p);
         }
     }
-    total.documents = filters.current_documents;
-    total.previous_documents = filters.documents_in(compare);
+    total.documents = contributing.iter().filter(|&&b| b & 1 != 0).count();
+    total.previous_documents = contributing.iter().filter(|&&b| b & 2 != 0).count();
     let total = total.finish();
     let base = match &parent {
         Some(p) => p.amount,
@@ -388,18 +391,9 @@ struct Filters {
     stages: Vec<Choice<Stage>>,
     tables: Vec<Choice<TableKind>>,
     columns: Vec<Choice<String>>,
-    /// Documents of the year and stage with amounts in the table and column.
-    current_documents: usize,
-    /// Documents per year with amounts in the table and column, at the stage.
-    by_year: BTreeMap<i32, usize>,
 }
 
 impl Filters {
-    fn documents_in(&self, year: Option<i32>) -> usize {
-        year.and_then(|y| self.by_year.get(&y).copied())
-            .unwrap_or(0)
-    }
-
     fn of(c: &Columns, m: &Matcher, table: TableKind, sel: &Selection) -> Filters {
         // Per document: whether it has a subject amount in the table and column, which table kinds hold its
         // subject amounts (a bit per kind), and which columns its tables of the selected kind have.
@@ -486,7 +480,6 @@ impl Filters {
         Filters {
             year,
             stage,
-            current_documents: year.and_then(|y| by_year.get(&y).copied()).unwrap_or(0),
             years: by_year
                 .iter()
                 .rev()
@@ -498,7 +491,6 @@ impl Filters {
                 .collect(),
             tables,
             columns: cols,
-            by_year,
         }
     }
 }

@@ -437,7 +437,7 @@ async fn page(
         .filter_map(|&k| params.get(k).map(|v| (k.to_string(), v)))
         .collect();
     let mut summary = format!(
-        "{}：{} 个文件；对比 {}：{} 个文件。金额单位：万元。",
+        "本级金额来自 {} {} 个文件，对比 {} {} 个文件。金额单位：万元。",
         year_label, v.total.documents, compare_label, v.total.previous_documents
     );
     if v.year.is_none() {
