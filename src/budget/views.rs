@@ -423,7 +423,12 @@ impl Filters {
                 .filter(|(d, doc)| matching[*d] && doc.year.is_some() && doc.stage.is_some())
                 .map(|(_, doc)| doc)
         };
-        let year = sel.year.or_else(|| docs().filter_map(|d| d.year).max());
+        let year = sel.year.or_else(|| {
+            docs()
+                .filter(|d| sel.stage.is_none_or(|s| d.stage == Some(s)))
+                .filter_map(|d| d.year)
+                .max()
+        });
         let stage = sel.stage.or_else(|| {
             [Stage::Final, Stage::Budget, Stage::Adjusted]
                 .into_iter()

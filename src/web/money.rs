@@ -433,7 +433,7 @@ async fn page(
         .replace('&', "\\u0026");
     let hidden = KEYS
         .iter()
-        .filter(|&&k| k != "unit" && k != "code")
+        .filter(|&&k| k != "unit")
         .filter_map(|&k| params.get(k).map(|v| (k.to_string(), v)))
         .collect();
     let mut summary = format!(
