@@ -3,6 +3,7 @@
 //! the main pages (laptop and phone widths) go to `target/screenshots/`. A second test walks the subject tree
 //! down to a document, rejects one of its links and sees the decision after a reload. A third narrows the
 //! proposal list by a facet, opens a proposal, sees a refused event explained and records an accepted one.
+//! Another opens 资金 on generated budgets, switches to the chart, drills down three levels and downloads CSV.
 //!
 //! Without a Chromium binary the test is skipped with a printed reason, unless `CI=true`.
 
@@ -882,4 +883,171 @@ fn alerts_list_facet_and_dismissing_a_finding_in_chromium() {
     open(&tab, &server.url("/alerts"));
     tab.wait_for_element("#alerts").unwrap();
     screenshot(&tab, "alerts-phone.png");
+}
+
+#[test]
+fn money_table_chart_drill_down_and_download_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    linked_corpus(dir.path());
+    // Generated department budgets and final accounts of 20 units over two years: each document's 支出表 as a
+    // CSV file named after the document.
+    let out = dir.path().join("corpus/budgets");
+    std::fs::create_dir_all(&out).unwrap();
+    for g in yusuan::budget::generate::generate(yusuan::budget::generate::Plan {
+        units: 20,
+        first_year: 2023,
+        last_year: 2024,
+        seed: 5,
+    }) {
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_path(out.join(format!("{}.csv", g.title)))
+            .unwrap();
+        for row in &g.tables[0].rows {
+            w.write_record(row.iter().map(|c| c.text.as_str())).unwrap();
+        }
+        w.flush().unwrap();
+    }
+    let server = Server::start(started(dir.path()));
+    let (browser, _profile) = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    log_in(&tab, &server);
+    tab.set_default_timeout(Duration::from_secs(30));
+
+    open(&tab, &server.url("/money"));
+    tab.wait_for_element("#money-table").unwrap();
+    assert!(
+        js(&tab, "document.getElementById('money-title').textContent")
+            .as_str()
+            .unwrap()
+            .starts_with("2024年决算支出表")
+    );
+    assert!(
+        js(
+            &tab,
+            "document.querySelectorAll('#money-table tbody tr').length"
+        )
+        .as_u64()
+        .unwrap()
+            >= 5
+    );
+    assert!(
+        js(
+            &tab,
+            "document.querySelector('#money-table thead').textContent.includes('2023年')"
+        )
+        .as_bool()
+        .unwrap()
+    );
+    screenshot(&tab, "money.png");
+
+    // Switch to the chart: ECharts draws a canvas, the choice is in the URL, the table stays below.
+    tab.find_element("#show-chart").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.search.includes('view=chart') && !!document.querySelector('#chart canvas')",
+        "the chart",
+    );
+    assert!(
+        js(&tab, "!!document.getElementById('money-table')")
+            .as_bool()
+            .unwrap()
+    );
+    assert!(
+        js(&tab, "document.querySelector('#chart canvas').height > 100")
+            .as_bool()
+            .unwrap()
+    );
+    screenshot(&tab, "money-chart.png");
+
+    // Down three levels through the table's links: 类 → 款 → 项 → units, the chart kept on the way.
+    for (digits, level) in [(3, "款"), (5, "项"), (7, "单位")] {
+        tab.find_element("#money-table tbody th a")
+            .unwrap()
+            .click()
+            .unwrap();
+        wait_js(
+            &tab,
+            &format!(
+                "(new URLSearchParams(location.search).get('code') || '').length === {digits} && !!document.querySelector('#chart canvas')"
+            ),
+            level,
+        );
+        assert_eq!(
+            js(&tab, "new URLSearchParams(location.search).get('view')"),
+            "chart"
+        );
+        assert_eq!(
+            js(&tab, "document.querySelectorAll('#crumbs a').length"),
+            (digits / 2 + 1) as u64
+        );
+        assert!(
+            js(&tab, "document.getElementById('money-title').textContent")
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("按{level}")),
+            "{level}"
+        );
+    }
+    assert!(
+        js(
+            &tab,
+            "document.querySelector('#money-table thead th').textContent === '单位'"
+        )
+        .as_bool()
+        .unwrap()
+    );
+    screenshot(&tab, "money-units-chart.png");
+
+    // The CSV download of the shown table.
+    let href = js(&tab, "document.getElementById('download-csv').href");
+    assert!(href.as_str().unwrap().contains("format=csv"), "{href}");
+    // The page's policy allows no fetch from scripts: the link is followed with an API token instead.
+    let csv = client_with(&admin_token(&server.state))
+        .get(href.as_str().unwrap())
+        .send()
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let text = csv.text().unwrap();
+    assert!(
+        text.starts_with('\u{feff}') && text.contains("合计") && text.contains("增长率"),
+        "{text}"
+    );
+
+    // A phone: chart and table fit the width.
+    phone(&tab, true);
+    open(&tab, &server.url("/money?view=chart"));
+    wait_js(
+        &tab,
+        "!!document.querySelector('#chart canvas')",
+        "the chart on a phone",
+    );
+    assert_eq!(
+        js(
+            &tab,
+            "document.documentElement.scrollWidth <= window.innerWidth + 1"
+        ),
+        Value::Bool(true)
+    );
+    screenshot(&tab, "money-chart-phone.png");
+    open(&tab, &server.url("/money"));
+    tab.wait_for_element("#money-table").unwrap();
+    assert_eq!(
+        js(
+            &tab,
+            "document.documentElement.scrollWidth <= window.innerWidth + 1"
+        ),
+        Value::Bool(true)
+    );
+    screenshot(&tab, "money-phone.png");
+    phone(&tab, false);
 }

@@ -5,52 +5,12 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use serde_json::Value;
+use axum::http::{StatusCode, header};
 use std::path::{Path, PathBuf};
-use tower::ServiceExt;
 use yusuan::auth::Viewer;
-use yusuan::web::{self, AppState};
+use yusuan::web::AppState;
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).to_string()
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
-
-fn get_as(state: &AppState, uri: &str, viewer: Viewer) -> Reply {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut req = Request::get(uri).body(Body::empty()).unwrap();
-        req.extensions_mut().insert(viewer);
-        let resp = web::router(state.clone()).oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    })
-}
+use common::{Reply, get_as};
 
 fn get(state: &AppState, uri: &str) -> Reply {
     get_as(state, uri, common::staff())

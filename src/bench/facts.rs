@@ -1,14 +1,16 @@
 //! The facts benchmark: generated department budgets and final accounts (`budget::generate`) stored as
 //! documents with their tables and facts until a number of facts is reached, then the in-memory columns
-//! built from the store, a filtered facts query and a sum by 类 timed, with the memory they take.
+//! built from the store, a filtered facts query, a sum by 类 and the money views (by 类, units under a 项)
+//! timed, with the memory they take.
 
 use crate::budget::generate::{self, Plan};
 use crate::budget::query::{self, FactQuery};
 use crate::budget::recognise::CodeLevel;
+use crate::budget::views::{self, Selection};
 use crate::config::Config;
 use crate::error::Result;
 use crate::library::Library;
-use crate::model::{Access, DocId, DocKind, Document, Format, Scope, Validity};
+use crate::model::Scope;
 use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
@@ -34,6 +36,13 @@ pub struct FactsBench {
     pub sum_ms: f64,
     /// The same sum with a unit filter (one city).
     pub sum_filtered_ms: f64,
+    /// The money view by 类 (`budget::views`, the default selection): median and 95th percentile of 20 runs.
+    pub money_class_ms: f64,
+    pub money_class_p95_ms: f64,
+    /// The money view of the units under one 项 every unit has (2080505): units, median and p95.
+    pub money_units: usize,
+    pub money_units_ms: f64,
+    pub money_units_p95_ms: f64,
     pub peak_rss_mb: f64,
 }
 
@@ -46,6 +55,18 @@ fn median_ms(mut f: impl FnMut() -> Result<()>) -> Result<f64> {
     }
     times.sort_by(f64::total_cmp);
     Ok(times[times.len() / 2])
+}
+
+/// The median and the 95th percentile of 20 runs, in ms.
+fn p95_ms(mut f: impl FnMut() -> Result<()>) -> Result<(f64, f64)> {
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], times[times.len() * 95 / 100]))
 }
 
 /// Runs the benchmark in `work` (an empty or missing folder, left in place) until `target` facts are stored.
@@ -66,35 +87,7 @@ pub fn run(work: &Path, corpus: &Path, target: usize) -> Result<FactsBench> {
         if report.facts >= target {
             break;
         }
-        let id = DocId::from_source(&format!("generated:{}", g.title));
-        let doc = Document {
-            id: id.clone(),
-            source: format!("generated:{}", g.title),
-            content_hash: String::new(),
-            format: Format::Xlsx,
-            kind: DocKind::FinalAccount,
-            level: None,
-            title: g.title.clone(),
-            issuer: Some(g.unit.clone()),
-            doc_number: None,
-            published: None,
-            effective: None,
-            version_date: None,
-            region: None,
-            year: Some(g.year),
-            validity: Validity::Valid,
-            validity_pinned: false,
-            expired: false,
-            history: Vec::new(),
-            body: g.title.clone(),
-            outline: Vec::new(),
-            articles: Vec::new(),
-            size: 0,
-            access: Access::Public,
-            owners: Vec::new(),
-            tables: g.tables,
-            body_cut_from: None,
-        };
+        let doc = g.document();
         let facts = crate::budget::facts_of(&doc, &doc.tables, &catalog);
         report.facts += facts.items.len();
         report.documents += 1;
@@ -149,6 +142,22 @@ pub fn run(work: &Path, corpus: &Path, target: usize) -> Result<FactsBench> {
         query::sum_by_class(&lib, &in_city, &Scope::Public { deputy: None })?;
         Ok(())
     })?;
+    (report.money_class_ms, report.money_class_p95_ms) = p95_ms(|| {
+        views::money(&lib, &Selection::default(), &Scope::Public { deputy: None })?;
+        Ok(())
+    })?;
+    let units = Selection {
+        code: Some("2080505".into()),
+        ..Selection::default()
+    };
+    let mut n = 0;
+    (report.money_units_ms, report.money_units_p95_ms) = p95_ms(|| {
+        n = views::money(&lib, &units, &Scope::Public { deputy: None })?
+            .rows
+            .len();
+        Ok(())
+    })?;
+    report.money_units = n;
     report.peak_rss_mb = crate::bench::peak_rss_mb();
     Ok(report)
 }

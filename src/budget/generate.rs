@@ -156,6 +156,46 @@ pub struct Generated {
     pub tables: Vec<Table>,
 }
 
+impl Generated {
+    /// The generated document as a stored document (public, its tables attached), under the source
+    /// `generated:<title>`.
+    pub fn document(&self) -> crate::model::Document {
+        use crate::model::{Access, DocId, DocKind, Document, Format, Validity};
+        let source = format!("generated:{}", self.title);
+        Document {
+            id: DocId::from_source(&source),
+            source,
+            content_hash: String::new(),
+            format: Format::Xlsx,
+            kind: match self.stage {
+                Stage::Final => DocKind::FinalAccount,
+                _ => DocKind::Budget,
+            },
+            level: None,
+            title: self.title.clone(),
+            issuer: Some(self.unit.clone()),
+            doc_number: None,
+            published: None,
+            effective: None,
+            version_date: None,
+            region: None,
+            year: Some(self.year),
+            validity: Validity::Valid,
+            validity_pinned: false,
+            expired: false,
+            history: Vec::new(),
+            body: self.title.clone(),
+            outline: Vec::new(),
+            articles: Vec::new(),
+            size: 0,
+            access: Access::Public,
+            owners: Vec::new(),
+            tables: self.tables.clone(),
+            body_cut_from: None,
+        }
+    }
+}
+
 /// The 一般公共预算 items (7 digits) of the subject list, with the names of every code.
 fn subjects() -> (
     Vec<(String, String)>,

@@ -1,7 +1,8 @@
 //! Budget data: the tables of budget and final-account disclosures (`table`), their cell grids recovered from
 //! PDF pages (`grid`), which standard table each is with its columns and rows (`recognise`), and the labelled
 //! amounts read from them (`facts`): all pure over their input. `query` answers questions over the facts of a
-//! library (held in memory as columns, within the reader's scope).
+//! library (held in memory as columns, within the reader's scope), and `views` the drill-down of the money pages
+//! over the same columns.
 
 pub mod alerts;
 pub mod checks;
@@ -13,6 +14,7 @@ pub mod grid;
 pub mod query;
 pub mod recognise;
 pub mod table;
+pub mod views;
 
 pub use facts::{DocFacts, Fact, Issuer, facts_of};
 pub use recognise::{Catalog, Recognised, Stage, TableKind, recognise};

@@ -12,11 +12,12 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-const NONE: u32 = u32::MAX;
+/// The id of an absent string.
+pub(super) const NONE: u32 = u32::MAX;
 
 /// Strings kept once.
 #[derive(Debug, Default)]
-struct Interner {
+pub(super) struct Interner {
     strings: Vec<Box<str>>,
     ids: HashMap<Box<str>, u32>,
 }
@@ -34,49 +35,49 @@ impl Interner {
     fn opt(&mut self, s: Option<&str>) -> u32 {
         s.map_or(NONE, |s| self.id(s))
     }
-    fn get(&self, i: u32) -> Option<&str> {
+    pub(super) fn get(&self, i: u32) -> Option<&str> {
         self.strings.get(i as usize).map(|s| &**s)
     }
-    fn find(&self, s: &str) -> Option<u32> {
+    pub(super) fn find(&self, s: &str) -> Option<u32> {
         self.ids.get(s).copied()
     }
 }
 
 #[derive(Debug)]
-struct DocEntry {
+pub(super) struct DocEntry {
     id: DocId,
     access: Access,
     owners: Vec<String>,
-    unit: u32,
+    pub(super) unit: u32,
     region: u32,
-    year: Option<i32>,
-    stage: Option<Stage>,
+    pub(super) year: Option<i32>,
+    pub(super) stage: Option<Stage>,
 }
 
 /// Every fact of the store as columns.
 #[derive(Debug, Default)]
 pub struct Columns {
     generation: u64,
-    strings: Interner,
-    docs: Vec<DocEntry>,
-    doc: Vec<u32>,
-    table_kind: Vec<TableKind>,
+    pub(super) strings: Interner,
+    pub(super) docs: Vec<DocEntry>,
+    pub(super) doc: Vec<u32>,
+    pub(super) table_kind: Vec<TableKind>,
     table_title: Vec<u32>,
     table_index: Vec<u32>,
-    code: Vec<u32>,
+    pub(super) code: Vec<u32>,
     level: Vec<Option<CodeLevel>>,
     /// Bit 0: economic code; bit 1: a total row.
-    flags: Vec<u8>,
-    name: Vec<u32>,
+    pub(super) flags: Vec<u8>,
+    pub(super) name: Vec<u32>,
     side: Vec<u32>,
-    column: Vec<u32>,
-    amount: Vec<f64>,
+    pub(super) column: Vec<u32>,
+    pub(super) amount: Vec<f64>,
     raw_end: Vec<u32>,
     raw: String,
     page: Vec<u32>,
     cell: Vec<(u32, u32)>,
     /// The positions of each code's facts, in order (a query by code reads only these).
-    by_code: HashMap<u32, Vec<u32>>,
+    pub(super) by_code: HashMap<u32, Vec<u32>>,
 }
 
 impl Columns {
@@ -244,8 +245,9 @@ pub struct FactList {
 }
 
 /// The per-fact test of a query, resolved against the interned strings once.
-struct Matcher {
-    visible: Vec<bool>,
+pub(super) struct Matcher {
+    /// Per document: inside the scope and the query's document, year and unit.
+    pub(super) visible: Vec<bool>,
     code: Option<u32>,
     column: Option<Vec<u32>>,
     table_kind: Option<TableKind>,
@@ -255,7 +257,7 @@ struct Matcher {
 }
 
 impl Matcher {
-    fn new(lib: &Library, c: &Columns, q: &FactQuery, scope: &Scope) -> Matcher {
+    pub(super) fn new(lib: &Library, c: &Columns, q: &FactQuery, scope: &Scope) -> Matcher {
         let catalog = &lib.reference().budget_tables;
         // A table named with its stage (支出决算表, 支出预算表) asks for documents of that stage.
         let table_stage = q
@@ -330,7 +332,7 @@ impl Matcher {
         }
     }
 
-    fn matches(&self, c: &Columns, i: usize) -> bool {
+    pub(super) fn matches(&self, c: &Columns, i: usize) -> bool {
         self.visible[c.doc[i] as usize]
             && self.code.is_none_or(|x| c.code[i] == x)
             && self.level.is_none_or(|l| c.level[i] == Some(l))

@@ -262,5 +262,13 @@ pub fn bench_facts(
         "sum by 类 of all 项 facts (支出表 本年支出合计): {} classes in {:.1} ms; within one city: {:.1} ms",
         r.classes, r.sum_ms, r.sum_filtered_ms
     );
+    println!(
+        "money view by 类: {:.1} ms (p95 {:.1}); units under 2080505: {} units in {:.1} ms (p95 {:.1})",
+        r.money_class_ms,
+        r.money_class_p95_ms,
+        r.money_units,
+        r.money_units_ms,
+        r.money_units_p95_ms
+    );
     Ok(())
 }

@@ -5,11 +5,12 @@
 //! Routes: pages `/`, `/search`, `/documents/{id}`, `/documents/{id}/original`, `/articles/{id}`, `/ingest`,
 //! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`,
 //! `POST /documents/{id}/access`,
-//! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`, `/alerts`;
+//! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`, `/alerts`, `/money`,
+//! `/static/echarts.min.js`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
 //! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`, `POST /api/admin/backup`, `/api/alerts`,
-//! `/api/documents/{id}/findings`.
+//! `/api/documents/{id}/findings`, `/api/money`.
 //!
 //! Limits: uploads (`/ingest`, `/api/ingest`, `/api/proposals/import`) up to `Config::max_upload_bytes`,
 //! every other body up to `Config::max_body_bytes` (413 above); at most `Config::max_queued_tasks` upload
@@ -21,6 +22,8 @@ pub mod admin;
 pub mod alerts;
 /// The JSON API handlers and the OpenAPI description.
 pub mod api;
+/// Static files compiled into the binary (the vendored ECharts).
+pub mod assets;
 /// Who is asking: the viewer of each request, the access policy, CSRF, login and the account page.
 pub mod auth;
 /// Budget data: the facts API and the CSV/XLSX downloads of a document's tables.
@@ -33,6 +36,8 @@ pub mod error;
 pub mod links;
 /// Turning document text into HTML: highlighted terms, article anchors, citation links.
 pub mod markup;
+/// 资金: the drill-down 类 → 款 → 项 → units as table or chart, its downloads and JSON.
+pub mod money;
 /// The HTML page handlers and their templates.
 pub mod pages;
 /// Search parameters in URLs: parsing, validation and link building.
@@ -243,6 +248,8 @@ pub fn router(state: AppState) -> Router {
         .merge(links::router())
         .merge(admin::router())
         .merge(alerts::router())
+        .merge(money::router())
+        .merge(assets::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::gate))
@@ -341,7 +348,7 @@ async fn log_and_secure(req: Request, next: Next) -> Response {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
             ),
         );
     }

@@ -232,3 +232,48 @@ pub fn run_yusuan(data: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// A response read whole: status, headers and body.
+pub struct Reply {
+    pub status: axum::http::StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+/// A GET through the router without a socket, as `viewer` (put on the request as the authenticated viewer).
+pub fn get_as(state: &AppState, uri: &str, viewer: yusuan::auth::Viewer) -> Reply {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut req = axum::http::Request::get(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        req.extensions_mut().insert(viewer);
+        let resp = tower::ServiceExt::oneshot(web::router(state.clone()), req)
+            .await
+            .unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    })
+}

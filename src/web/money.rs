@@ -1,0 +1,671 @@
+//! 资金 on the web: the drill-down 类 → 款 → 项 → units of `budget::views` as a table or an ECharts bar chart
+//! (`/money`, the choice kept in the URL with every filter), its CSV and XLSX download, and `GET /api/money`
+//! with the same parameters, all computed in the reader's scope.
+
+use super::AppState;
+use super::assets::ECHARTS_URL;
+use super::error::{AppError, AppResult};
+use super::pages::{Chrome, LinkView, PageError, chrome};
+use super::params::{encode_component, parse_pairs};
+use crate::auth::Viewer;
+use crate::budget::recognise::{Stage, TableKind};
+use crate::budget::views::{self, Amounts, Level, MoneyRow, MoneyView, Selection};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+/// The 资金 routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/money", get(page))
+        .route("/api/money", get(api))
+}
+
+/// How the page shows the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Show {
+    #[default]
+    Table,
+    Chart,
+}
+
+/// A download of the shown table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Download {
+    Csv,
+    Xlsx,
+}
+
+/// The parameters of `/money` and `/api/money`, as given (kept as text for the links) and as parsed.
+#[derive(Debug, Clone, Default)]
+struct Params {
+    code: Option<String>,
+    year: Option<String>,
+    compare: Option<String>,
+    unit: Option<String>,
+    stage: Option<String>,
+    table: Option<String>,
+    column: Option<String>,
+    show: Show,
+    download: Option<Download>,
+}
+
+/// The keys a link carries, in URL order.
+const KEYS: [&str; 8] = [
+    "code", "year", "compare", "unit", "stage", "table", "column", "view",
+];
+
+impl Params {
+    fn parse(raw: Option<&str>) -> AppResult<Params> {
+        let mut p = Params::default();
+        for (k, v) in parse_pairs(raw.unwrap_or_default())? {
+            let text = Some(v.trim().to_string()).filter(|s| !s.is_empty());
+            match k.as_str() {
+                "code" => p.code = text,
+                "year" => p.year = text,
+                "compare" => p.compare = text,
+                "unit" => p.unit = text,
+                "stage" => p.stage = text,
+                "table" => p.table = text,
+                "column" => p.column = text,
+                "view" => {
+                    p.show = match v.trim() {
+                        "" | "table" => Show::Table,
+                        "chart" => Show::Chart,
+                        other => return Err(bad("view", other, "table 或 chart")),
+                    }
+                }
+                "format" => {
+                    p.download = match v.trim() {
+                        "" => None,
+                        "csv" => Some(Download::Csv),
+                        "xlsx" => Some(Download::Xlsx),
+                        other => return Err(bad("format", other, "csv 或 xlsx")),
+                    }
+                }
+                other => {
+                    return Err(AppError::BadRequest(format!(
+                        "未知参数 {other} (unknown parameter)"
+                    )));
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// The library's selection.
+    fn selection(&self) -> AppResult<Selection> {
+        let year = |key: &str, v: &Option<String>| -> AppResult<Option<i32>> {
+            v.as_deref()
+                .map(|y| y.parse::<i32>().map_err(|_| bad(key, y, "年份")))
+                .transpose()
+        };
+        if let Some(c) = &self.code
+            && !(matches!(c.len(), 3 | 5 | 7) && c.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(bad("code", c, "3、5 或 7 位科目编码"));
+        }
+        Ok(Selection {
+            code: self.code.clone(),
+            year: year("year", &self.year)?,
+            compare: year("compare", &self.compare)?,
+            unit: self.unit.clone(),
+            stage: self
+                .stage
+                .as_deref()
+                .map(|s| Stage::parse(s).ok_or_else(|| bad("stage", s, "预算、调整预算或决算")))
+                .transpose()?,
+            table: self
+                .table
+                .as_deref()
+                .map(|t| {
+                    TableKind::parse(t).ok_or_else(|| bad("table", t, "标准表名称，如 支出表"))
+                })
+                .transpose()?,
+            column: self.column.clone(),
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        match key {
+            "code" => self.code.clone(),
+            "year" => self.year.clone(),
+            "compare" => self.compare.clone(),
+            "unit" => self.unit.clone(),
+            "stage" => self.stage.clone(),
+            "table" => self.table.clone(),
+            "column" => self.column.clone(),
+            "view" => (self.show == Show::Chart).then(|| "chart".to_string()),
+            _ => None,
+        }
+    }
+
+    /// The page's URL with some keys set (`Some`) or cleared (`None`), the others kept.
+    fn url_with(&self, changes: &[(&str, Option<&str>)]) -> String {
+        self.url_on("/money", changes)
+    }
+
+    fn url_on(&self, path: &str, changes: &[(&str, Option<&str>)]) -> String {
+        let q: Vec<String> = KEYS
+            .iter()
+            .filter_map(|&k| {
+                let v = match changes.iter().find(|(c, _)| *c == k) {
+                    Some((_, v)) => v.map(str::to_string),
+                    None => self.get(k),
+                };
+                v.map(|v| format!("{k}={}", encode_component(&v)))
+            })
+            .collect();
+        if q.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{}", q.join("&"))
+        }
+    }
+}
+
+fn bad(key: &str, v: &str, what: &str) -> AppError {
+    AppError::BadRequest(format!(
+        "参数 {key} 的值「{v}」无效，应为{what} (invalid {key})"
+    ))
+}
+
+/// `GET /api/money`: the view as JSON (`view` and `format` are the page's and are ignored here).
+async fn api(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Json<MoneyView>> {
+    let sel = Params::parse(raw.as_deref())?.selection()?;
+    let scope = viewer.scope();
+    Ok(Json(
+        st.blocking(move |lib| Ok(views::money(lib, &sel, &scope)?))
+            .await?,
+    ))
+}
+
+/// An amount in 万元 with two decimals and thousands separators (12,345.60).
+fn wan(v: f64) -> String {
+    let s = format!("{:.2}", v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if v < 0.0 && s != "0.00" { "-" } else { "" };
+    format!("{sign}{grouped}.{frac}")
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into())
+}
+
+fn signed(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v > 0.0 => format!("+{}", wan(v)),
+        Some(v) => wan(v),
+        None => "—".into(),
+    }
+}
+
+/// One row as the page prints it.
+#[derive(Debug, Clone)]
+pub struct RowView {
+    pub code: String,
+    pub name: String,
+    /// Where the name leads: the next level down, or the unit's own view.
+    pub url: String,
+    pub amount: String,
+    pub previous: String,
+    pub change: String,
+    /// up, down or empty.
+    pub trend: &'static str,
+    pub growth: String,
+    pub share: String,
+    /// The share as a bar width (0–100).
+    pub bar: u32,
+}
+
+impl RowView {
+    fn of(r: &MoneyRow, url: String) -> RowView {
+        let a = &r.amounts;
+        RowView {
+            code: r.code.clone().unwrap_or_default(),
+            name: r.name.clone(),
+            url,
+            amount: a.amount.map(wan).unwrap_or_else(|| "—".into()),
+            previous: a.previous.map(wan).unwrap_or_else(|| "—".into()),
+            change: signed(a.change),
+            trend: trend(a),
+            growth: percent(a.growth),
+            share: percent(r.share),
+            bar: r.share.map_or(0, |s| s.clamp(0.0, 100.0).round() as u32),
+        }
+    }
+}
+
+fn trend(a: &Amounts) -> &'static str {
+    match a.change {
+        Some(c) if c > 0.0 => "up",
+        Some(c) if c < 0.0 => "down",
+        _ => "",
+    }
+}
+
+/// The data of the chart, embedded in the page as JSON.
+#[derive(Debug, serde::Serialize)]
+struct ChartData {
+    labels: Vec<String>,
+    urls: Vec<String>,
+    series: Vec<ChartSeries>,
+    axis: &'static str,
+    title: String,
+    /// Rows left out of the chart (it shows the largest).
+    omitted: usize,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ChartSeries {
+    name: String,
+    data: Vec<Option<f64>>,
+}
+
+/// At most this many bars; the table keeps every row.
+const CHART_ROWS: usize = 40;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "money.html")]
+pub struct MoneyPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub crumbs: Vec<LinkView>,
+    pub summary: String,
+    pub level: &'static str,
+    pub first_column: &'static str,
+    pub year_label: String,
+    pub compare_label: String,
+    pub rows: Vec<RowView>,
+    pub total: RowView,
+    /// The opened subject's own amount, when the rows do not add up to it.
+    pub parent_note: Option<String>,
+    pub filters: Vec<FilterView>,
+    pub unit: Option<String>,
+    pub unit_clear: String,
+    /// The hidden fields of the unit form (every other parameter).
+    pub hidden: Vec<(String, String)>,
+    pub table_url: String,
+    pub chart_url: String,
+    pub chart: bool,
+    pub chart_json: String,
+    pub chart_note: Option<String>,
+    pub echarts_url: &'static str,
+    pub csv_url: String,
+    pub xlsx_url: String,
+    pub json_url: String,
+}
+
+/// One filter with its values as links.
+#[derive(Debug, Clone)]
+pub struct FilterView {
+    pub label: &'static str,
+    pub values: Vec<LinkView>,
+}
+
+/// The title of a view, as the page heading and the downloaded table's title.
+fn title_of(v: &MoneyView) -> String {
+    let mut t = String::new();
+    if let Some(y) = v.year {
+        t.push_str(&format!("{y}年"));
+    }
+    if let Some(s) = v.stage {
+        t.push_str(s.label());
+    }
+    t.push_str(&format!("{} · {}", v.table.label(), v.column));
+    match v.path.last() {
+        Some(c) => t.push_str(&format!(" · {} {} 按{}", c.code, c.name, v.level.label())),
+        None => t.push_str(" · 按类"),
+    }
+    if let Some(u) = &v.unit {
+        t.push_str(&format!(" · 单位含「{u}」"));
+    }
+    t
+}
+
+/// `GET /money`: the page, or its table as `format=csv|xlsx`.
+async fn page(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let params = Params::parse(raw.as_deref())?;
+    let sel = params.selection()?;
+    let scope = viewer.scope();
+    let v = st
+        .blocking(move |lib| Ok(views::money(lib, &sel, &scope)?))
+        .await?;
+    if let Some(d) = params.download {
+        return download(&v, d);
+    }
+    let year_label = v.year.map_or("本年".into(), |y| format!("{y}年"));
+    let compare_label = v.compare.map_or("上年".into(), |y| format!("{y}年"));
+    let row_url = |r: &MoneyRow| match (&r.code, v.level) {
+        (Some(code), _) => params.url_with(&[("code", Some(code))]),
+        (None, _) => params.url_with(&[("code", None), ("unit", Some(&r.name))]),
+    };
+    let rows: Vec<RowView> = v.rows.iter().map(|r| RowView::of(r, row_url(r))).collect();
+    let total = RowView::of(
+        &MoneyRow {
+            code: None,
+            name: "合计".into(),
+            amounts: v.total,
+            share: v
+                .total
+                .amount
+                .is_some()
+                .then_some(100.0)
+                .filter(|_| v.parent.is_none()),
+        },
+        String::new(),
+    );
+    let parent_note = v.parent.and_then(|p| {
+        let differs = match (p.amount, v.total.amount) {
+            (Some(a), Some(b)) => (a - b).abs() > 0.005,
+            (a, b) => a.is_some() != b.is_some(),
+        };
+        differs.then(|| {
+            format!(
+                "表中该科目本身的金额为 {} 万元，与下级合计不同（有的文件未列下级科目）；占比按该科目金额计算。",
+                p.amount.map(wan).unwrap_or_else(|| "—".into())
+            )
+        })
+    });
+    let mut crumbs = vec![LinkView {
+        label: "全部类".into(),
+        url: params.url_with(&[("code", None)]),
+        active: v.path.is_empty(),
+        count: 0,
+    }];
+    for (i, c) in v.path.iter().enumerate() {
+        crumbs.push(LinkView {
+            label: format!("{} {}", c.code, c.name),
+            url: params.url_with(&[("code", Some(&c.code))]),
+            active: i + 1 == v.path.len(),
+            count: 0,
+        });
+    }
+    let filters = filters(&v, &params);
+    let chart_rows: Vec<&MoneyRow> = v.rows.iter().take(CHART_ROWS).collect();
+    let chart = ChartData {
+        labels: chart_rows
+            .iter()
+            .map(|r| match &r.code {
+                Some(c) => format!("{c} {}", r.name),
+                None => r.name.clone(),
+            })
+            .collect(),
+        urls: chart_rows.iter().map(|r| row_url(r)).collect(),
+        series: vec![
+            ChartSeries {
+                name: year_label.clone(),
+                data: chart_rows.iter().map(|r| r.amounts.amount).collect(),
+            },
+            ChartSeries {
+                name: compare_label.clone(),
+                data: chart_rows.iter().map(|r| r.amounts.previous).collect(),
+            },
+        ],
+        axis: "万元",
+        title: title_of(&v),
+        omitted: v.rows.len().saturating_sub(CHART_ROWS),
+    };
+    // JSON inside a script element: no "</script>" or "<!--" can close it.
+    let chart_json = serde_json::to_string(&chart)
+        .map_err(|e| AppError::internal(format!("chart data: {e}")))?
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    let hidden = KEYS
+        .iter()
+        .filter(|&&k| k != "unit")
+        .filter_map(|&k| params.get(k).map(|v| (k.to_string(), v)))
+        .collect();
+    let mut summary = format!(
+        "本级金额来自 {} {} 个文件，对比 {} {} 个文件。金额单位：万元。",
+        year_label, v.total.documents, compare_label, v.total.previous_documents
+    );
+    if v.year.is_none() {
+        summary = "没有可用的金额：所选范围内没有带科目编码的预算、决算表格。".into();
+    }
+    Ok(MoneyPage {
+        chrome: chrome(&st, "资金", ""),
+        heading: title_of(&v),
+        crumbs,
+        summary,
+        level: v.level.label(),
+        first_column: if v.level == Level::Unit {
+            "单位"
+        } else {
+            "科目"
+        },
+        year_label,
+        compare_label,
+        rows,
+        total,
+        parent_note,
+        filters,
+        unit: v.unit.clone(),
+        unit_clear: params.url_with(&[("unit", None)]),
+        hidden,
+        table_url: params.url_with(&[("view", None)]),
+        chart_url: params.url_with(&[("view", Some("chart"))]),
+        chart: params.show == Show::Chart,
+        chart_note: (chart.omitted > 0).then(|| {
+            format!(
+                "图中为前 {CHART_ROWS} 项，其余 {} 项见下表。",
+                chart.omitted
+            )
+        }),
+        chart_json,
+        echarts_url: ECHARTS_URL,
+        csv_url: format!("{}&format=csv", with_query(params.url_with(&[]))),
+        xlsx_url: format!("{}&format=xlsx", with_query(params.url_with(&[]))),
+        json_url: params.url_on("/api/money", &[("view", None)]),
+    }
+    .into_response())
+}
+
+/// A URL that surely has a query part, so that `&key=value` can follow.
+fn with_query(url: String) -> String {
+    if url.contains('?') {
+        url
+    } else {
+        format!("{url}?")
+    }
+}
+
+/// The filters as links: year, stage, table and column, each value with its number of documents.
+fn filters(v: &MoneyView, p: &Params) -> Vec<FilterView> {
+    let link = |label: String, url: String, active: bool, count: usize| LinkView {
+        label,
+        url,
+        active,
+        count: count as u64,
+    };
+    vec![
+        FilterView {
+            label: "年度",
+            values: v
+                .years
+                .iter()
+                .map(|y| {
+                    let s = y.value.to_string();
+                    link(
+                        format!("{}年", y.value),
+                        p.url_with(&[("year", Some(&s)), ("compare", None)]),
+                        v.year == Some(y.value),
+                        y.documents,
+                    )
+                })
+                .collect(),
+        },
+        FilterView {
+            label: "阶段",
+            values: v
+                .stages
+                .iter()
+                .map(|s| {
+                    link(
+                        s.value.label().into(),
+                        p.url_with(&[("stage", Some(s.value.label()))]),
+                        v.stage == Some(s.value),
+                        s.documents,
+                    )
+                })
+                .collect(),
+        },
+        FilterView {
+            label: "表",
+            values: v
+                .tables
+                .iter()
+                .map(|t| {
+                    link(
+                        t.value.label().into(),
+                        p.url_with(&[("table", Some(t.value.label())), ("column", None)]),
+                        v.table == t.value,
+                        t.documents,
+                    )
+                })
+                .collect(),
+        },
+        FilterView {
+            label: "栏目",
+            values: v
+                .columns
+                .iter()
+                .map(|c| {
+                    link(
+                        c.value.clone(),
+                        p.url_with(&[("column", Some(&c.value))]),
+                        v.column == c.value,
+                        c.documents,
+                    )
+                })
+                .collect(),
+        },
+    ]
+}
+
+/// The shown table as a file: a title line, the unit, the header, the rows and the total.
+fn download(v: &MoneyView, d: Download) -> Result<Response, PageError> {
+    let plain = |x: Option<f64>| x.map(|x| format!("{x:.2}")).unwrap_or_default();
+    let year = v.year.map_or("本年".into(), |y| format!("{y}年"));
+    let compare = v.compare.map_or("上年".into(), |y| format!("{y}年"));
+    let first = if v.level == Level::Unit {
+        "单位"
+    } else {
+        "科目编码"
+    };
+    let mut rows = vec![vec![
+        first.to_string(),
+        "名称".into(),
+        year,
+        compare,
+        "增减".into(),
+        "增长率（%）".into(),
+        "占比（%）".into(),
+    ]];
+    let line = |code: String, name: String, a: &Amounts, share: Option<f64>| {
+        vec![
+            code,
+            name,
+            plain(a.amount),
+            plain(a.previous),
+            plain(a.change),
+            plain(a.growth),
+            plain(share),
+        ]
+    };
+    for r in &v.rows {
+        let (code, name) = match &r.code {
+            Some(c) => (c.clone(), r.name.clone()),
+            None => (r.name.clone(), String::new()),
+        };
+        rows.push(line(code, name, &r.amounts, r.share));
+    }
+    rows.push(line(String::new(), "合计".into(), &v.total, None));
+    let mut table = crate::budget::Table::from_texts(title_of(v), rows);
+    table.unit = Some("单位：万元".into());
+    let (bytes, ext, mime) = match d {
+        Download::Csv => (
+            crate::budget::export::csv(&table),
+            "csv",
+            "text/csv; charset=utf-8",
+        ),
+        Download::Xlsx => (
+            crate::budget::export::xlsx(&table)
+                .map_err(|e| AppError::internal(format!("writing the money table as XLSX: {e}")))?,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    };
+    let name = match v.path.last() {
+        Some(c) => format!("资金-{}-{}.{ext}", c.code, v.level.label()),
+        None => format!("资金-类.{ext}"),
+    };
+    let mut resp = bytes.into_response();
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&super::markup::content_disposition(&name)) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_grouped_by_thousands_with_two_decimals() {
+        assert_eq!(wan(1234567.891), "1,234,567.89");
+        assert_eq!(wan(-1234.5), "-1,234.50");
+        assert_eq!(wan(12.0), "12.00");
+        assert_eq!(wan(-0.001), "0.00");
+        assert_eq!(signed(Some(5.0)), "+5.00");
+        assert_eq!(percent(None), "—");
+    }
+
+    #[test]
+    fn links_keep_the_other_parameters_and_change_one() {
+        let p = Params::parse(Some("year=2024&unit=%E6%95%99%E8%82%B2&view=chart")).unwrap();
+        assert_eq!(
+            p.url_with(&[("code", Some("205"))]),
+            "/money?code=205&year=2024&unit=%E6%95%99%E8%82%B2&view=chart"
+        );
+        assert_eq!(
+            p.url_with(&[("view", None), ("unit", None)]),
+            "/money?year=2024"
+        );
+        assert!(Params::parse(Some("view=pie")).is_err());
+        assert!(
+            Params::parse(Some("code=20x"))
+                .unwrap()
+                .selection()
+                .is_err()
+        );
+        assert!(
+            Params::parse(Some("table=%E5%90%84%E8%A1%A8"))
+                .unwrap()
+                .selection()
+                .is_err()
+        );
+    }
+}

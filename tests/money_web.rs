@@ -1,0 +1,335 @@
+//! 资金 on the web, through the router without a socket: hand-written 支出决算表 (CSV) of two units over two
+//! years and a restricted third, ingested; then `/api/money` at every level against `/api/facts`, the growth
+//! rate, the units under a 项, the page as table and as chart, the CSV and XLSX downloads, the vendored
+//! ECharts, and what a reader outside the restricted document sees.
+
+mod common;
+
+use axum::http::{StatusCode, header};
+use serde_json::Value;
+use std::path::Path;
+use yusuan::auth::{Role, Viewer};
+use yusuan::web::AppState;
+
+use common::{Reply, get_as};
+
+/// The body as JSON, after checking the status is 200.
+fn ok(r: Reply) -> Value {
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()
+}
+
+fn get(state: &AppState, uri: &str) -> Reply {
+    get_as(state, uri, common::staff())
+}
+
+fn deputy() -> Viewer {
+    Viewer {
+        user: Some("d".into()),
+        role: Role::Deputy,
+        deputy: Some("某代表".into()),
+    }
+}
+
+const HEAD: &str = "支出决算表\n,,,,单位：万元\n科目编码,科目名称,本年支出合计,基本支出,项目支出\n";
+
+/// (file name, rows) of the final accounts: 教育局 and 财政局 in 2023 and 2024, 审计局 in 2024 (restricted).
+fn tables() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "示范区教育局2024年度部门决算.csv",
+            "205,教育支出,500.00,300.00,200.00\n20502,普通教育,500.00,300.00,200.00\n\
+             2050202,小学教育,300.00,200.00,100.00\n2050203,初中教育,200.00,100.00,100.00\n\
+             208,社会保障和就业支出,50.00,50.00,0.00\n20805,行政事业单位养老支出,50.00,50.00,0.00\n\
+             2080505,机关事业单位基本养老保险缴费支出,50.00,50.00,0.00\n,合计,550.00,350.00,200.00\n",
+        ),
+        (
+            "示范区教育局2023年度部门决算.csv",
+            "205,教育支出,400.00,250.00,150.00\n20502,普通教育,400.00,250.00,150.00\n\
+             2050202,小学教育,250.00,150.00,100.00\n2050203,初中教育,150.00,100.00,50.00\n\
+             208,社会保障和就业支出,40.00,40.00,0.00\n20805,行政事业单位养老支出,40.00,40.00,0.00\n\
+             2080505,机关事业单位基本养老保险缴费支出,40.00,40.00,0.00\n,合计,440.00,290.00,150.00\n",
+        ),
+        (
+            "示范区财政局2024年度部门决算.csv",
+            "201,一般公共服务支出,300.00,200.00,100.00\n20106,财政事务,300.00,200.00,100.00\n\
+             2010601,行政运行,300.00,200.00,100.00\n205,教育支出,100.00,0.00,100.00\n\
+             20502,普通教育,100.00,0.00,100.00\n2050202,小学教育,100.00,0.00,100.00\n\
+             ,合计,400.00,200.00,200.00\n",
+        ),
+        (
+            "示范区财政局2023年度部门决算.csv",
+            "201,一般公共服务支出,250.00,200.00,50.00\n20106,财政事务,250.00,200.00,50.00\n\
+             2010601,行政运行,250.00,200.00,50.00\n205,教育支出,80.00,0.00,80.00\n\
+             20502,普通教育,80.00,0.00,80.00\n2050202,小学教育,80.00,0.00,80.00\n\
+             ,合计,330.00,200.00,130.00\n",
+        ),
+        (
+            "示范区审计局2024年度部门决算.csv",
+            "205,教育支出,1000.00,0.00,1000.00\n20502,普通教育,1000.00,0.00,1000.00\n\
+             2050202,小学教育,1000.00,0.00,1000.00\n,合计,1000.00,0.00,1000.00\n",
+        ),
+    ]
+}
+
+fn library(dir: &Path) -> AppState {
+    let mut files = Vec::new();
+    for (name, rows) in tables() {
+        let file = dir.join(name);
+        std::fs::write(&file, format!("{HEAD}{rows}")).unwrap();
+        files.push(file);
+    }
+    std::fs::write(
+        dir.join("示范区审计局2024年度部门决算.csv.meta.json"),
+        r#"{"access": "restricted"}"#,
+    )
+    .unwrap();
+    let lib = yusuan::library::Library::open(yusuan::config::Config::new(
+        dir.join("index"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+    ))
+    .unwrap();
+    let r = yusuan::pipeline::ingest(&lib, &files, &|_| {}).unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    AppState::new(std::sync::Arc::new(lib)).unwrap()
+}
+
+/// The sum of `/api/facts` for a code, year and unit (the 支出表's 本年支出合计), as the reader sees it.
+fn facts_sum(st: &AppState, viewer: &Viewer, code: &str, year: i32, unit: Option<&str>) -> f64 {
+    let mut uri = format!(
+        "/api/facts?code={code}&year={year}&table={}&column={}&limit=200",
+        common::enc("支出表"),
+        common::enc("本年支出合计")
+    );
+    if let Some(u) = unit {
+        uri.push_str(&format!("&unit={}", common::enc(u)));
+    }
+    let list = ok(get_as(st, &uri, viewer.clone()));
+    list["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["amount"].as_f64().unwrap())
+        .sum()
+}
+
+fn amount(row: &Value, key: &str) -> f64 {
+    row[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} of {row}"))
+}
+
+fn row<'a>(view: &'a Value, key: &str) -> &'a Value {
+    view["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == key || r["name"] == key)
+        .unwrap_or_else(|| panic!("no row {key} in {view}"))
+}
+
+#[test]
+fn drill_down_amounts_equal_the_facts_with_growth_units_downloads_and_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = library(dir.path());
+    let staff = common::staff();
+
+    // The 类: the latest year and its final accounts, compared with the year before.
+    let top = ok(get(&st, "/api/money"));
+    assert_eq!(top["level"], "类");
+    assert_eq!(top["year"], 2024);
+    assert_eq!(top["compare"], 2023);
+    assert_eq!(top["stage"], "决算");
+    assert_eq!(top["table"], "支出表");
+    assert_eq!(top["column"], "本年支出合计");
+    assert_eq!(top["total"]["documents"], 3);
+    assert_eq!(top["total"]["previous_documents"], 2);
+    let codes: Vec<&str> = top["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["201", "205", "208"]);
+    for code in ["201", "205", "208"] {
+        let r = row(&top, code);
+        assert_eq!(
+            amount(r, "amount"),
+            facts_sum(&st, &staff, code, 2024, None),
+            "{code}"
+        );
+        assert_eq!(
+            amount(r, "previous"),
+            facts_sum(&st, &staff, code, 2023, None),
+            "{code}"
+        );
+    }
+    let edu = row(&top, "205");
+    assert_eq!(edu["name"], "教育支出");
+    assert_eq!(amount(edu, "amount"), 1600.0);
+    assert_eq!(amount(edu, "previous"), 480.0);
+    assert_eq!(amount(edu, "change"), 1120.0);
+    assert!((amount(edu, "growth") - 233.333333).abs() < 1e-5, "{edu}");
+    assert!((amount(edu, "share") - 1600.0 / 1950.0 * 100.0).abs() < 1e-5);
+    assert_eq!(amount(&top["total"], "amount"), 1950.0);
+
+    // 类 → 款 → 项 → units.
+    let section = ok(get(&st, "/api/money?code=205"));
+    assert_eq!(section["level"], "款");
+    assert_eq!(amount(row(&section, "20502"), "amount"), 1600.0);
+    assert_eq!(amount(&section["parent"], "amount"), 1600.0);
+    let items = ok(get(&st, "/api/money?code=20502"));
+    assert_eq!(items["level"], "项");
+    for code in ["2050202", "2050203"] {
+        let r = row(&items, code);
+        assert_eq!(
+            amount(r, "amount"),
+            facts_sum(&st, &staff, code, 2024, None)
+        );
+        assert_eq!(
+            amount(r, "previous"),
+            facts_sum(&st, &staff, code, 2023, None)
+        );
+    }
+    assert_eq!(amount(row(&items, "2050202"), "amount"), 1400.0);
+    assert!((amount(row(&items, "2050203"), "growth") - 100.0 / 3.0).abs() < 1e-5);
+    let path: Vec<&str> = items["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(path, ["205", "20502"]);
+    let units = ok(get(&st, "/api/money?code=2050202"));
+    assert_eq!(units["level"], "单位");
+    let names: Vec<&str> = units["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["示范区审计局", "示范区教育局", "示范区财政局"],
+        "largest first"
+    );
+    for unit in &names {
+        let r = row(&units, unit);
+        assert_eq!(
+            amount(r, "amount"),
+            facts_sum(&st, &staff, "2050202", 2024, Some(unit))
+        );
+    }
+    let school = row(&units, "示范区教育局");
+    assert_eq!(amount(school, "previous"), 250.0);
+    assert_eq!(amount(school, "growth"), 20.0);
+    assert!(row(&units, "示范区审计局")["previous"].is_null());
+    assert!(row(&units, "示范区审计局")["growth"].is_null());
+
+    // The page: breadcrumbs, drill links keeping the filters, the table; the chart with its data and the
+    // vendored script.
+    let page = get(&st, "/money?code=20502&year=2024");
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("id=\"crumbs\""));
+    assert!(
+        html.contains("href=\"/money?code=205&#38;year=2024\""),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/money?code=2050202&#38;year=2024\""));
+    assert!(html.contains("小学教育") && html.contains("1,400.00"));
+    assert!(
+        !html.contains("echarts.min.js"),
+        "the table view loads no chart"
+    );
+    let chart = get(&st, "/money?code=20502&year=2024&view=chart").text();
+    assert!(chart.contains("id=\"chart\""));
+    assert!(chart.contains("/static/echarts.min.js"));
+    assert!(
+        chart.contains("id=\"money-table\""),
+        "the table stays below the chart"
+    );
+    let data = chart
+        .split("<script type=\"application/json\" id=\"money-data\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap();
+    let data: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(data["axis"], "万元");
+    assert_eq!(data["labels"][0], "2050202 小学教育");
+    assert_eq!(data["series"][0]["data"][0], 1400.0);
+    assert_eq!(data["series"][1]["name"], "2023年");
+    assert!(
+        data["urls"][0].as_str().unwrap().contains("view=chart"),
+        "drilling from the chart keeps the chart"
+    );
+    let js = get(&st, "/static/echarts.min.js");
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.body.len() > 500_000);
+    assert!(
+        js.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000")
+    );
+    // Downloads of the shown table.
+    let csv = get(&st, "/money?code=20502&format=csv");
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with(b"\xEF\xBB\xBF"));
+    let text = csv.text();
+    assert!(
+        text.contains("2050202,小学教育,1400.00,330.00,1070.00"),
+        "{text}"
+    );
+    assert!(text.contains(",合计,1600.00,480.00,1120.00"), "{text}");
+    assert!(
+        csv.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let xlsx = get(&st, "/money?code=2050202&format=xlsx");
+    assert_eq!(xlsx.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(xlsx.body)).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    assert_eq!(
+        range.get_value((3, 0)),
+        Some(&calamine::Data::String("示范区审计局".into()))
+    );
+    assert_eq!(
+        range.get_value((3, 2)),
+        Some(&calamine::Data::Float(1000.0))
+    );
+
+    let spec = ok(get(&st, "/api/openapi.json"));
+    assert!(spec["paths"]["/api/money"]["get"]["parameters"].is_array());
+
+    // Bad parameters are refused with a message.
+    for bad in [
+        "/api/money?code=20x",
+        "/api/money?stage=x",
+        "/money?view=pie",
+        "/money?format=pdf",
+        "/api/money?x=1",
+    ] {
+        assert_eq!(get(&st, bad).status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
+    // Outside the restricted document: its amounts are not in any level, nor its unit under the 项.
+    let reader = deputy();
+    let top = ok(get_as(&st, "/api/money", reader.clone()));
+    let edu = row(&top, "205");
+    assert_eq!(amount(edu, "amount"), 600.0);
+    assert_eq!(
+        amount(edu, "amount"),
+        facts_sum(&st, &reader, "205", 2024, None)
+    );
+    assert_eq!(amount(edu, "growth"), 25.0);
+    assert_eq!(top["total"]["documents"], 2);
+    let units = ok(get_as(&st, "/api/money?code=2050202", reader.clone()));
+    assert!(!units.to_string().contains("审计局"), "{units}");
+    let csv = get_as(&st, "/money?code=2050202&format=csv", reader).text();
+    assert!(!csv.contains("审计局") && !csv.contains("1000.00"), "{csv}");
+}
