@@ -3,31 +3,30 @@
 
 use super::Table;
 
-/// A cell that could start a formula (= + - @ tab CR) gets a leading apostrophe, so that a spreadsheet shows
-/// it as text. Amounts such as "-12.50" are numbers and stay as they are.
-fn neutralise(text: &str) -> String {
-    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && super::recognise::parse_amount(text).is_none() {
-        format!("'{text}")
+/// A cell as `crate::csv_out` writes it (formula-like cells neutralised), except amounts such as "-12.50",
+/// which are numbers a spreadsheet must keep as numbers.
+fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    if super::recognise::parse_amount(text).is_some() {
+        std::borrow::Cow::Borrowed(text)
     } else {
-        text.to_string()
+        crate::csv_out::neutralise(text)
     }
 }
 
 /// The table as CSV: the title and unit lines, then every row (covered cells empty).
 pub fn csv(table: &Table) -> Vec<u8> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let mut out = crate::csv_out::BOM.as_bytes().to_vec();
     {
         let mut w = csv::WriterBuilder::new()
             .flexible(true)
             .from_writer(&mut out);
-        let mut head = vec![neutralise(&table.title)];
+        let mut head = vec![neutralise(&table.title).into_owned()];
         if let Some(u) = &table.unit {
-            head.push(neutralise(u));
+            head.push(neutralise(u).into_owned());
         }
         let _ = w.write_record(&head);
         for row in &table.rows {
-            let _ = w.write_record(row.iter().map(|c| neutralise(&c.text)));
+            let _ = w.write_record(row.iter().map(|c| neutralise(&c.text).into_owned()));
         }
         let _ = w.flush();
     }
