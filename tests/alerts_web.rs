@@ -4,66 +4,27 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
+use common::{get_as, post_json_as};
 use std::path::Path;
-use tower::ServiceExt;
 use yusuan::auth::{Role, Viewer};
-use yusuan::web::{self, AppState};
+use yusuan::web::AppState;
 
-fn get_as(state: &AppState, uri: &str, viewer: Viewer) -> (StatusCode, Vec<u8>) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut req = Request::get(uri).body(Body::empty()).unwrap();
-        req.extensions_mut().insert(viewer);
-        let resp = web::router(state.clone()).oneshot(req).await.unwrap();
-        let status = resp.status();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        (status, body)
-    })
-}
-
+/// A POST of `body` as JSON: its status.
 fn post_json(
     state: &AppState,
     uri: &str,
     body: serde_json::Value,
     viewer: Viewer,
 ) -> (StatusCode, Vec<u8>) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut req = Request::post(uri)
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        req.extensions_mut().insert(viewer);
-        let resp = web::router(state.clone()).oneshot(req).await.unwrap();
-        let status = resp.status();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        (status, body)
-    })
+    let r = post_json_as(state, uri, &body, viewer);
+    (r.status, r.body)
 }
 
 fn text(state: &AppState, uri: &str) -> String {
-    let (status, body) = get_as(state, uri, common::staff());
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "{uri}: {}",
-        String::from_utf8_lossy(&body)
-    );
-    String::from_utf8(body).unwrap()
+    let r = get_as(state, uri, common::staff());
+    assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+    r.text()
 }
 
 /// A 支出决算表 whose 行政运行 row does not add up (110.00 ≠ 80.00 + 20.00), and a text line with a placeholder.
@@ -110,7 +71,7 @@ fn findings_are_listed_filtered_exported_and_scoped() {
     // Filtering by a severity without findings empties the list; the facet keeps its counts.
     let warnings = text(&st, "/alerts?severity=%E8%AD%A6%E5%91%8A");
     assert!(warnings.contains("没有符合条件的发现"), "{warnings}");
-    let csv = get_as(&st, "/alerts?format=csv", common::staff()).1;
+    let csv = get_as(&st, "/alerts?format=csv", common::staff()).body;
     assert!(
         csv.starts_with(b"\xEF\xBB\xBF"),
         "a BOM for spreadsheet programs"
@@ -127,7 +88,7 @@ fn findings_are_listed_filtered_exported_and_scoped() {
     );
     assert!(!listed.as_array().unwrap().is_empty());
     assert_eq!(
-        get_as(&st, "/alerts?format=pdf", common::staff()).0,
+        get_as(&st, "/alerts?format=pdf", common::staff()).status,
         StatusCode::BAD_REQUEST
     );
     let doc_page = text(&st, &format!("/documents/{id}"));
@@ -250,11 +211,10 @@ fn findings_are_listed_filtered_exported_and_scoped() {
             &format!("/api/documents/{id}/findings"),
             deputy.clone()
         )
-        .0,
+        .status,
         StatusCode::NOT_FOUND
     );
-    let (_, list) = get_as(&st, "/alerts", deputy);
-    assert!(!String::from_utf8_lossy(&list).contains("行政运行"));
+    assert!(!get_as(&st, "/alerts", deputy).text().contains("行政运行"));
     assert!(
         text(&st, "/alerts").contains("行政运行"),
         "staff still see it"

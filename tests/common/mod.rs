@@ -250,16 +250,17 @@ impl Reply {
     }
 }
 
-/// A GET through the router without a socket, as `viewer` (put on the request as the authenticated viewer).
-pub fn get_as(state: &AppState, uri: &str, viewer: yusuan::auth::Viewer) -> Reply {
+/// A request through the router without a socket, as `viewer` (put on the request as the authenticated viewer).
+pub fn send_as(
+    state: &AppState,
+    mut req: axum::http::Request<axum::body::Body>,
+    viewer: yusuan::auth::Viewer,
+) -> Reply {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let mut req = axum::http::Request::get(uri)
-            .body(axum::body::Body::empty())
-            .unwrap();
         req.extensions_mut().insert(viewer);
         let resp = tower::ServiceExt::oneshot(web::router(state.clone()), req)
             .await
@@ -276,4 +277,26 @@ pub fn get_as(state: &AppState, uri: &str, viewer: yusuan::auth::Viewer) -> Repl
             body,
         }
     })
+}
+
+/// A GET through the router without a socket, as `viewer`.
+pub fn get_as(state: &AppState, uri: &str, viewer: yusuan::auth::Viewer) -> Reply {
+    let req = axum::http::Request::get(uri)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    send_as(state, req, viewer)
+}
+
+/// A POST of a JSON body through the router without a socket, as `viewer`.
+pub fn post_json_as(
+    state: &AppState,
+    uri: &str,
+    body: &serde_json::Value,
+    viewer: yusuan::auth::Viewer,
+) -> Reply {
+    let req = axum::http::Request::post(uri)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    send_as(state, req, viewer)
 }
