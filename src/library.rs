@@ -39,6 +39,7 @@ pub struct Library {
     reference: Reference,
     proposals: crate::proposals::Cache,
     facts: crate::budget::query::Cache,
+    open_counts: crate::budget::alerts::OpenCounts,
     gate: RwLock<()>,
 }
 
@@ -64,6 +65,7 @@ impl Library {
             reference,
             proposals: crate::proposals::Cache::default(),
             facts: crate::budget::query::Cache::default(),
+            open_counts: crate::budget::alerts::OpenCounts::default(),
             gate: RwLock::new(()),
         };
         let reindexed = crate::pipeline::reconcile(&lib)?;
@@ -87,6 +89,11 @@ impl Library {
     /// The in-memory snapshot of proposals (lists, counts, similarity).
     pub fn proposal_cache(&self) -> &crate::proposals::Cache {
         &self.proposals
+    }
+
+    /// The open 预警 findings per document that search results show (see `budget::alerts::open_count`).
+    pub fn open_counts(&self) -> &crate::budget::alerts::OpenCounts {
+        &self.open_counts
     }
 
     /// The in-memory columns of budget facts (see `budget::query`).
