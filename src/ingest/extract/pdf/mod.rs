@@ -643,40 +643,24 @@ mod tests {
 
     /// Builds a one-page PDF whose content stream is `content` (Helvetica as /F1), with a correct xref table.
     fn build_pdf(content: &str) -> Vec<u8> {
-        build_pdf_with(content.as_bytes(), &[])
-    }
-
-    /// Builds a one-page A4 PDF: Helvetica as /F1, then `fonts` as /F2, /F3 ... (each a font dictionary followed
-    /// by the objects it refers to, numbered from 6 on).
-    fn build_pdf_with(content: &[u8], extra: &[&str]) -> Vec<u8> {
-        let font_refs: String = (0..extra.len().min(1))
-            .map(|i| format!(" /F{} {} 0 R", i + 2, i + 6))
-            .collect();
-        let mut objects: Vec<Vec<u8>> = vec![
-            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+             /Resources << /Font << /F1 5 0 R >> >> >>"
+                .to_string(),
             format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
-                 /Resources << /Font << /F1 5 0 R{font_refs} >> >> >>"
-            )
-            .into_bytes(),
-            [
-                format!("<< /Length {} >>\nstream\n", content.len() + 1).as_bytes(),
-                content,
-                b"\nendstream",
-            ]
-            .concat(),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-                .to_vec(),
+                "<< /Length {} >>\nstream\n{content}\nendstream",
+                content.len() + 1
+            ),
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+                .to_string(),
         ];
-        objects.extend(extra.iter().map(|o| o.as_bytes().to_vec()));
         let mut pdf = b"%PDF-1.4\n".to_vec();
         let mut offsets = Vec::new();
         for (i, object) in objects.iter().enumerate() {
             offsets.push(pdf.len());
-            pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-            pdf.extend_from_slice(object);
-            pdf.extend_from_slice(b"\nendobj\n");
+            pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
         }
         let xref = pdf.len();
         pdf.extend_from_slice(
@@ -693,77 +677,6 @@ mod tests {
             .as_bytes(),
         );
         pdf
-    }
-
-    /// A hex string of the GBK bytes of `text`, as a WPS-made content stream shows it.
-    fn gbk(text: &str) -> String {
-        let (bytes, _, _) = encoding_rs::GBK.encode(text);
-        let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
-        format!("<{hex}>")
-    }
-
-    /// A PDF as WPS writes it with a predefined CMap: a Type0 font with /Encoding /GBK-EUC-H and no ToUnicode,
-    /// and a table whose borders are thin filled rectangles (`re f*`) with one blank cell.
-    fn gbk_table_pdf() -> Vec<u8> {
-        let mut content = String::new();
-        content.push_str(&format!(
-            "BT /F2 14 Tf 220 770 Td {} Tj ET\n",
-            gbk("支出决算表")
-        ));
-        content.push_str(&format!(
-            "BT /F2 9 Tf 420 742 Td {} Tj ET\n",
-            gbk("单位：万元")
-        ));
-        content.push_str("0 g\n");
-        for y in [735.0, 715.0, 695.0, 675.0] {
-            content.push_str(&format!("100 {y} 400 0.5 re f*\n"));
-        }
-        for x in [100.0, 250.0, 375.0, 500.0] {
-            content.push_str(&format!("{x} 675 0.5 60.5 re f*\n"));
-        }
-        let cells = [
-            (105, 720, "科目名称"),
-            (255, 720, "本年支出合计"),
-            (380, 720, "基本支出"),
-            (105, 700, "一般行政管理事务"),
-            (255, 700, "10.00"),
-            (105, 680, "行政运行"),
-            (255, 680, "1,511.90"),
-            (380, 680, "1,511.90"),
-        ];
-        for (x, y, text) in cells {
-            content.push_str(&format!("BT /F2 9 Tf {x} {y} Td {} Tj ET\n", gbk(text)));
-        }
-        build_pdf_with(
-            content.as_bytes(),
-            &[
-                "<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /GBK-EUC-H /DescendantFonts [7 0 R] >>",
-                "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /SimSun /CIDSystemInfo << /Registry (Adobe) \
-                 /Ordering (GB1) /Supplement 2 >> /FontDescriptor 8 0 R /DW 1000 >>",
-                "<< /Type /FontDescriptor /FontName /SimSun /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 \
-                 /Ascent 859 /Descent -141 /CapHeight 683 /StemV 80 >>",
-            ],
-        )
-    }
-
-    #[test]
-    fn a_gbk_euc_h_pdf_gives_its_text_and_its_table() {
-        let out = extract(&gbk_table_pdf(), &thread_opts()).unwrap();
-        assert!(out.text.contains("支出决算表"), "{}", out.text);
-        assert!(out.text.contains("一般行政管理事务"), "{}", out.text);
-        assert_eq!(out.tables.len(), 1, "{:?}", out.tables);
-        let t = &out.tables[0];
-        assert_eq!(t.title, "支出决算表");
-        assert_eq!(t.unit.as_deref(), Some("单位：万元"));
-        assert_eq!(t.pages, Some((1, 1)));
-        assert_eq!(
-            t.texts(),
-            vec![
-                vec!["科目名称", "本年支出合计", "基本支出"],
-                vec!["一般行政管理事务", "10.00", ""],
-                vec!["行政运行", "1,511.90", "1,511.90"],
-            ]
-        );
     }
 
     fn thread_opts() -> ExtractOptions {
