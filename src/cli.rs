@@ -785,7 +785,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     verbose,
                     json,
                 },
-        } => eval_tables(reference, documents, *verbose, *json),
+        } => budget::eval_tables(reference, documents, *verbose, *json),
         Command::Status { json } => {
             let lib = open(&cli)?;
             let uploads = folder_bytes(&lib.config.uploads_dir());
@@ -824,88 +824,6 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// `yusuan eval tables`: extracts each referenced document (in this process, under the PDF time limit) and
-/// compares its tables with the reference cells.
-fn eval_tables(reference: &Path, documents: &Path, verbose: bool, json: bool) -> Result<()> {
-    use crate::budget::eval::{DocumentScore, Reference, Score, compare};
-    let mut files: Vec<PathBuf> = std::fs::read_dir(reference)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    let opts = crate::ingest::extract::ExtractOptions::default();
-    let mut results: Vec<(DocumentScore, f64)> = Vec::new();
-    let mut total = Score::default();
-    for file in files {
-        let r: Reference = serde_json::from_slice(&std::fs::read(&file)?)?;
-        let path = documents.join(&r.file);
-        let bytes = std::fs::read(&path).with_context(|| format!("{}", path.display()))?;
-        let started = std::time::Instant::now();
-        let extracted = crate::ingest::extract::extract(&path, &bytes, &opts)?;
-        let seconds = started.elapsed().as_secs_f64();
-        let score = compare(&r, &extracted.tables);
-        if verbose && !json {
-            for t in &extracted.tables {
-                let (first, last) = t.pages.unwrap_or_default();
-                println!(
-                    "  表「{}」 {} · 第 {first}–{last} 页 · {} 行 × {} 列",
-                    t.title,
-                    t.unit.as_deref().unwrap_or("无单位"),
-                    t.rows.len(),
-                    t.width()
-                );
-            }
-        }
-        total.add(&score.total);
-        results.push((score, seconds));
-    }
-    if json {
-        let docs: Vec<serde_json::Value> = results
-            .iter()
-            .map(|(s, secs)| serde_json::json!({"score": s, "seconds": secs, "accuracy": s.total.accuracy(), "text_accuracy": s.total.text_accuracy(), "code_accuracy": s.total.code_accuracy()}))
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"documents": docs, "total": total, "accuracy": total.accuracy(), "text_accuracy": total.text_accuracy(), "code_accuracy": total.code_accuracy()})
-            )?
-        );
-        return Ok(());
-    }
-    let line = |name: &str, s: &Score| {
-        println!(
-            "{name}: 单元格 {}/{} ({:.2}%) · 有文字的 {}/{} ({:.2}%) · 科目编码 {}/{} ({:.2}%)",
-            s.correct,
-            s.cells,
-            s.accuracy() * 100.0,
-            s.text_correct,
-            s.text_cells,
-            s.text_accuracy() * 100.0,
-            s.codes_correct,
-            s.codes,
-            s.code_accuracy() * 100.0
-        )
-    };
-    for (score, seconds) in &results {
-        line(&format!("{} ({seconds:.2} 秒)", score.file), &score.total);
-        if verbose {
-            for (title, s) in &score.tables {
-                line(&format!("  {title}"), s);
-            }
-        }
-        for m in &score.missing {
-            println!("  未找到：{m}");
-        }
-        if verbose {
-            for e in &score.errors {
-                println!("  {e}");
-            }
-        }
-    }
-    line("合计", &total);
-    Ok(())
 }
 
 /// Bytes of the files directly in a folder (0 when it does not exist).
