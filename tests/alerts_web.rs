@@ -7,7 +7,7 @@ mod common;
 use axum::http::StatusCode;
 use common::{get_as, post_json_as};
 use std::path::Path;
-use yusuan::auth::{Role, Viewer};
+use yusuan::auth::Viewer;
 use yusuan::web::AppState;
 
 /// A POST of `body` as JSON: its status.
@@ -163,11 +163,7 @@ fn findings_are_listed_filtered_exported_and_scoped() {
         common::staff(),
     );
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let reader = Viewer {
-        user: Some("r".into()),
-        role: Role::Deputy,
-        deputy: Some("某代表".into()),
-    };
+    let reader = common::outside_deputy();
     let (status, _) = post_json(
         &st,
         &url,
@@ -192,19 +188,8 @@ fn findings_are_listed_filtered_exported_and_scoped() {
     );
 
     // Restricted: a deputy who does not own it sees neither the findings nor the list entries.
-    assert!(
-        yusuan::pipeline::set_access(
-            &st.lib,
-            &yusuan::model::DocId(id.clone()),
-            yusuan::model::Access::Restricted
-        )
-        .unwrap()
-    );
-    let deputy = Viewer {
-        user: Some("d".into()),
-        role: Role::Deputy,
-        deputy: Some("某代表".into()),
-    };
+    common::restrict(&st, &id);
+    let deputy = common::outside_deputy();
     assert_eq!(
         get_as(
             &st,

@@ -7,7 +7,6 @@ mod common;
 
 use axum::http::{StatusCode, header};
 use std::path::{Path, PathBuf};
-use yusuan::auth::Viewer;
 use yusuan::web::AppState;
 
 use common::{Reply, get_as};
@@ -240,19 +239,8 @@ fn the_finance_bureau_spends_10_on_2010602_and_every_amount_is_labelled() {
     );
 
     // Restricted: readers outside the scope see no facts, no tables, no downloads.
-    assert!(
-        yusuan::pipeline::set_access(
-            &st.lib,
-            &yusuan::model::DocId(id.clone()),
-            yusuan::model::Access::Restricted
-        )
-        .unwrap()
-    );
-    let deputy = Viewer {
-        user: Some("d".into()),
-        role: yusuan::auth::Role::Deputy,
-        deputy: Some("某代表".into()),
-    };
+    common::restrict(&st, &id);
+    let deputy = common::outside_deputy();
     let hidden = get_as(&st, "/api/facts?code=2010602", deputy.clone()).json();
     assert_eq!(hidden["total"], 0, "{hidden}");
     assert_eq!(

@@ -8,7 +8,7 @@ mod common;
 use axum::http::{StatusCode, header};
 use serde_json::Value;
 use std::path::Path;
-use yusuan::auth::{Role, Viewer};
+use yusuan::auth::Viewer;
 use yusuan::web::AppState;
 
 use common::{Reply, get_as};
@@ -21,14 +21,6 @@ fn ok(r: Reply) -> Value {
 
 fn get(state: &AppState, uri: &str) -> Reply {
     get_as(state, uri, common::staff())
-}
-
-fn deputy() -> Viewer {
-    Viewer {
-        user: Some("d".into()),
-        role: Role::Deputy,
-        deputy: Some("某代表".into()),
-    }
 }
 
 const HEAD: &str = "支出决算表\n,,,,单位：万元\n科目编码,科目名称,本年支出合计,基本支出,项目支出\n";
@@ -318,7 +310,7 @@ fn drill_down_amounts_equal_the_facts_with_growth_units_downloads_and_scope() {
     }
 
     // Outside the restricted document: its amounts are not in any level, nor its unit under the 项.
-    let reader = deputy();
+    let reader = common::outside_deputy();
     let top = ok(get_as(&st, "/api/money", reader.clone()));
     let edu = row(&top, "205");
     assert_eq!(amount(edu, "amount"), 600.0);

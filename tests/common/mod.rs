@@ -51,6 +51,27 @@ pub fn staff() -> yusuan::auth::Viewer {
     }
 }
 
+/// A deputy acting in-process who owns no document: restricted documents are outside their scope.
+pub fn outside_deputy() -> yusuan::auth::Viewer {
+    yusuan::auth::Viewer {
+        user: Some("d".into()),
+        role: yusuan::auth::Role::Deputy,
+        deputy: Some("某代表".into()),
+    }
+}
+
+/// Marks a stored document 内部 (restricted), as staff would.
+pub fn restrict(state: &AppState, id: &str) {
+    assert!(
+        yusuan::pipeline::set_access(
+            &state.lib,
+            &yusuan::model::DocId(id.to_string()),
+            yusuan::model::Access::Restricted
+        )
+        .unwrap()
+    );
+}
+
 /// An API token of the first administrator, for tests that talk to a real server over HTTP.
 pub fn admin_token(state: &AppState) -> String {
     yusuan::auth::accounts::create_token(state.lib.store(), "admin", None, "tests")
