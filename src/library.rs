@@ -39,7 +39,7 @@ pub struct Library {
     reference: Reference,
     proposals: crate::proposals::Cache,
     facts: crate::budget::query::Cache,
-    open_counts: crate::budget::alerts::OpenCounts,
+    findings_cache: crate::budget::alerts::FindingsCache,
     gate: RwLock<()>,
 }
 
@@ -65,7 +65,7 @@ impl Library {
             reference,
             proposals: crate::proposals::Cache::default(),
             facts: crate::budget::query::Cache::default(),
-            open_counts: crate::budget::alerts::OpenCounts::default(),
+            findings_cache: crate::budget::alerts::FindingsCache::default(),
             gate: RwLock::new(()),
         };
         let reindexed = crate::pipeline::reconcile(&lib)?;
@@ -91,9 +91,9 @@ impl Library {
         &self.proposals
     }
 
-    /// The open 预警 findings per document that search results show (see `budget::alerts::open_count`).
-    pub fn open_counts(&self) -> &crate::budget::alerts::OpenCounts {
-        &self.open_counts
+    /// The 预警 findings per document, kept for the 预警 list and the search results' badges (see `budget::alerts`).
+    pub fn findings_cache(&self) -> &crate::budget::alerts::FindingsCache {
+        &self.findings_cache
     }
 
     /// The in-memory columns of budget facts (see `budget::query`).

@@ -77,6 +77,54 @@ fn findings_are_listed_filtered_exported_and_scoped() {
         "a BOM for spreadsheet programs"
     );
     assert!(String::from_utf8_lossy(&csv).contains("行合计"));
+    let header = String::from_utf8_lossy(&csv)
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let first = String::from_utf8_lossy(&csv)
+        .lines()
+        .nth(2)
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        header.split(',').count(),
+        first.split(',').count(),
+        "one header per column: {header} / {first}"
+    );
+    // The same rows as a workbook.
+    let xlsx = get_as(&st, "/alerts?format=xlsx", common::staff()).body;
+    let sheet = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(xlsx))
+        .ok()
+        .and_then(|mut wb| {
+            use calamine::Reader;
+            let name = wb.sheet_names().first()?.clone();
+            wb.worksheet_range(&name).ok()
+        })
+        .expect("a readable workbook");
+    let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(cells.iter().any(|c| c == "行合计"), "{cells:?}");
+    assert!(cells.iter().any(|c| c == "核实"));
+    // Sorted by rule: the rule names run in order, and the links keep the order.
+    let by_rule: serde_json::Value =
+        serde_json::from_str(&text(&st, "/api/alerts?sort=rule")).unwrap();
+    let names: Vec<&str> = by_rule
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule_name"].as_str().unwrap_or(""))
+        .collect();
+    assert!(names.len() > 1);
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+    let sorted_page = text(&st, "/alerts?sort=rule");
+    assert!(
+        sorted_page.contains("sort=rule"),
+        "the facet links keep the order"
+    );
+    assert_eq!(
+        get_as(&st, "/alerts?sort=colour", common::staff()).status,
+        StatusCode::BAD_REQUEST
+    );
     let listed: serde_json::Value =
         serde_json::from_str(&text(&st, "/api/alerts?rule=%E8%A1%8C%E5%90%88%E8%AE%A1")).unwrap();
     assert!(

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::library::Library;
 use crate::model::{Access, DocId, Document, Scope};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The findings of a document, or `None` when it does not exist or lies outside the scope.
 pub fn findings(lib: &Library, id: &DocId, scope: &Scope) -> Result<Option<Vec<Finding>>> {
@@ -79,20 +79,21 @@ pub fn decide(
         }
     };
     lib.store().flush()?;
-    lib.open_counts().forget(id);
+    lib.findings_cache().forget(id);
     Ok(decision)
 }
 
-/// A document's open findings as the search results show them: who may see it, and how many. `None` for a
-/// document without facts.
-type Counted = Option<(Access, Vec<String>, usize)>;
+/// A document's findings as the 预警 list and the search results' badges show them, with who may see them and the
+/// labels the list groups by. `None` for a document without facts.
+type Cached = Option<Arc<DocFindings>>;
 
-/// The open findings of each document, computed once and kept until its facts, its access or a decision on it
-/// change (the store's facts generation, and `decide`).
+/// The findings of each document, computed once and kept until its facts, its access or a decision on it change
+/// (the store's facts generation, and `decide`): the search results ask for a count on every page and the 预警
+/// list for every document's findings.
 #[derive(Debug, Default)]
-pub struct OpenCounts(Mutex<(u64, HashMap<DocId, Counted>)>);
+pub struct FindingsCache(Mutex<(u64, HashMap<DocId, Cached>)>);
 
-impl OpenCounts {
+impl FindingsCache {
     fn forget(&self, id: &DocId) {
         if let Ok(mut guard) = self.0.lock() {
             guard.1.remove(id);
@@ -100,57 +101,67 @@ impl OpenCounts {
     }
 }
 
-/// The number of a document's findings that need attention: errors and warnings not dismissed (0 for a
-/// document without facts or outside the scope). Kept in memory: search results ask for it on every page.
-pub fn open_count(lib: &Library, id: &DocId, scope: &Scope) -> Result<usize> {
+/// A document's findings, from the cache or computed (and kept).
+fn cached(lib: &Library, id: &DocId) -> Result<Cached> {
     let generation = lib.store().facts_generation();
-    let cached = {
+    {
         let mut guard = lib
-            .open_counts()
+            .findings_cache()
             .0
             .lock()
             .map_err(|_| Error::Invalid("the findings cache was poisoned".into()))?;
         if guard.0 != generation {
             *guard = (generation, HashMap::new());
         }
-        guard.1.get(id).cloned()
-    };
-    let counted = match cached {
-        Some(c) => c,
-        None => {
-            let c = count(lib, id)?;
-            if let Ok(mut guard) = lib.open_counts().0.lock()
-                && guard.0 == generation
-            {
-                guard.1.insert(id.clone(), c.clone());
-            }
-            c
+        if let Some(c) = guard.1.get(id) {
+            return Ok(c.clone());
         }
-    };
-    Ok(match counted {
-        Some((access, owners, n)) if scope.allows(access, &owners) => n,
+    }
+    let c = compute(lib, id)?;
+    if let Ok(mut guard) = lib.findings_cache().0.lock()
+        && guard.0 == generation
+    {
+        guard.1.insert(id.clone(), c.clone());
+    }
+    Ok(c)
+}
+
+/// The number of a document's findings that need attention: errors and warnings not dismissed (0 for a
+/// document without facts or outside the scope).
+pub fn open_count(lib: &Library, id: &DocId, scope: &Scope) -> Result<usize> {
+    Ok(match cached(lib, id)? {
+        Some(d) if scope.allows(d.access, &d.owners) => d
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info)
+            .filter(|f| {
+                f.decision
+                    .as_ref()
+                    .is_none_or(|d| d.verdict != Verdict::Dismissed)
+            })
+            .count(),
         _ => 0,
     })
 }
 
-/// Counts a document's open findings (whoever may read them).
-fn count(lib: &Library, id: &DocId) -> Result<Counted> {
+/// Checks a document (whoever may read it).
+fn compute(lib: &Library, id: &DocId) -> Result<Cached> {
     let Some(facts) = lib.store().get_facts(id)? else {
         return Ok(None);
     };
     let Some(doc) = lib.store().get_meta(id)? else {
         return Ok(None);
     };
-    let open = evaluate(lib, &doc, &facts)?
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-        .filter(|f| {
-            f.decision
-                .as_ref()
-                .is_none_or(|d| d.verdict != Verdict::Dismissed)
-        })
-        .count();
-    Ok(Some((doc.access, doc.owners, open)))
+    let findings = evaluate(lib, &doc, &facts)?;
+    Ok(Some(Arc::new(DocFindings {
+        findings,
+        doc_id: doc.id,
+        title: doc.title,
+        unit: facts.issuer.unit.clone(),
+        year: facts.issuer.year,
+        access: doc.access,
+        owners: doc.owners,
+    })))
 }
 
 /// The findings of one document with the labels the 预警 list filters and groups by.
@@ -161,33 +172,21 @@ pub struct DocFindings {
     pub unit: Option<String>,
     pub year: Option<i32>,
     pub findings: Vec<Finding>,
+    #[serde(skip)]
+    access: Access,
+    #[serde(skip)]
+    owners: Vec<String>,
 }
 
 /// The findings of every document with facts that the scope sees, newest year first, then by title.
-pub fn all_findings(lib: &Library, scope: &Scope) -> Result<Vec<DocFindings>> {
+pub fn all_findings(lib: &Library, scope: &Scope) -> Result<Vec<Arc<DocFindings>>> {
     let mut out = Vec::new();
-    let mut failure = None;
-    lib.store().for_each_facts(|facts| {
-        if failure.is_some() {
-            return;
+    for id in lib.store().fact_doc_ids()? {
+        if let Some(d) = cached(lib, &id)?
+            && scope.allows(d.access, &d.owners)
+        {
+            out.push(d);
         }
-        match lib.store().get_meta(&facts.doc_id) {
-            Ok(Some(doc)) if scope.sees(&doc) => match evaluate(lib, &doc, &facts) {
-                Ok(findings) => out.push(DocFindings {
-                    findings,
-                    doc_id: doc.id,
-                    title: doc.title,
-                    unit: facts.issuer.unit.clone(),
-                    year: facts.issuer.year,
-                }),
-                Err(e) => failure = Some(e),
-            },
-            Ok(_) => {}
-            Err(e) => failure = Some(e),
-        }
-    })?;
-    if let Some(e) = failure {
-        return Err(e);
     }
     out.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.title.cmp(&b.title)));
     Ok(out)

@@ -99,6 +99,15 @@ impl Store {
         Ok(())
     }
 
+    /// The ids of the documents with facts, in id order, without decoding their facts.
+    pub fn fact_doc_ids(&self) -> Result<Vec<DocId>> {
+        let mut out = Vec::new();
+        for k in self.facts_tree()?.iter().keys() {
+            out.push(DocId(String::from_utf8_lossy(&k?).into_owned()));
+        }
+        Ok(out)
+    }
+
     /// Who may read a document (its access and owners), without decoding the rest of it.
     pub fn access_of(&self, id: &DocId) -> Result<Option<(Access, Vec<String>)>> {
         #[derive(serde::Deserialize)]

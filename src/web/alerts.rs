@@ -3,6 +3,7 @@
 //! reader's scope.
 
 use super::AppState;
+use super::budget::Download;
 use super::error::{AppError, AppResult};
 use super::pages::{Chrome, FacetView, LinkView, PageError, chrome};
 use super::params::{encode_component, parse_pairs};
@@ -14,11 +15,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection};
 use axum::extract::{Form, Path, RawQuery, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The 预警 routes.
 pub fn router() -> Router<AppState> {
@@ -131,6 +132,51 @@ struct Filter {
     year: Option<String>,
     status: Option<String>,
     format: Option<String>,
+    sort: Sort,
+}
+
+/// The order of the list's rows (`sort=` in the URL).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum Sort {
+    /// Errors first, then warnings, then information; within a severity by document.
+    #[default]
+    Severity,
+    Document,
+    Rule,
+    Unit,
+    /// Newest year first.
+    Year,
+    Status,
+}
+
+impl Sort {
+    const ALL: [(Sort, &'static str, &'static str); 6] = [
+        (Sort::Severity, "severity", "级别"),
+        (Sort::Document, "document", "文档"),
+        (Sort::Rule, "rule", "规则"),
+        (Sort::Unit, "unit", "单位"),
+        (Sort::Year, "year", "年度"),
+        (Sort::Status, "status", "核实"),
+    ];
+
+    fn parse(v: &str) -> AppResult<Sort> {
+        Sort::ALL
+            .iter()
+            .find(|(_, key, _)| *key == v)
+            .map(|(s, _, _)| *s)
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "sort 只能是 severity、document、rule、unit、year 或 status，不是「{v}」 (bad sort)"
+                ))
+            })
+    }
+
+    fn key(self) -> &'static str {
+        Sort::ALL
+            .iter()
+            .find(|(s, _, _)| *s == self)
+            .map_or("severity", |(_, k, _)| k)
+    }
 }
 
 impl Filter {
@@ -145,6 +191,7 @@ impl Filter {
                 "year" => f.year = v,
                 "status" => f.status = v,
                 "format" => f.format = v,
+                "sort" => f.sort = v.as_deref().map_or(Ok(Sort::default()), Sort::parse)?,
                 other => {
                     return Err(AppError::BadRequest(format!(
                         "未知参数 {other} (unknown parameter)"
@@ -192,6 +239,14 @@ impl Filter {
                 pairs.push((k, v));
             }
         }
+        let sort = if dim == "sort" {
+            value.map(str::to_string)
+        } else {
+            (self.sort != Sort::default()).then(|| self.sort.key().to_string())
+        };
+        if let Some(sort) = sort {
+            pairs.push(("sort", sort));
+        }
         let q: Vec<String> = pairs
             .iter()
             .map(|(k, v)| format!("{k}={}", encode_component(v)))
@@ -216,7 +271,7 @@ pub struct Row {
 }
 
 /// The rows that pass the filter, and the facet counts of each dimension.
-fn rows_and_facets(docs: &[DocFindings], filter: &Filter) -> (Vec<Row>, Vec<FacetView>) {
+fn rows_and_facets(docs: &[Arc<DocFindings>], filter: &Filter) -> (Vec<Row>, Vec<FacetView>) {
     let mut rows = Vec::new();
     for d in docs {
         for f in &d.findings {
@@ -234,13 +289,25 @@ fn rows_and_facets(docs: &[DocFindings], filter: &Filter) -> (Vec<Row>, Vec<Face
             }
         }
     }
-    // Errors first, then warnings, then information; within a severity by document.
     let rank = |r: &Row| match r.finding.severity.label() {
         "错误" => 0,
         "警告" => 1,
         _ => 2,
     };
-    rows.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.title.cmp(&b.title)));
+    // The chosen order, then severity, then document (a stable sort keeps the findings' own order within one).
+    rows.sort_by(|a, b| {
+        let first = match filter.sort {
+            Sort::Severity => std::cmp::Ordering::Equal,
+            Sort::Document => a.title.cmp(&b.title),
+            Sort::Rule => a.finding.rule_name.cmp(&b.finding.rule_name),
+            Sort::Unit => a.unit.cmp(&b.unit),
+            Sort::Year => b.year.cmp(&a.year),
+            Sort::Status => a.finding.status().cmp(b.finding.status()),
+        };
+        first
+            .then(rank(a).cmp(&rank(b)))
+            .then_with(|| a.title.cmp(&b.title))
+    });
     let dims: [(&'static str, &str, &Option<String>); 5] = [
         ("级别", "severity", &filter.severity),
         ("核实", "status", &filter.status),
@@ -312,8 +379,11 @@ pub struct AlertsPage {
     pub errors: usize,
     pub warnings: usize,
     pub csv_url: String,
+    pub xlsx_url: String,
     pub json_url: String,
     pub clear_url: Option<String>,
+    /// The orders the list can take: label, URL, whether it is the current one.
+    pub sorts: Vec<LinkView>,
 }
 
 /// `GET /alerts`: the list, or its export with `format=csv|json`.
@@ -329,11 +399,12 @@ async fn list_page(
         .await?;
     let (rows, facets) = rows_and_facets(&docs, &filter);
     match filter.format.as_deref() {
-        Some("csv") => return Ok(csv(&rows)),
+        Some("csv") => return download(&rows, Download::Csv),
+        Some("xlsx") => return download(&rows, Download::Xlsx),
         Some("json") => return Ok(Json(&rows).into_response()),
         Some(other) => {
             return Err(AppError::BadRequest(format!(
-                "format 只能是 csv 或 json，不是「{other}」 (bad format)"
+                "format 只能是 csv、xlsx 或 json，不是「{other}」 (bad format)"
             ))
             .into());
         }
@@ -362,6 +433,16 @@ async fn list_page(
             .filter(|r| r.finding.severity.label() == "警告")
             .count(),
         csv_url: format!("{base}{sep}format=csv"),
+        xlsx_url: format!("{base}{sep}format=xlsx"),
+        sorts: Sort::ALL
+            .iter()
+            .map(|(s, key, label)| LinkView {
+                url: filter.url_with("sort", Some(key)),
+                label: label.to_string(),
+                active: *s == filter.sort,
+                count: 0,
+            })
+            .collect(),
         json_url: format!("{base}{sep}format=json"),
         clear_url: filtered.then(|| "/alerts".to_string()),
         rows,
@@ -384,11 +465,11 @@ async fn list_api(
     Ok(Json(rows_and_facets(&docs, &filter).0))
 }
 
-/// The rows as a CSV download (through the table exporter: formulas neutralised, a BOM for Excel).
-fn csv(rows: &[Row]) -> Response {
+/// The rows as a CSV or XLSX download.
+fn download(rows: &[Row], d: Download) -> Result<Response, PageError> {
     let header = [
-        "级别", "规则", "说明", "文档", "单位", "年度", "页", "表", "行", "列", "原文", "应为",
-        "实为",
+        "级别", "核实", "规则", "说明", "文档", "单位", "年度", "页", "表", "行", "列", "原文",
+        "应为", "实为",
     ];
     let mut texts = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
     for r in rows {
@@ -412,14 +493,5 @@ fn csv(rows: &[Row]) -> Response {
         ]);
     }
     let table = crate::budget::Table::from_texts("预警", texts);
-    let mut resp = crate::budget::export::csv(&table).into_response();
-    let headers = resp.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&super::markup::content_disposition("预警.csv")) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    resp
+    Ok(super::budget::table_file(&table, d, "预警")?)
 }

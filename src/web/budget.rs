@@ -75,6 +75,50 @@ pub async fn facts(
     Ok(Json(list))
 }
 
+/// A table downloaded as a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Download {
+    Csv,
+    Xlsx,
+}
+
+impl Download {
+    /// `csv` or `xlsx`.
+    pub fn parse(ext: &str) -> Option<Download> {
+        match ext {
+            "csv" => Some(Download::Csv),
+            "xlsx" => Some(Download::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// A table as a download named `<stem>.csv|xlsx` (CSV through the table exporter: formulas neutralised, a BOM
+/// for Excel).
+pub fn table_file(table: &crate::budget::Table, d: Download, stem: &str) -> AppResult<Response> {
+    let (bytes, ext, mime) = match d {
+        Download::Csv => (
+            crate::budget::export::csv(table),
+            "csv",
+            "text/csv; charset=utf-8",
+        ),
+        Download::Xlsx => (
+            crate::budget::export::xlsx(table)
+                .map_err(|e| AppError::internal(format!("writing a table as XLSX: {e}")))?,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    };
+    let mut resp = bytes.into_response();
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    let name = format!("{stem}.{ext}");
+    if let Ok(v) = HeaderValue::from_str(&super::markup::content_disposition(&name)) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
 /// `GET /documents/{id}/tables/{file}` where file is `<n>.csv` or `<n>.xlsx` (n from 1).
 pub async fn download(
     State(st): State<AppState>,
@@ -85,46 +129,20 @@ pub async fn download(
     let not_found = || AppError::NotFound("没有这个表格 (no such table)".into());
     let (n, ext) = file.split_once('.').ok_or_else(not_found)?;
     let n: usize = n.parse().map_err(|_| not_found())?;
-    let xlsx = match ext {
-        "csv" => false,
-        "xlsx" => true,
-        _ => return Err(not_found()),
-    };
+    let d = Download::parse(ext).ok_or_else(not_found)?;
     let scope = viewer.scope();
-    let (title, bytes) = st
+    let t = st
         .blocking(move |lib| {
             let tables = query::document_tables(lib, &DocId(id), &scope)?.ok_or_else(not_found)?;
-            let t = n
-                .checked_sub(1)
+            n.checked_sub(1)
                 .and_then(|i| tables.into_iter().nth(i))
-                .ok_or_else(not_found)?;
-            let bytes = if xlsx {
-                crate::budget::export::xlsx(&t.table)
-                    .map_err(|e| AppError::internal(format!("writing a table as XLSX: {e}")))?
-            } else {
-                crate::budget::export::csv(&t.table)
-            };
-            let title = if t.title.is_empty() {
-                format!("表{n}")
-            } else {
-                t.title
-            };
-            Ok((title, bytes))
+                .ok_or_else(not_found)
         })
         .await?;
-    let name = format!("{title}.{ext}");
-    let mut resp = bytes.into_response();
-    let headers = resp.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(if xlsx {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        } else {
-            "text/csv; charset=utf-8"
-        }),
-    );
-    if let Ok(v) = HeaderValue::from_str(&super::markup::content_disposition(&name)) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    let title = if t.title.is_empty() {
+        format!("表{n}")
+    } else {
+        t.title.clone()
+    };
+    table_file(&t.table, d, &title)
 }

@@ -4,6 +4,7 @@
 
 use super::AppState;
 use super::assets::ECHARTS_URL;
+use super::budget::Download;
 use super::error::{AppError, AppResult};
 use super::pages::{Chrome, LinkView, PageError, chrome};
 use super::params::{encode_component, parse_pairs};
@@ -13,7 +14,6 @@ use crate::budget::views::{self, Amounts, Level, MoneyRow, MoneyView, Selection}
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -31,13 +31,6 @@ enum Show {
     #[default]
     Table,
     Chart,
-}
-
-/// A download of the shown table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Download {
-    Csv,
-    Xlsx,
 }
 
 /// The parameters of `/money` and `/api/money`, as given (kept as text for the links) and as parsed.
@@ -82,9 +75,10 @@ impl Params {
                 "format" => {
                     p.download = match v.trim() {
                         "" => None,
-                        "csv" => Some(Download::Csv),
-                        "xlsx" => Some(Download::Xlsx),
-                        other => return Err(bad("format", other, "csv 或 xlsx")),
+                        other => Some(
+                            Download::parse(other)
+                                .ok_or_else(|| bad("format", other, "csv 或 xlsx"))?,
+                        ),
                     }
                 }
                 other => {
@@ -603,30 +597,11 @@ fn download(v: &MoneyView, d: Download) -> Result<Response, PageError> {
     rows.push(line(String::new(), "合计".into(), &v.total, None));
     let mut table = crate::budget::Table::from_texts(title_of(v), rows);
     table.unit = Some("单位：万元".into());
-    let (bytes, ext, mime) = match d {
-        Download::Csv => (
-            crate::budget::export::csv(&table),
-            "csv",
-            "text/csv; charset=utf-8",
-        ),
-        Download::Xlsx => (
-            crate::budget::export::xlsx(&table)
-                .map_err(|e| AppError::internal(format!("writing the money table as XLSX: {e}")))?,
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    };
     let name = match v.path.last() {
-        Some(c) => format!("资金-{}-{}.{ext}", c.code, v.level.label()),
-        None => format!("资金-类.{ext}"),
+        Some(c) => format!("资金-{}-{}", c.code, v.level.label()),
+        None => "资金-类".to_string(),
     };
-    let mut resp = bytes.into_response();
-    let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&super::markup::content_disposition(&name)) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    Ok(super::budget::table_file(&table, d, &name)?)
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! The rules over a document as a document: placeholders, template instructions left in, doubled punctuation,
 //! and the issuing unit's name written otherwise.
 
-use super::{Evidence, Report};
+use super::{Evidence, Report, squeeze};
 use crate::budget::facts::DocFacts;
+use crate::budget::recognise::{Catalog, TableKind};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -63,6 +64,138 @@ pub(super) fn check(text: &str, facts: &DocFacts, report: &mut Report<'_>) {
         );
     }
     unit_names(text, facts, report, &line_of);
+    years(text, facts, report, &line_of);
+    contents(text, facts, report);
+}
+
+/// A year other than the disclosure's own in its name (2023年度部门决算 in a 2024 disclosure); a comparison with
+/// another year (与2023年度相比, 比2023年度) is not one.
+fn years(text: &str, facts: &DocFacts, report: &mut Report<'_>, line_of: &dyn Fn(usize) -> String) {
+    static YEAR: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(\d{4})年度?部门(决算|预算)").expect("valid regex"));
+    let Some(own) = facts.issuer.year else { return };
+    let mut seen = BTreeSet::new();
+    for c in YEAR.captures_iter(text) {
+        let m = c.get(0).expect("match");
+        let Ok(year) = c[1].parse::<i32>() else {
+            continue;
+        };
+        let before: String = text[..m.start()]
+            .chars()
+            .rev()
+            .take(3)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if year == own || before.contains(['与', '比', '较', '同', '和', '及']) {
+            continue;
+        }
+        let line = line_of(m.start());
+        if seen.insert(line.clone()) {
+            report.add(
+                "year",
+                Evidence {
+                    vars: vec![("found", c[1].to_string()), ("expected", own.to_string())],
+                    quote: Some(line),
+                    expected: Some(own.to_string()),
+                    found: Some(c[1].to_string()),
+                    ..Evidence::default()
+                },
+            );
+        }
+    }
+}
+
+/// The standard tables a table of contents lists, each present among the document's tables; and none of them
+/// without amounts where the text states a non-zero amount of that budget.
+fn contents(text: &str, facts: &DocFacts, report: &mut Report<'_>) {
+    static ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^[一二三四五六七八九十]+、(.{2,40}表)$").expect("valid regex")
+    });
+    static CATALOG: LazyLock<Catalog> = LazyLock::new(Catalog::builtin);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let Some(start) = lines.iter().take(200).position(|l| squeeze(l) == "目录") else {
+        return;
+    };
+    let present: BTreeSet<TableKind> = facts.tables.iter().map(|t| t.kind).collect();
+    for line in lines[start + 1..].iter().take(80) {
+        if line.starts_with("第三部分") {
+            break;
+        }
+        let Some(c) = ENTRY.captures(line) else {
+            continue;
+        };
+        let kind = CATALOG.kind_of(&c[1]);
+        if kind == TableKind::Generic || present.contains(&kind) {
+            continue;
+        }
+        report.add(
+            "missing-table",
+            Evidence {
+                vars: vec![("found", c[1].to_string())],
+                quote: Some(line.to_string()),
+                expected: Some(c[1].to_string()),
+                found: Some("无此表".to_string()),
+                ..Evidence::default()
+            },
+        );
+    }
+    blank_tables(text, facts, report);
+}
+
+/// A table of a budget (政府性基金, 国有资本经营) without any amount while the text states a non-zero amount of it.
+fn blank_tables(text: &str, facts: &DocFacts, report: &mut Report<'_>) {
+    static STATED: LazyLock<Vec<(TableKind, Regex)>> = LazyLock::new(|| {
+        let re = |p: &str| Regex::new(p).expect("valid regex");
+        vec![
+            (
+                TableKind::FundGrant,
+                re(
+                    r"政府性基金预算财政拨款(?:收入|支出|收入支出)(?:决算)?(?:总计|合计)?(?:为)?(\d[\d,]*(?:\.\d+)?)万元",
+                ),
+            ),
+            (
+                TableKind::StateCapitalGrant,
+                re(
+                    r"国有资本经营预算财政拨款(?:收入|支出|收入支出)(?:决算)?(?:总计|合计)?(?:为)?(\d[\d,]*(?:\.\d+)?)万元",
+                ),
+            ),
+        ]
+    });
+    let joined = text.replace('\n', "");
+    for (kind, re) in STATED.iter() {
+        let Some(t) = facts.tables.iter().position(|t| t.kind == *kind) else {
+            continue;
+        };
+        let has_amount = facts
+            .items
+            .iter()
+            .any(|i| i.table as usize == t && i.amount.abs() >= 0.005);
+        if has_amount {
+            continue;
+        }
+        let stated = re.captures_iter(&joined).find(|c| {
+            c[1].replace(',', "")
+                .parse::<f64>()
+                .is_ok_and(|v| v >= 0.005)
+        });
+        if let Some(c) = stated {
+            let m = c.get(0).expect("match");
+            let title = facts.tables[t].title.clone();
+            report.add(
+                "blank-table",
+                Evidence {
+                    vars: vec![("table", title.clone())],
+                    table: Some(title),
+                    quote: Some(m.as_str().to_string()),
+                    expected: Some(c[1].to_string()),
+                    found: Some("空表".to_string()),
+                    ..Evidence::default()
+                },
+            );
+        }
+    }
 }
 
 /// The region and its tails made of whole segments (上海市普陀区, 普陀区).

@@ -6,6 +6,7 @@
 //! Pure over a document's text and facts.
 
 mod document;
+mod explain;
 mod tables;
 mod text;
 
@@ -290,6 +291,9 @@ pub fn check(text: &str, facts: &DocFacts, rules: &Rules) -> Vec<Finding> {
     text::text_shares(&text, &tables, &mut report);
     text::text_growth(&text, &mut report);
     text::text_subject_names(&text, &tables, &mut report);
+    explain::basic_section(&text, &tables, &mut report);
+    explain::comparison_words(&text, &mut report);
+    explain::purposes(&text, &tables, &mut report);
     document::check(&text, facts, &mut report);
     // Errors first, then warnings, then information.
     let rank = |f: &Finding| match f.severity {
@@ -591,6 +595,143 @@ mod tests {
             ],
             "the first sentence agrees; the 项 of the second is found by its amount; the 款 of the third by its 项"
         );
+    }
+
+    /// A 基本支出表 (人员经费 301 + 303, 公用经费 302) as a second table of `facts()`, a 政府性基金 table without
+    /// amounts, and 项 names for purposes.
+    fn with_basic_table() -> DocFacts {
+        let mut f = facts();
+        f.tables.push(FactTable {
+            kind: TableKind::GeneralBasic,
+            title: "一般公共预算财政拨款基本支出决算表".into(),
+            unit: None,
+        });
+        f.tables.push(FactTable {
+            kind: TableKind::FundGrant,
+            title: "政府性基金预算财政拨款收入支出决算表".into(),
+            unit: None,
+        });
+        for (row, code, name, amount) in [
+            (2, Some("301"), "工资福利支出", 90.0),
+            (3, Some("30101"), "基本工资", 60.0),
+            (4, Some("30103"), "奖金", 0.0),
+            (5, Some("30113"), "住房公积金", 30.0),
+            (6, Some("303"), "对个人和家庭的补助", 0.31),
+            (7, Some("30309"), "奖励金", 0.31),
+            (8, None, "人员经费合计", 90.31),
+            (9, Some("302"), "商品和服务支出", 9.69),
+            (10, Some("30201"), "办公费", 9.69),
+            (11, None, "公用经费合计", 9.69),
+        ] {
+            let mut i = item(1, row, code, name, "决算数", amount);
+            i.total = false;
+            f.items.push(i);
+        }
+        f.items.push(item(
+            0,
+            6,
+            Some("2010602"),
+            "一般行政管理事务",
+            "本年支出合计",
+            0.0,
+        ));
+        f
+    }
+
+    #[test]
+    fn the_basic_section_is_checked_against_the_basic_table() {
+        let text = "六、一般公共预算财政拨款基本支出决算情况说明\n一般公共预算财政拨款基本支出105.00万元。其中：人员经费\n\
+                    95.31万元，主要包括：基本工资、奖金、住房公积金支出、个人农业生产补贴；公用经费9.69万元，主要包括：办公费。";
+        let found = check(text, &with_basic_table(), &Rules::builtin());
+        let amounts: Vec<(&str, &str)> = found
+            .iter()
+            .filter(|f| f.rule == "text-amount")
+            .map(|f| {
+                (
+                    f.row.as_deref().unwrap_or(""),
+                    f.expected.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            amounts,
+            [("人员经费合计", "90.31"), ("基本支出合计", "100.00")],
+            "{found:#?}"
+        );
+        let blank: Vec<&str> = found
+            .iter()
+            .filter(|f| f.rule == "text-list-blank")
+            .filter_map(|f| f.message.split('「').nth(1))
+            .collect();
+        assert_eq!(
+            blank,
+            ["奖金」在表中没有金额", "个人农业生产补贴」在表中没有金额"],
+            "a zero item and an item the table leaves blank are listed; 住房公积金支出 is 住房公积金"
+        );
+        let missing: Vec<&str> = found
+            .iter()
+            .filter(|f| f.rule == "text-list-missing")
+            .filter_map(|f| f.row.as_deref())
+            .collect();
+        assert_eq!(missing, ["30309 奖励金"]);
+        assert!(
+            found
+                .iter()
+                .all(|f| f.quote.as_deref().is_none_or(|q| !q.contains("情况说明"))),
+            "the heading is not a part of the quoted sentence"
+        );
+    }
+
+    #[test]
+    fn comparison_words_and_purposes_are_checked() {
+        let text = "1、一般公共服务支出（类）财政事务（款）行政运行（项）。主要用于：一般行政管理事务支出。\
+                    年初预算为0万元，全年预算为120.00万元，支出决算为110.00万元。决算数大于预算数。\n\
+                    2、年初预算为10.00万元，支出决算为10.00万元。决算数与预算数基本持平。\n\
+                    3、年初预算为10.00万元，支出决算为9.00万元。决算数与预算数持平。\n\
+                    4、年初预算为10.00万元，支出决算为9.00万元。决算数小于预算数的主要原因：节约。";
+        let found = check(text, &with_basic_table(), &Rules::builtin());
+        let words: Vec<&str> = found
+            .iter()
+            .filter(|f| f.rule == "text-comparison")
+            .filter_map(|f| f.found.as_deref())
+            .collect();
+        assert_eq!(
+            words,
+            ["大于", "持平"],
+            "110 is less than the latest budget (全年 120); 9 is not level with 10"
+        );
+        let purpose = found
+            .iter()
+            .find(|f| f.rule == "text-purpose")
+            .expect("行政运行 used for another 项");
+        assert_eq!(purpose.row.as_deref(), Some("2010602 一般行政管理事务"));
+    }
+
+    #[test]
+    fn contents_years_and_blank_tables() {
+        let text = "上海市普陀区财政局\n目 录\n第二部分 上海市普陀区财政局2024年度部门决算表\n一、支出决算表\n\
+                    二、一般公共预算财政拨款基本支出决算表\n三、收入决算表\n第三部分 情况说明\n\
+                    一、收入决算表\n上海市普陀区财政局2023年度部门决算\n与2023年度部门决算相比，支出增加。\n\
+                    本部门政府性基金预算财政拨款支出12.00万元。";
+        let found = check(text, &with_basic_table(), &Rules::builtin());
+        let missing: Vec<&str> = found
+            .iter()
+            .filter(|f| f.rule == "missing-table")
+            .filter_map(|f| f.found.as_deref().and(f.expected.as_deref()))
+            .collect();
+        assert_eq!(missing, ["收入决算表"], "only the contents are read, once");
+        let years: Vec<&str> = found
+            .iter()
+            .filter(|f| f.rule == "year")
+            .filter_map(|f| f.quote.as_deref())
+            .collect();
+        assert_eq!(years, ["上海市普陀区财政局2023年度部门决算"]);
+        let blank = found
+            .iter()
+            .find(|f| f.rule == "blank-table")
+            .expect("a fund table without amounts while the text states 12.00");
+        assert_eq!(blank.expected.as_deref(), Some("12.00"));
+        assert_eq!(blank.severity, Severity::Error);
     }
 
     #[test]

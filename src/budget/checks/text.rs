@@ -16,15 +16,36 @@ pub(super) fn normalise(text: &str) -> String {
     without.into_owned()
 }
 
-/// A number as written (2,995.39).
-const NUM: &str = r"(\d[\d,]*(?:\.\d+)?)";
+/// The text with the line breaks of the page layout removed: a line runs on into the next unless it ends a
+/// sentence (。) or is a heading (六、…情况说明, （三）…), so that a sentence broken across lines reads whole and a
+/// heading stays apart from the paragraph after it.
+pub(super) fn flow(text: &str) -> String {
+    static HEADING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)[^。]*$")
+            .expect("valid regex")
+    });
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if HEADING.is_match(line) && !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(line);
+        if line.ends_with('。') || HEADING.is_match(line) {
+            out.push('\n');
+        }
+    }
+    out
+}
 
-fn parse_num(s: &str) -> Option<f64> {
+/// A number as written (2,995.39).
+pub(super) const NUM: &str = r"(\d[\d,]*(?:\.\d+)?)";
+
+pub(super) fn parse_num(s: &str) -> Option<f64> {
     s.replace(',', "").parse().ok()
 }
 
 /// The sentence (between 。 or line breaks) around a byte range.
-fn sentence_at(text: &str, start: usize, end: usize) -> String {
+pub(super) fn sentence_at(text: &str, start: usize, end: usize) -> String {
     let from = text[..start].rfind(['。', '\n']).map_or(0, |p| {
         p + text[p..].chars().next().map_or(1, char::len_utf8)
     });
