@@ -5,6 +5,8 @@
 pub mod checks;
 /// The facts benchmark (generated budgets: import, in-memory columns, filtered query, sum by 类).
 pub mod facts;
+/// Hostile files generated in memory (bombs and damaged files of every format).
+pub mod hostile;
 /// The load benchmark over HTTP (a real server under `wrk`).
 pub mod load;
 

@@ -8,7 +8,7 @@ use crate::search::{self, SearchRequest, SearchResponse};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The `proposals` and `gen` commands.
@@ -83,6 +83,9 @@ pub enum Command {
         /// session cookies are marked `Secure`.
         #[arg(long)]
         public_url: Option<String>,
+        /// Behind a TLS proxy that sets `X-Forwarded-Proto`: requests it marks `https` get `Secure` cookies.
+        #[arg(long)]
+        trust_forwarded_proto: bool,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -124,6 +127,10 @@ pub enum Command {
         /// The p99 a sustainable rate must stay under, in ms.
         #[arg(long, default_value_t = 200.0)]
         p99_ms: f64,
+        /// Also upload generated hostile files (bombs and damaged files of every format) one after another
+        /// during a phase at the sustainable rate (as long as --ingest-seconds).
+        #[arg(long)]
+        hostile: bool,
         /// Scratch folder for the load scripts.
         #[arg(long, default_value = "target/bench-scratch/load")]
         work: PathBuf,
@@ -216,6 +223,12 @@ pub enum Command {
         /// Whether visitors who are not logged in may read public documents: on or off.
         #[arg(long)]
         anonymous: Option<String>,
+        /// Days audit entries are kept (0: no limit); older ones are removed.
+        #[arg(long)]
+        audit_days: Option<u32>,
+        /// Most audit entries kept, the oldest removed first (0: no limit).
+        #[arg(long)]
+        audit_max_entries: Option<u64>,
     },
     /// Generate clearly marked test data.
     Gen {
@@ -282,6 +295,9 @@ pub struct LimitArgs {
     /// Address space of each worker process that extracts a PDF, in MiB (the worker fails above).
     #[arg(long, default_value_t = 1024)]
     pub worker_memory_mib: u64,
+    /// Seconds a client may take to send a request's head before its connection is closed.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
 }
 
 impl LimitArgs {
@@ -294,6 +310,7 @@ impl LimitArgs {
         config.max_limit = self.max_limit;
         config.max_window = self.max_window;
         config.extract.worker.memory_bytes = self.worker_memory_mib << 20;
+        config.header_read_timeout = Duration::from_secs(self.header_timeout_secs);
         config
     }
 }
@@ -475,6 +492,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             addr,
             public_url,
+            trust_forwarded_proto,
             limits,
         } => {
             if let Some(url) = public_url
@@ -484,6 +502,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             let mut config = limits.apply(config(&cli));
             config.public_url = public_url.clone();
+            config.trust_forwarded_proto = *trust_forwarded_proto;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(crate::web::serve(config, addr))
         }
@@ -541,6 +560,7 @@ pub fn run(cli: Cli) -> Result<()> {
             ingest_max,
             ingest_seconds,
             p99_ms,
+            hostile,
             work,
             json,
         } => {
@@ -568,6 +588,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 ingest: files,
                 ingest_seconds: *ingest_seconds,
                 p99_limit_ms: *p99_ms,
+                hostile: *hostile,
             };
             let r = crate::bench::load::run(&opts, work)?;
             if *json {
@@ -585,9 +606,13 @@ pub fn run(cli: Cli) -> Result<()> {
             let lib = open(&cli)?;
             users::run_audit(&lib, args)
         }
-        Command::Settings { anonymous } => {
+        Command::Settings {
+            anonymous,
+            audit_days,
+            audit_max_entries,
+        } => {
             let lib = open(&cli)?;
-            users::run_settings(&lib, anonymous.as_deref())
+            users::run_settings(&lib, anonymous.as_deref(), *audit_days, *audit_max_entries)
         }
         Command::Ingest { paths, json } => {
             let lib = open(&cli)?;
@@ -788,17 +813,17 @@ pub fn run(cli: Cli) -> Result<()> {
         } => budget::eval_tables(reference, documents, *verbose, *json),
         Command::Status { json } => {
             let lib = open(&cli)?;
-            let uploads = folder_bytes(&lib.config.uploads_dir());
-            let free = crate::disk::free_bytes(&lib.config.data_dir).ok();
+            let disk = lib.disk_usage()?;
             let status = serde_json::json!({
                 "documents": lib.store().count_documents(),
                 "articles": lib.store().count_articles(),
                 "units": lib.index().num_units(),
                 "index_bytes": lib.index().size_bytes(),
                 "store_bytes": lib.store().size_bytes(),
-                "uploads_bytes": uploads,
-                "audit_entries": lib.store().count_audit()?,
-                "free_bytes": free,
+                "data_bytes": disk.data_bytes,
+                "uploads_bytes": disk.uploads_bytes,
+                "audit_entries": disk.audit_entries,
+                "free_bytes": disk.free_bytes,
             });
             if *json {
                 println!("{}", serde_json::to_string_pretty(&status)?);
@@ -811,32 +836,11 @@ pub fn run(cli: Cli) -> Result<()> {
                     lib.index().size_bytes() as f64 / 1e6,
                     lib.store().size_bytes() as f64 / 1e6
                 );
-                println!(
-                    "磁盘：上传原件 {:.1} MB · 审计记录 {} 条 · 可用空间 {}",
-                    uploads as f64 / 1e6,
-                    status["audit_entries"],
-                    free.map_or("未知".to_string(), |f| format!(
-                        "{:.1} MB",
-                        f as f64 / 1e6
-                    ))
-                );
+                println!("磁盘：{}", disk.line());
             }
             Ok(())
         }
     }
-}
-
-/// Bytes of the files directly in a folder (0 when it does not exist).
-fn folder_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok()?.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 fn print_manifest(dir: &str, m: &crate::backup::Manifest) {

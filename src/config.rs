@@ -31,9 +31,15 @@ pub struct Config {
     pub max_queued_tasks: usize,
     /// The address readers use (`https://…` behind a TLS proxy): cookies are then marked `Secure`.
     pub public_url: Option<String>,
+    /// A TLS proxy in front of the server sets `X-Forwarded-Proto`: a request it marks `https` gets `Secure`
+    /// cookies. Off by default, since a client could send the header itself.
+    pub trust_forwarded_proto: bool,
     /// Free space the data folder's file system must keep: below it the server reports `disk_full` and
     /// refuses writes (503).
     pub min_free_bytes: u64,
+    /// How long a client may take to send a request's head (request line and headers) before the server
+    /// closes the connection; also how long an idle kept-alive connection stays open.
+    pub header_read_timeout: Duration,
 }
 
 impl Config {
@@ -52,7 +58,9 @@ impl Config {
             max_body_bytes: 1 << 20,
             max_queued_tasks: 8,
             public_url: None,
+            trust_forwarded_proto: false,
             min_free_bytes: 64 << 20,
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 

@@ -29,3 +29,39 @@ pub fn is_full(e: &std::io::Error) -> bool {
             .and_then(|inner| inner.downcast_ref::<std::io::Error>())
             .is_some_and(full)
 }
+
+/// Bytes of all files under `dir`, folders included (0 when it does not exist).
+pub fn folder_bytes(dir: &Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// How a data folder uses its disk: shown by `yusuan status` and on the admin page.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DiskUsage {
+    /// Everything in the data folder: store, search index, uploaded originals.
+    pub data_bytes: u64,
+    /// The uploaded originals.
+    pub uploads_bytes: u64,
+    pub audit_entries: usize,
+    /// Free space of the data folder's file system, when it can be read.
+    pub free_bytes: Option<u64>,
+}
+
+impl DiskUsage {
+    /// One line in Chinese: 数据目录 · 上传原件 · 审计记录 · 可用空间.
+    pub fn line(&self) -> String {
+        let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+        format!(
+            "数据目录 {} · 上传原件 {} · 审计记录 {} 条 · 可用空间 {}",
+            mb(self.data_bytes),
+            mb(self.uploads_bytes),
+            self.audit_entries,
+            self.free_bytes.map_or("未知".to_string(), mb)
+        )
+    }
+}

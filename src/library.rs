@@ -107,12 +107,12 @@ impl Library {
         if self.meta(id, scope)?.is_none() {
             return Ok(None);
         }
-        self.store.get_document(id)
+        Ok(self.store.get_document(id)?.and_then(|d| d.seen_in(scope)))
     }
 
-    /// A document without its articles, if it exists and is inside `scope`.
+    /// A document without its articles, if it exists and is inside `scope`, as a reader of that scope sees it.
     pub fn meta(&self, id: &DocId, scope: &Scope) -> Result<Option<Document>> {
-        Ok(self.store.get_meta(id)?.filter(|d| scope.sees(d)))
+        Ok(self.store.get_meta(id)?.and_then(|d| d.seen_in(scope)))
     }
 
     /// An article with its document (without articles), if both exist and the document is inside `scope`.
@@ -121,6 +121,16 @@ impl Library {
             return Ok(None);
         };
         Ok(self.meta(&article.doc_id, scope)?.map(|doc| (article, doc)))
+    }
+
+    /// How the data folder uses its disk (sizes, audit entries, free space).
+    pub fn disk_usage(&self) -> Result<crate::disk::DiskUsage> {
+        Ok(crate::disk::DiskUsage {
+            data_bytes: crate::disk::folder_bytes(&self.config.data_dir),
+            uploads_bytes: crate::disk::folder_bytes(&self.config.uploads_dir()),
+            audit_entries: self.store.count_audit()?,
+            free_bytes: crate::disk::free_bytes(&self.config.data_dir).ok(),
+        })
     }
 
     /// The shared side of the write gate: hold it while writing (ingest batches, proposal imports and

@@ -303,6 +303,11 @@ pub struct Document {
     pub region: Option<String>,
     pub year: Option<i32>,
     pub validity: Validity,
+    /// The validity readers outside the staff see (`Scope::Public`), decided over the public versions of the
+    /// title only, so that a restricted newer version does not show a public one as 已修改 to readers who
+    /// cannot see it. `None`: the same as `validity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_validity: Option<Validity>,
     /// Set when a sidecar states the validity: version grouping then leaves it alone.
     #[serde(default)]
     pub validity_pinned: bool,
@@ -330,6 +335,25 @@ pub struct Document {
 }
 
 impl Document {
+    /// The validity a reader with this scope sees.
+    pub fn validity_in(&self, scope: &Scope) -> Validity {
+        match scope {
+            Scope::All => self.validity,
+            Scope::Public { .. } => self.public_validity.unwrap_or(self.validity),
+        }
+    }
+
+    /// The document as a reader with this scope sees it (its validity decided over the versions the reader
+    /// may see), or `None` outside the scope.
+    pub fn seen_in(mut self, scope: &Scope) -> Option<Document> {
+        if !scope.sees(&self) {
+            return None;
+        }
+        self.validity = self.validity_in(scope);
+        self.public_validity = None;
+        Some(self)
+    }
+
     /// The most meaningful date of the document for sorting (version, publication, effect, year).
     pub fn date(&self) -> Option<Date> {
         self.version_date

@@ -191,6 +191,7 @@ fn prepare_bytes(
         region: m.region,
         year: m.year,
         validity: m.validity.unwrap_or(Validity::Valid),
+        public_validity: None,
         validity_pinned: sidecar.as_ref().is_some_and(|s| s.validity.is_some()),
         expired: m.expired,
         history: m.history,
@@ -212,8 +213,9 @@ fn tags_for(lib: &Library, doc: &Document) -> Result<Tags> {
 }
 
 /// Sets the validity of every version of the titles of `docs` (in the batch or already stored): only the
-/// newest is in force; an expired flag or a pinned validity wins. Returns stored documents whose validity
-/// changed and must be written again.
+/// newest is in force; an expired flag or a pinned validity wins. A public version also gets the validity
+/// decided over the public versions alone (what readers outside the staff see). Returns stored documents
+/// whose validity changed and must be written again.
 fn settle_versions(lib: &Library, docs: &mut [Document]) -> Result<Vec<Document>> {
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, d) in docs.iter().enumerate() {
@@ -233,38 +235,27 @@ fn settle_versions(lib: &Library, docs: &mut [Document]) -> Result<Vec<Document>
                 stored.push(d);
             }
         }
-        // Files of one title with the newest version date are in force (several files with the same date
-        // are parts of one law, such as the books of the 民法典); older dates are amended versions.
-        let newest = members
+        let all: Vec<&Document> = members.iter().map(|&i| &docs[i]).chain(&stored).collect();
+        let public: Vec<&Document> = all
             .iter()
-            .map(|&i| docs[i].version_date)
-            .chain(stored.iter().map(|d| d.version_date))
-            .max()
-            .flatten();
-        let current = |d: &Document| d.version_date == newest;
-        let newest_expired = members
-            .iter()
-            .map(|&i| &docs[i])
-            .chain(stored.iter())
-            .any(|d| current(d) && d.expired);
-        let decide = |d: &Document| -> Validity {
-            if d.validity_pinned {
-                d.validity
-            } else if d.expired || newest_expired {
-                Validity::Repealed
-            } else if current(d) {
-                Validity::Valid
-            } else {
-                Validity::Amended
-            }
+            .copied()
+            .filter(|d| d.access == Access::Public)
+            .collect();
+        let (decide_all, decide_public) = (Versions::of(&all), Versions::of(&public));
+        let decided = |d: &Document| -> (Validity, Option<Validity>) {
+            let v = decide_all.validity(d);
+            let public = (d.access == Access::Public)
+                .then(|| decide_public.validity(d))
+                .filter(|p| *p != v);
+            (v, public)
         };
         for &i in &members {
-            docs[i].validity = decide(&docs[i]);
+            (docs[i].validity, docs[i].public_validity) = decided(&docs[i]);
         }
         for mut d in stored {
-            let v = decide(&d);
-            if v != d.validity {
-                d.validity = v;
+            let (v, public) = decided(&d);
+            if (v, public) != (d.validity, d.public_validity) {
+                (d.validity, d.public_validity) = (v, public);
                 d.articles = lib.store().articles_of(&d.id)?;
                 d.tables = lib.store().tables_of(&d.id)?;
                 changed.push(d);
@@ -272,6 +263,39 @@ fn settle_versions(lib: &Library, docs: &mut [Document]) -> Result<Vec<Document>
         }
     }
     Ok(changed)
+}
+
+/// What the versions of one title say about each of them.
+struct Versions {
+    /// The newest version date: files of one title with it are in force (several files with the same date
+    /// are parts of one law, such as the books of the 民法典); older dates are amended versions.
+    newest: Option<crate::model::Date>,
+    /// The newest version is expired: every version is repealed.
+    newest_expired: bool,
+}
+
+impl Versions {
+    fn of(versions: &[&Document]) -> Versions {
+        let newest = versions.iter().map(|d| d.version_date).max().flatten();
+        Versions {
+            newest,
+            newest_expired: versions
+                .iter()
+                .any(|d| d.version_date == newest && d.expired),
+        }
+    }
+
+    fn validity(&self, d: &Document) -> Validity {
+        if d.validity_pinned {
+            d.validity
+        } else if d.expired || self.newest_expired {
+            Validity::Repealed
+        } else if d.version_date == self.newest {
+            Validity::Valid
+        } else {
+            Validity::Amended
+        }
+    }
 }
 
 /// Writes a batch in the crash-safe order: store (pending, with links) → index commit → store (indexed).
@@ -284,15 +308,16 @@ pub(crate) fn commit_batch(
     if docs.is_empty() {
         return Ok(());
     }
-    let extra = settle_versions(lib, &mut docs)?;
-    docs.extend(extra);
     let store = lib.store();
+    // Access first: the versions' validity for public readers depends on it.
     for d in docs.iter_mut() {
         crate::proposals::refresh_access(lib, d)?;
         if let Some(access) = store.access_override(&d.id)? {
             d.access = access;
         }
     }
+    let extra = settle_versions(lib, &mut docs)?;
+    docs.extend(extra);
     for d in &docs {
         store.set_state(&d.id, DocState::Pending)?;
         store.put_document(d)?;
@@ -496,13 +521,23 @@ pub fn set_access(lib: &Library, id: &DocId, access: Access) -> Result<bool> {
         return Ok(false);
     };
     store.put_access_override(id, access)?;
-    store.set_state(id, DocState::Pending)?;
     doc.access = access;
-    store.put_document(&doc)?;
+    // The other versions of a law may change validity for public readers.
+    let mut docs = vec![doc];
+    let others = settle_versions(lib, &mut docs)?;
+    docs.extend(others);
+    for d in &docs {
+        store.set_state(&d.id, DocState::Pending)?;
+        store.put_document(d)?;
+    }
     store.flush()?;
-    lib.index().put(&doc, &tags_for(lib, &doc)?)?;
+    for d in &docs {
+        lib.index().put(d, &tags_for(lib, d)?)?;
+    }
     lib.index().commit()?;
-    store.set_state(id, DocState::Indexed)?;
+    for d in &docs {
+        store.set_state(&d.id, DocState::Indexed)?;
+    }
     store.flush()?;
     Ok(true)
 }

@@ -383,9 +383,7 @@ fn find_article(
     // Prefer the version in force, then the newest; a law may be split into several files (民法典).
     let mut docs = Vec::new();
     for id in candidates {
-        if let Some(d) = store.get_meta(&id)?
-            && scope.sees(&d)
-        {
+        if let Some(d) = lib.meta(&id, scope)? {
             let rank = match d.validity {
                 Validity::Valid => 2,
                 Validity::Amended => 1,
@@ -555,11 +553,7 @@ pub fn search(lib: &Library, req: &SearchRequest) -> Result<SearchResponse> {
     let mut hits = Vec::with_capacity(found.hits.len());
     for h in found.hits {
         // The index query kept to the scope; the store's record is checked again all the same.
-        let Some(doc) = lib
-            .store()
-            .get_meta(&h.doc_id)?
-            .filter(|d| req.scope.sees(d))
-        else {
+        let Some(doc) = lib.meta(&h.doc_id, &req.scope)? else {
             continue;
         };
         let (name, article, text) = match h.unit {

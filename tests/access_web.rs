@@ -95,6 +95,7 @@ fn fixture(dir: &Path) -> AppState {
     state
         .save_settings(yusuan::auth::accounts::Settings {
             allow_anonymous: true,
+            ..Default::default()
         })
         .unwrap();
     state
@@ -453,6 +454,7 @@ fn subject_codes_seen_only_in_restricted_tables_stay_out_of_the_public_tree() {
     state
         .save_settings(yusuan::auth::accounts::Settings {
             allow_anonymous: true,
+            ..Default::default()
         })
         .unwrap();
     // Staff see the code the restricted table added to the tree.
@@ -475,4 +477,105 @@ fn subject_codes_seen_only_in_restricted_tables_stay_out_of_the_public_tree() {
             r.text()
         );
     }
+}
+
+#[test]
+fn a_restricted_newer_version_leaves_the_public_one_in_force_for_readers_who_cannot_see_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let versions = get(
+        &state,
+        &format!(
+            "/api/search?q={}&unit=document&sort=date",
+            enc("示范预算法")
+        ),
+        Some(staff()),
+    )
+    .json();
+    let ids: Vec<String> = versions["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["title"] == "中华人民共和国示范预算法")
+        .map(|h| h["doc_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{versions}");
+    let (newer, older) = (ids[0].clone(), ids[1].clone());
+    restrict(&state, &newer);
+    let validity_facet = |v: &Value| -> Vec<(String, u64)> {
+        v["facets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["field"] == "validity")
+            .flat_map(|f| f["values"].as_array().unwrap().clone())
+            .map(|x| {
+                (
+                    x["value"].as_str().unwrap().to_string(),
+                    x["count"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let search = format!("/api/search?q={}&unit=document", enc("示范预算法 细化"));
+    let amended_only = format!(
+        "/api/search?q={}&unit=document&status={}",
+        enc("示范预算法"),
+        enc("已修改")
+    );
+    for reader in [None, Some(outside_deputy())] {
+        let who = format!("{reader:?}");
+        let d = get(&state, &format!("/api/documents/{older}"), reader.clone()).json();
+        assert_eq!(d["validity"], "有效", "{who}");
+        let shown: Vec<&str> = d["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["validity"].as_str().unwrap())
+            .collect();
+        assert_eq!(shown, ["有效"], "{who}: {d}");
+        let article = d["articles"][0]["id"].as_str().unwrap();
+        let a = get(&state, &format!("/api/articles/{article}"), reader.clone()).json();
+        assert_eq!(a["validity"], "有效", "{who}");
+        let page = get(&state, &format!("/documents/{older}"), reader.clone()).text();
+        assert!(page.contains("有效"), "{who}");
+        assert!(!page.contains("已修改"), "{who}: {page}");
+        let r = get(&state, &search, reader.clone()).json();
+        assert_eq!(r["total"], 1, "{who}: {r}");
+        assert_eq!(r["hits"][0]["validity"], "有效", "{who}");
+        assert!(
+            !validity_facet(&r).iter().any(|(v, _)| v == "已修改"),
+            "{who}: {r}"
+        );
+        let r = get(&state, &amended_only, reader.clone()).json();
+        assert_eq!(r["total"], 0, "{who}: {r}");
+        let html = get(
+            &state,
+            &format!("/search?q={}&unit=document", enc("示范预算法 细化")),
+            reader.clone(),
+        )
+        .text();
+        assert!(!html.contains("已修改"), "{who}: {html}");
+    }
+    // Staff see both versions and the older one as amended.
+    let d = get(&state, &format!("/api/documents/{older}"), Some(staff())).json();
+    assert_eq!(d["validity"], "已修改");
+    let r = get(&state, &amended_only, Some(staff())).json();
+    assert_eq!(r["total"], 1, "{r}");
+    assert!(
+        validity_facet(&get(&state, &search, Some(staff())).json()).contains(&("已修改".into(), 1))
+    );
+    // Made public again, the newer version amends the older one for everybody.
+    assert!(
+        yusuan::pipeline::set_access(
+            &state.lib,
+            &yusuan::model::DocId(newer.clone()),
+            yusuan::model::Access::Public
+        )
+        .unwrap()
+    );
+    let d = get(&state, &format!("/api/documents/{older}"), None).json();
+    assert_eq!(d["validity"], "已修改", "{d}");
+    let r = get(&state, &amended_only, None).json();
+    assert_eq!(r["total"], 1, "{r}");
 }

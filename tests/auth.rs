@@ -242,6 +242,7 @@ fn nothing_is_readable_without_login_by_default_and_the_setting_opens_public_rea
     state
         .save_settings(Settings {
             allow_anonymous: true,
+            ..Default::default()
         })
         .unwrap();
     let r = send(
@@ -624,6 +625,137 @@ fn api_tokens_act_in_their_role_and_stop_when_revoked_or_the_user_is_disabled() 
 }
 
 #[test]
+fn audit_entries_past_the_retention_are_removed_and_the_admin_page_shows_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let store = state.lib.store();
+    let now = chrono::Utc::now();
+    let entry = |days_ago: i64, target: &str| audit::AuditEntry {
+        seq: 0,
+        time: now - chrono::Duration::days(days_ago),
+        user: Some("wang".into()),
+        role: Role::Staff,
+        action: AuditAction::Search,
+        target: target.into(),
+        detail: String::new(),
+        status: 200,
+        ip: None,
+    };
+    for i in 0..6 {
+        audit::record(store, entry(400 + i, "/search?q=旧记录")).unwrap();
+    }
+    for i in 0..4 {
+        audit::record(store, entry(3 - i, "/search?q=新记录")).unwrap();
+    }
+    let kept = |text: &str| {
+        audit::recent(
+            store,
+            &AuditFilter {
+                text: Some(text.into()),
+                ..AuditFilter::default()
+            },
+            1000,
+        )
+        .unwrap()
+        .len()
+    };
+    assert_eq!((kept("旧记录"), kept("新记录")), (6, 4));
+    // An administrator keeps 30 days: the older entries go at once.
+    let mut c = Client::new(&state);
+    c.log_in("admin", ADMIN_PASSWORD);
+    let page = c.get("/admin");
+    assert!(page.body.contains("id=\"disk-usage\""), "{}", page.body);
+    assert!(page.body.contains("数据目录"), "{}", page.body);
+    assert!(page.body.contains("可用空间"), "{}", page.body);
+    assert!(page.body.contains("保留 730 天"), "{}", page.body);
+    let token = hidden(&page.body, "csrf");
+    let r = c.post_form(
+        "/admin/settings",
+        &[
+            ("csrf", &token),
+            ("audit_days", "30"),
+            ("audit_max_entries", "0"),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("保留 30 天"), "{}", r.body);
+    assert_eq!(state.settings().audit_retention.days, 30);
+    assert_eq!((kept("旧记录"), kept("新记录")), (0, 4));
+    // A cap on entries keeps the newest.
+    let mut settings = state.settings();
+    settings.audit_retention.max_entries = 3;
+    state.save_settings(settings).unwrap();
+    assert_eq!(store.count_audit().unwrap(), 3);
+    let newest = audit::recent(store, &AuditFilter::default(), 10).unwrap();
+    assert!(
+        newest
+            .iter()
+            .all(|e| e.time > now - chrono::Duration::days(2)),
+        "{newest:?}"
+    );
+    // A bad number is refused with a message and changes nothing.
+    let page = c.get("/admin");
+    let token = hidden(&page.body, "csrf");
+    let r = c.post_form("/admin/settings", &[("csrf", &token), ("audit_days", "-1")]);
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(state.settings().audit_retention.days, 30);
+}
+
+#[test]
+fn audit_retention_is_applied_as_entries_are_written_and_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = yusuan::library::Library::open(config(dir.path())).unwrap();
+    let store = lib.store();
+    let mut settings = accounts::settings(store).unwrap();
+    settings.audit_retention.max_entries = 50;
+    accounts::save_settings(store, settings).unwrap();
+    for i in 0..2100 {
+        audit::record(
+            store,
+            audit::AuditEntry {
+                seq: 0,
+                time: chrono::Utc::now(),
+                user: None,
+                role: Role::Anonymous,
+                action: AuditAction::Search,
+                target: format!("/search?q={i}"),
+                detail: String::new(),
+                status: 200,
+                ip: None,
+            },
+        )
+        .unwrap();
+    }
+    // Cut to 50 at each thousandth entry, so never more than 1050 are kept.
+    let n = store.count_audit().unwrap();
+    assert!(n <= 1050, "{n}");
+    lib.close().unwrap();
+    drop(lib);
+    let out = Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(dir.path().join("index"))
+        .args(["settings", "--audit-max-entries", "10"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("至多 10 条"), "{text}");
+    let out = Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(dir.path().join("index"))
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["audit_entries"], 10, "{status}");
+    assert!(status["data_bytes"].as_u64().unwrap() > 0, "{status}");
+}
+
+#[test]
 fn the_audit_log_records_searches_views_changes_and_logins_and_admins_export_it() {
     let dir = tempfile::tempdir().unwrap();
     let state = fixture(dir.path());
@@ -932,6 +1064,59 @@ fn after_login_next_stays_on_this_site_and_cookies_are_secure_behind_https() {
 }
 
 #[test]
+fn cookies_follow_a_trusted_forwarded_proto_and_ignore_it_otherwise() {
+    /// The login cookie set in answer to the login form fetched with this `X-Forwarded-Proto`, if any.
+    fn login_cookie(state: &AppState, proto: Option<&str>) -> String {
+        let mut req = Request::get("/login");
+        if let Some(p) = proto {
+            req = req.header("x-forwarded-proto", p);
+        }
+        let r = send(state, req.body(Body::empty()).unwrap());
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.cookie("yusuan_login").expect("login cookie")
+    }
+    let trusted = tempfile::tempdir().unwrap();
+    let mut trusting = config(trusted.path());
+    trusting.trust_forwarded_proto = true;
+    let state = web::start(trusting).unwrap();
+    assert!(login_cookie(&state, Some("https")).contains("; Secure"));
+    assert!(login_cookie(&state, Some("HTTPS, http")).contains("; Secure"));
+    assert!(!login_cookie(&state, Some("http")).contains("Secure"));
+    assert!(!login_cookie(&state, None).contains("Secure"));
+    // The session cookie of a login through the proxy is Secure too.
+    let form = send(
+        &state,
+        Request::get("/login")
+            .header("x-forwarded-proto", "https")
+            .body(Body::empty())
+            .unwrap(),
+    );
+    let login = form.cookie("yusuan_login").unwrap();
+    let body = format!(
+        "name=admin&password={}&next=%2F&form_token={}",
+        enc(ADMIN_PASSWORD),
+        hidden(&form.body, "form_token")
+    );
+    let r = send(
+        &state,
+        Request::post("/login")
+            .header("x-forwarded-proto", "https")
+            .header(header::COOKIE, login.split(';').next().unwrap())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.cookie("yusuan_session").unwrap().contains("; Secure"));
+    state.lib.close().unwrap();
+    drop(state);
+    // Without the setting a client's own header changes nothing.
+    let untrusted = tempfile::tempdir().unwrap();
+    let state = web::start(config(untrusted.path())).unwrap();
+    assert!(!login_cookie(&state, Some("https")).contains("Secure"));
+}
+
+#[test]
 fn originals_download_byte_for_byte_as_sandboxed_attachments() {
     let dir = tempfile::tempdir().unwrap();
     let c = corpus(dir.path());
@@ -1011,6 +1196,7 @@ fn visitors_see_counts_and_file_names_only_when_anonymous_reading_is_on() {
     state
         .save_settings(Settings {
             allow_anonymous: true,
+            ..Default::default()
         })
         .unwrap();
     let v: serde_json::Value = serde_json::from_str(

@@ -34,6 +34,7 @@ fn document(file: &str) -> Document {
         region: None,
         year: None,
         validity: Validity::Valid,
+        public_validity: None,
         validity_pinned: false,
         expired: false,
         history: vec![],

@@ -11,137 +11,12 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use yusuan::bench::hostile::{
+    html_nesting_bomb, long_text, ods_repeated_rows, ods_with_rows, pdf_inflating_to, xls_sheet,
+    xlsx_declared_grid, xlsx_far_cell, xlsx_many_cells,
+};
 use yusuan::error::ExtractError;
 use yusuan::ingest::extract::{ExtractOptions, PdfIsolation, WorkerLimits, extract};
-
-/// A workbook with a title cell at A1 and one cell at the last cell of a sheet, XFD1048576.
-fn xlsx_far_cell() -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write(0, 0, "远端单元格预算表").unwrap();
-    sheet.write(1_048_575, 16_383, "x").unwrap();
-    book.save_to_buffer().unwrap()
-}
-
-/// Rewrites the parts of a zip archive with `edit` (name, content) → content.
-fn rewrite_zip(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    for i in 0..archive.len() {
-        let mut part = archive.by_index(i).unwrap();
-        let name = part.name().unwrap().to_string();
-        let mut content = Vec::new();
-        part.read_to_end(&mut content).unwrap();
-        out.start_file(name.as_str(), options).unwrap();
-        out.write_all(&edit(&name, content)).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
-
-/// A workbook whose sheet declares the whole grid, `A1:XFD1048576`, and holds two cells.
-fn xlsx_declared_grid() -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write(0, 0, "声明维度预算表").unwrap();
-    sheet.write(1, 1, 12.5).unwrap();
-    rewrite_zip(&book.save_to_buffer().unwrap(), |name, content| {
-        if name == "xl/worksheets/sheet1.xml" {
-            String::from_utf8(content)
-                .unwrap()
-                .replace(
-                    "<dimension ref=\"A1:B2\"/>",
-                    "<dimension ref=\"A1:XFD1048576\"/>",
-                )
-                .into_bytes()
-        } else {
-            content
-        }
-    })
-}
-
-/// A workbook of a few hundred kilobytes whose one sheet holds `cells` numeric cells (100 a row).
-fn xlsx_many_cells(cells: usize) -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.write(0, 0, "多单元格").unwrap();
-    sheet.write(1, 0, 1).unwrap();
-    rewrite_zip(&book.save_to_buffer().unwrap(), |name, content| {
-        if name != "xl/worksheets/sheet1.xml" {
-            return content;
-        }
-        let xml = String::from_utf8(content).unwrap();
-        let start = xml.find("<sheetData>").unwrap() + "<sheetData>".len();
-        let end = xml.find("</sheetData>").unwrap();
-        let mut data = String::with_capacity(cells * 20);
-        for row in 0..cells.div_ceil(100) {
-            data.push_str(&format!("<row r=\"{}\">", row + 1));
-            for _ in 0..100 {
-                data.push_str("<c><v>1</v></c>");
-            }
-            data.push_str("</row>");
-        }
-        format!("{}{data}{}", &xml[..start], &xml[end..]).into_bytes()
-    })
-}
-
-/// A one-page PDF whose content stream shows a line of text and then inflates to `inflated` bytes of spaces.
-fn pdf_inflating_to(inflated: usize) -> Vec<u8> {
-    let text = b"BT /F1 12 Tf 72 712 Td (Budget report) Tj ET\n";
-    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(text).unwrap();
-    // Written a megabyte at a time: the test itself never holds the inflated content.
-    let spaces = vec![b' '; 1 << 20];
-    let mut left = inflated.saturating_sub(text.len());
-    while left > 0 {
-        let n = left.min(spaces.len());
-        encoder.write_all(&spaces[..n]).unwrap();
-        left -= n;
-    }
-    let stream = encoder.finish().unwrap();
-    let mut stream_object = format!(
-        "<< /Length {} /Filter /FlateDecode >>\nstream\n",
-        stream.len()
-    )
-    .into_bytes();
-    stream_object.extend_from_slice(&stream);
-    stream_object.extend_from_slice(b"\nendstream");
-    pdf_of(&[
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-           /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_vec(),
-        stream_object,
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-            .to_vec(),
-    ])
-}
-
-/// 100,000 nested `<div>` around one word.
-fn html_nesting_bomb() -> Vec<u8> {
-    format!(
-        "<html><body>{}嵌套预算{}</body></html>",
-        "<div>".repeat(100_000),
-        "</div>".repeat(100_000)
-    )
-    .into_bytes()
-}
-
-/// Text over the 4 MiB kept per document: numbered lines of budget prose.
-fn long_text() -> Vec<u8> {
-    let mut text = String::from("超长预算说明\n\n");
-    let mut n = 0;
-    while text.len() < 6 * 1024 * 1024 {
-        n += 1;
-        text.push_str(&format!(
-            "第{n}行 一般公共预算支出按功能分类编列到项，逐项说明增减原因。\n"
-        ));
-    }
-    text.into_bytes()
-}
 
 /// Options with PDFs in worker processes of the yusuan binary.
 fn worker_opts() -> ExtractOptions {
@@ -185,6 +60,53 @@ fn workbooks_over_the_cell_limit_are_refused() {
     assert!(bytes.len() < 2 << 20, "{}", bytes.len());
     let reason = over_limit(extract(Path::new("cells.xlsx"), &bytes, &worker_opts()));
     assert!(reason.contains("cells"), "{reason}");
+}
+
+#[test]
+fn xls_and_ods_sheets_are_measured_before_calamine_builds_them() {
+    // Small files of both formats are read: the generators write what calamine reads.
+    let xls = xls_sheet((2, 2), &[(0, 0, 12.5), (1, 1, 3.75)]);
+    let out = extract(Path::new("小表.xls"), &xls, &worker_opts()).unwrap();
+    assert!(
+        out.text.contains("12.5") && out.text.contains("3.75"),
+        "{}",
+        out.text
+    );
+    let ods = ods_with_rows(
+        "<table:table-row><table:table-cell office:value-type=\"float\" office:value=\"7.25\">\
+         <text:p>7.25</text:p></table:table-cell></table:table-row>",
+    );
+    let out = extract(Path::new("小表.ods"), &ods, &worker_opts()).unwrap();
+    assert!(out.text.contains("7.25"), "{}", out.text);
+    // Two cells at A1 and at row 65536, column 65536 would make a range of four billion cells.
+    let far = xls_sheet((2, 2), &[(0, 0, 1.0), (65_535, 65_535, 2.0)]);
+    let reason = over_limit(extract(Path::new("far.xls"), &far, &worker_opts()));
+    assert!(reason.contains("spanning"), "{reason}");
+    // A declared rectangle calamine would reserve room for.
+    let declared = xls_sheet((0xFFFF_0000, 256), &[(0, 0, 1.0)]);
+    let reason = over_limit(extract(
+        Path::new("declared.xls"),
+        &declared,
+        &worker_opts(),
+    ));
+    assert!(reason.contains("declaring"), "{reason}");
+    // Repeated rows of repeated cells: a few hundred bytes, 98 million cells once expanded.
+    let repeated = ods_repeated_rows(6_000);
+    assert!(repeated.len() < 4096, "{}", repeated.len());
+    let reason = over_limit(extract(
+        Path::new("repeated.ods"),
+        &repeated,
+        &worker_opts(),
+    ));
+    assert!(reason.contains("spanning"), "{reason}");
+    // Just under the bound, the same sheet is read.
+    let out = extract(
+        Path::new("fits.ods"),
+        &ods_repeated_rows(20),
+        &worker_opts(),
+    )
+    .unwrap();
+    assert!(out.text.contains("重复行预算表"));
 }
 
 #[test]
@@ -259,27 +181,10 @@ fn html_nested_100000_deep_is_refused_at_once() {
 
 /// The files of the hostile suite, each with what becomes of it: `None` indexed, `Some(reason part)` refused.
 fn hostile_files() -> Vec<(&'static str, Vec<u8>, Option<&'static str>)> {
-    let mut truncated_xlsx = xlsx_declared_grid();
-    truncated_xlsx.truncate(truncated_xlsx.len() / 2);
-    vec![
-        ("远端单元格.xlsx", xlsx_far_cell(), None),
-        ("声明维度.xlsx", xlsx_declared_grid(), None),
-        ("单元格过多.xlsx", xlsx_many_cells(2_100_000), Some("cells")),
-        ("膨胀.pdf", pdf_inflating_to(300 << 20), Some("inflate")),
-        ("嵌套.html", html_nesting_bomb(), Some("nested")),
-        ("截断.xlsx", truncated_xlsx, Some("damaged")),
-        (
-            "截断.pdf",
-            pdf_inflating_to(4 << 10)[..300].to_vec(),
-            Some("PDF"),
-        ),
-        (
-            "乱码.docx",
-            b"PK\x03\x04 not really a zip".to_vec(),
-            Some("damaged"),
-        ),
-        ("超长正文.txt", long_text(), None),
-    ]
+    yusuan::bench::hostile::files()
+        .into_iter()
+        .map(|f| (f.name, f.bytes, f.refused))
+        .collect()
 }
 
 /// The peak resident memory of this process (the server runs on its threads), in MiB.
@@ -514,4 +419,90 @@ fn the_command_line_reports_hostile_files_and_keeps_going() {
     );
     let found: Value = serde_json::from_slice(&search.stdout).unwrap();
     assert_eq!(found["total"], 1, "{found}");
+}
+
+/// `yusuan serve` on a free port of loopback with the sample corpus and these extra flags; the child and its
+/// address (`127.0.0.1:PORT`).
+fn serve_binary(dir: &Path, flags: &[&str]) -> (std::process::Child, String) {
+    corpus(dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(dir.join("index"))
+        .arg("--corpus")
+        .arg(dir.join("corpus"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(flags)
+        .env("YUSUAN_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut addr = None;
+    for line in lines.by_ref() {
+        if let Some(a) = line.unwrap().strip_prefix("yusuan: http://") {
+            addr = Some(a.trim().trim_end_matches('/').to_string());
+            break;
+        }
+    }
+    let addr = addr.expect("the server prints its address");
+    // The log goes on being read, so that the server never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr)
+}
+
+#[test]
+fn half_sent_request_heads_are_disconnected_after_the_header_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = serve_binary(dir.path(), &["--header-timeout-secs", "1"]);
+    let opened = Instant::now();
+    // 300 clients that never finish their request: two thirds send half a head, the rest nothing at all.
+    let mut held: Vec<std::net::TcpStream> = (0..300)
+        .map(|i| {
+            let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+            if i % 3 != 0 {
+                tcp.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                    .unwrap();
+            }
+            tcp
+        })
+        .collect();
+    // Meanwhile a reader is served.
+    let login = reqwest::blocking::get(format!("http://{addr}/login")).unwrap();
+    assert_eq!(login.status(), reqwest::StatusCode::OK);
+    assert!(login.text().unwrap().contains("登录"));
+    // Each held connection is closed by the server: reading ends (EOF or reset) instead of waiting on.
+    for (i, tcp) in held.iter_mut().enumerate() {
+        tcp.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        let mut buf = [0u8; 512];
+        let closed = loop {
+            match tcp.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+                Err(_) => break false,
+            }
+        };
+        assert!(
+            closed,
+            "connection {i} still open {:.1} s after it was opened",
+            opened.elapsed().as_secs_f64()
+        );
+    }
+    eprintln!(
+        "300 held connections closed within {:.1} s (timeout 1 s)",
+        opened.elapsed().as_secs_f64()
+    );
+    // A head that arrives in time is answered, and the server still serves afterwards.
+    let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+    tcp.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    tcp.write_all(b"Connection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

@@ -72,6 +72,42 @@ pub struct ApiToken {
 pub struct Settings {
     /// Whether visitors who are not logged in may read public documents.
     pub allow_anonymous: bool,
+    /// How long audit entries are kept: older ones are removed.
+    #[serde(default)]
+    pub audit_retention: AuditRetention,
+}
+
+/// How much of the audit log is kept: entries older than `days`, and the oldest beyond `max_entries`, are
+/// removed (0 in either: no limit of that kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRetention {
+    pub days: u32,
+    pub max_entries: u64,
+}
+
+impl Default for AuditRetention {
+    /// Two years, and at most a million entries (about 1 GB).
+    fn default() -> AuditRetention {
+        AuditRetention {
+            days: 730,
+            max_entries: 1_000_000,
+        }
+    }
+}
+
+impl AuditRetention {
+    /// The retention in words, for the admin page and the command line.
+    pub fn describe(&self) -> String {
+        let days = match self.days {
+            0 => "不限时间".to_string(),
+            d => format!("保留 {d} 天"),
+        };
+        let entries = match self.max_entries {
+            0 => "不限条数".to_string(),
+            n => format!("至多 {n} 条"),
+        };
+        format!("{days}，{entries}")
+    }
 }
 
 /// Random bytes from the operating system.

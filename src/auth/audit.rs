@@ -2,6 +2,7 @@
 //! store in order; changes are flushed before they are acknowledged, reads within the store's flush interval.
 
 use super::Role;
+use super::accounts::AuditRetention;
 use crate::error::Result;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -131,16 +132,39 @@ impl AuditFilter {
     }
 }
 
-/// Appends an entry; a change is flushed to disk before returning.
+/// Appends an entry; a change is flushed to disk before returning. Every `PRUNE_EVERY` entries the log is
+/// cut to the instance's retention.
 pub fn record(store: &Store, mut entry: AuditEntry) -> Result<u64> {
     entry.detail = entry.detail.chars().take(500).collect();
     entry.target = entry.target.chars().take(300).collect();
     let write = entry.action.is_write();
     let seq = store.append_audit(&mut entry)?;
+    if seq.is_multiple_of(PRUNE_EVERY) {
+        prune(
+            store,
+            super::accounts::settings(store)?.audit_retention,
+            Utc::now(),
+        )?;
+    }
     if write {
         store.flush()?;
     }
     Ok(seq)
+}
+
+/// How often (in appended entries) `record` applies the retention.
+const PRUNE_EVERY: u64 = 1000;
+
+/// Removes the entries the retention no longer keeps, as of `now`; returns how many.
+pub fn prune(store: &Store, retention: AuditRetention, now: DateTime<Utc>) -> Result<usize> {
+    let before = (retention.days > 0).then(|| now - chrono::Duration::days(retention.days as i64));
+    let keep = (retention.max_entries > 0).then_some(retention.max_entries);
+    let removed = store.prune_audit(before, keep)?;
+    if removed > 0 {
+        store.flush()?;
+        tracing::info!(removed, "audit entries past the retention removed");
+    }
+    Ok(removed)
 }
 
 /// The newest entries matching the filter, newest first, at most `limit`.

@@ -2,7 +2,8 @@
 //! mix of search pages and document pages (as a logged-in staff member, through an API token). Phases: the
 //! closed-loop capacity; the sustainable rate (the highest tried rate whose p99 stays under 200 ms without
 //! errors); twice that rate for the whole duration (errors, latency, the server's memory); the sustainable
-//! rate while an upload is being ingested.
+//! rate while an upload is being ingested; and with `--hostile` the sustainable rate while the generated
+//! hostile files (bombs and damaged files of every format) are uploaded one after another.
 
 use crate::auth::Role;
 use crate::auth::accounts;
@@ -37,6 +38,8 @@ pub struct LoadOptions {
     pub ingest_seconds: u64,
     /// The p99 a sustainable rate must stay under, in ms.
     pub p99_limit_ms: f64,
+    /// Upload the generated hostile files (`bench::hostile`) during a phase at the sustainable rate.
+    pub hostile: bool,
 }
 
 /// One phase's figures, from wrk's own latency histogram.
@@ -77,6 +80,17 @@ pub struct LoadReport {
     pub ingest_files: usize,
     pub ingest_seconds: f64,
     pub ingest_status: String,
+    /// The hostile files uploaded during their phase (`--hostile`) and what became of each.
+    pub hostile: Vec<HostileUpload>,
+}
+
+/// One hostile file uploaded during the load: its task's outcome and how long it took.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct HostileUpload {
+    pub name: String,
+    pub bytes: usize,
+    pub status: String,
+    pub seconds: f64,
 }
 
 /// Files per upload request the server accepts.
@@ -352,26 +366,95 @@ fn run_phase(d: &Driver, name: &str, seconds: u64, target_rps: Option<f64>) -> R
     })
 }
 
-/// A multipart body with one part per file.
-fn multipart(boundary: &str, files: &[PathBuf]) -> Result<Vec<u8>> {
+/// A multipart body with one part per (file name, bytes).
+fn multipart(boundary: &str, files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut body = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(f).map_err(|e| Error::io(f, e))?;
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().replace('"', "_"))
-            .unwrap_or_default();
+    for (name, bytes) in files {
+        let name = name.replace('"', "_");
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
             )
             .as_bytes(),
         );
-        body.extend_from_slice(&bytes);
+        body.extend_from_slice(bytes);
         body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    Ok(body)
+    body
+}
+
+/// The files of a batch with their names, read from disk.
+fn read_files(files: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
+    files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(f).map_err(|e| Error::io(f, e))?;
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            Ok((name, bytes))
+        })
+        .collect()
+}
+
+/// Uploads one batch of files as one task and waits until it ends: the task's status (`done`, `failed`,
+/// `unfinished` after half an hour, or why the upload was refused) and its seconds.
+fn upload_and_wait(base: &str, token: &str, files: &[(String, Vec<u8>)]) -> Result<(String, f64)> {
+    let boundary = "yusuan-load-benchmark";
+    let start = Instant::now();
+    let r = client::request(
+        base,
+        "POST",
+        "/api/ingest",
+        &[
+            (
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ),
+            ("Authorization", format!("Bearer {token}")),
+        ],
+        &multipart(boundary, files),
+        Duration::from_secs(600),
+    )?;
+    if r.status != 202 {
+        return Ok((format!("upload refused: {} {}", r.status, r.text()), 0.0));
+    }
+    let task: serde_json::Value =
+        serde_json::from_slice(&r.body).map_err(|e| invalid(format!("task answer: {e}")))?;
+    let id = task["id"].as_str().unwrap_or_default().to_string();
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        let t = client::request(
+            base,
+            "GET",
+            &format!("/api/tasks/{id}"),
+            &[("Authorization", format!("Bearer {token}"))],
+            &[],
+            Duration::from_secs(30),
+        )?;
+        let v: serde_json::Value = serde_json::from_slice(&t.body).unwrap_or_default();
+        let secs = start.elapsed().as_secs_f64();
+        match v["status"].as_str().unwrap_or("") {
+            "done" => {
+                // A file the task refused is named with its reason.
+                let file = &v["files"][0];
+                return Ok(match file["status"].as_str() {
+                    Some("failed") => (
+                        format!("refused: {}", file["reason"].as_str().unwrap_or("")),
+                        secs,
+                    ),
+                    _ => ("done".into(), secs),
+                });
+            }
+            "failed" => return Ok(("failed".into(), secs)),
+            _ if start.elapsed() > Duration::from_secs(1800) => {
+                return Ok(("unfinished".into(), secs));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Runs the benchmark (needs `wrk` on the PATH).
@@ -433,7 +516,6 @@ pub fn run(opts: &LoadOptions, work: &Path) -> Result<LoadReport> {
         .phases
         .push(phase("after-overload", opts.seconds.min(20), Some(rate))?);
     if !opts.ingest.is_empty() {
-        let boundary = "yusuan-load-benchmark";
         let files = opts.ingest.clone();
         report.ingest_files = files.len();
         let base = server.base.clone();
@@ -442,46 +524,9 @@ pub fn run(opts: &LoadOptions, work: &Path) -> Result<LoadReport> {
             let start = Instant::now();
             // One task per batch of at most MAX_UPLOAD_FILES files, one after another.
             for batch in files.chunks(MAX_UPLOAD_FILES) {
-                let body = multipart(boundary, batch)?;
-                let r = client::request(
-                    &base,
-                    "POST",
-                    "/api/ingest",
-                    &[
-                        (
-                            "Content-Type",
-                            format!("multipart/form-data; boundary={boundary}"),
-                        ),
-                        ("Authorization", format!("Bearer {token2}")),
-                    ],
-                    &body,
-                    Duration::from_secs(600),
-                )?;
-                if r.status != 202 {
-                    return Ok((0.0, format!("upload refused: {} {}", r.status, r.text())));
-                }
-                let task: serde_json::Value = serde_json::from_slice(&r.body)
-                    .map_err(|e| invalid(format!("task answer: {e}")))?;
-                let id = task["id"].as_str().unwrap_or_default().to_string();
-                loop {
-                    std::thread::sleep(Duration::from_millis(250));
-                    let t = client::request(
-                        &base,
-                        "GET",
-                        &format!("/api/tasks/{id}"),
-                        &[("Authorization", format!("Bearer {token2}"))],
-                        &[],
-                        Duration::from_secs(30),
-                    )?;
-                    let v: serde_json::Value = serde_json::from_slice(&t.body).unwrap_or_default();
-                    match v["status"].as_str().unwrap_or("") {
-                        "done" => break,
-                        "failed" => return Ok((start.elapsed().as_secs_f64(), "failed".into())),
-                        _ if start.elapsed() > Duration::from_secs(1800) => {
-                            return Ok((start.elapsed().as_secs_f64(), "unfinished".into()));
-                        }
-                        _ => {}
-                    }
+                let (status, _) = upload_and_wait(&base, &token2, &read_files(batch)?)?;
+                if status != "done" {
+                    return Ok((start.elapsed().as_secs_f64(), status));
                 }
             }
             Ok((start.elapsed().as_secs_f64(), "done".into()))
@@ -496,6 +541,38 @@ pub fn run(opts: &LoadOptions, work: &Path) -> Result<LoadReport> {
             .map_err(|_| invalid("the upload thread failed"))??;
         report.ingest_seconds = secs;
         report.ingest_status = status;
+    }
+    if opts.hostile {
+        let base = server.base.clone();
+        let token2 = token.clone();
+        // The hostile files, one task each, one after another, while the normal requests go on.
+        let uploader = std::thread::spawn(move || -> Result<Vec<HostileUpload>> {
+            let mut out = Vec::new();
+            for f in super::hostile::files() {
+                let bytes = f.bytes.len();
+                let (status, seconds) =
+                    upload_and_wait(&base, &token2, &[(f.name.to_string(), f.bytes)])?;
+                out.push(HostileUpload {
+                    name: f.name.to_string(),
+                    bytes,
+                    status,
+                    seconds,
+                });
+            }
+            Ok(out)
+        });
+        report.phases.push(phase(
+            "sustainable-hostile-uploads",
+            opts.ingest_seconds,
+            Some(rate),
+        )?);
+        report.hostile = uploader
+            .join()
+            .map_err(|_| invalid("the upload thread failed"))??;
+        // The server still answers once every hostile file was handled.
+        report
+            .phases
+            .push(phase("after-hostile", opts.seconds.min(20), Some(rate))?);
     }
     Ok(report)
 }
@@ -538,6 +615,15 @@ pub fn render(r: &LoadReport) -> String {
             "\nupload of {} files during the last phase (tasks of up to 200 files): {} after {:.1} s\n",
             r.ingest_files, r.ingest_status, r.ingest_seconds
         ));
+    }
+    if !r.hostile.is_empty() {
+        out.push_str("\nhostile uploads during their phase (one task each):\n");
+        for h in &r.hostile {
+            out.push_str(&format!(
+                "  {:<16} {:>9} bytes  {:>6.1} s  {}\n",
+                h.name, h.bytes, h.seconds, h.status
+            ));
+        }
     }
     out
 }

@@ -181,6 +181,7 @@ impl Generated {
             region: None,
             year: Some(self.year),
             validity: Validity::Valid,
+            public_validity: None,
             validity_pinned: false,
             expired: false,
             history: Vec::new(),

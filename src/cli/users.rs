@@ -253,7 +253,12 @@ pub fn run_audit(lib: &Library, args: &AuditArgs) -> Result<()> {
 }
 
 /// Runs `yusuan settings`.
-pub fn run_settings(lib: &Library, anonymous: Option<&str>) -> Result<()> {
+pub fn run_settings(
+    lib: &Library,
+    anonymous: Option<&str>,
+    audit_days: Option<u32>,
+    audit_max_entries: Option<u64>,
+) -> Result<()> {
     let mut s = accounts::settings(lib.store())?;
     if let Some(a) = anonymous {
         s.allow_anonymous = match a {
@@ -261,11 +266,25 @@ pub fn run_settings(lib: &Library, anonymous: Option<&str>) -> Result<()> {
             "off" | "no" | "false" => false,
             _ => bail!("--anonymous takes on or off"),
         };
+    }
+    if let Some(d) = audit_days {
+        s.audit_retention.days = d;
+    }
+    if let Some(m) = audit_max_entries {
+        s.audit_retention.max_entries = m;
+    }
+    if anonymous.is_some() || audit_days.is_some() || audit_max_entries.is_some() {
         accounts::save_settings(lib.store(), s)?;
+        let removed =
+            crate::auth::audit::prune(lib.store(), s.audit_retention, chrono::Utc::now())?;
+        if removed > 0 {
+            println!("已删除超出保留期限的审计记录 {removed} 条");
+        }
     }
     println!(
         "匿名访问公开文件 (anonymous read access): {}",
         if s.allow_anonymous { "on" } else { "off" }
     );
+    println!("审计日志 (audit log): {}", s.audit_retention.describe());
     Ok(())
 }

@@ -25,6 +25,27 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 const WORDS: &str = "zh_words";
+const RANK: &str = "rank";
+const RANK_PUBLIC: &str = "rank_public";
+/// The facet root of the validity public readers see.
+const VALIDITY_PUBLIC: &str = "validity_public";
+
+/// The fast field with the ranking prior a reader of this scope ranks by.
+fn rank_field(scope: &Scope) -> &'static str {
+    match scope {
+        Scope::All => RANK,
+        Scope::Public { .. } => RANK_PUBLIC,
+    }
+}
+
+/// The facet root a dimension is filtered and counted under for a reader of this scope: a law's validity
+/// has a second value, decided over its public versions, for readers who cannot see restricted ones.
+fn facet_root(field: FacetField, scope: &Scope) -> &'static str {
+    match (field, scope) {
+        (FacetField::Validity, Scope::Public { .. }) => VALIDITY_PUBLIC,
+        _ => field.as_str(),
+    }
+}
 const BIGRAMS: &str = "zh_bigrams";
 
 /// The schema's fields, built once.
@@ -41,6 +62,8 @@ struct Fields {
     year: Field,
     date: Field,
     rank: Field,
+    /// The rank with the validity public readers see (`Document::public_validity`).
+    rank_public: Field,
     /// `public` or `restricted`.
     access: Field,
     /// Deputies who may read a restricted document.
@@ -70,7 +93,8 @@ fn build_schema() -> (Schema, Fields) {
         facets: b.add_facet_field("facets", FacetOptions::default()),
         year: b.add_i64_field("year", INDEXED | FAST),
         date: b.add_i64_field("date", FAST),
-        rank: b.add_u64_field("rank", FAST),
+        rank: b.add_u64_field(RANK, FAST),
+        rank_public: b.add_u64_field(RANK_PUBLIC, FAST),
         access: b.add_text_field("access", STRING),
         owner: b.add_text_field("owner", STRING),
     };
@@ -228,9 +252,10 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
-/// The ranking prior of a document, stored in the `rank` fast field: validity × 10 + level class.
-fn rank_of(doc: &Document) -> u64 {
-    let validity = match doc.validity {
+/// The ranking prior of a document with this validity, stored in the rank fast fields: validity × 10 +
+/// level class.
+fn rank_of(doc: &Document, validity: Validity) -> u64 {
+    let validity = match validity {
         Validity::Valid => 2,
         Validity::Amended => 1,
         Validity::Repealed => 0,
@@ -262,8 +287,8 @@ fn rank_weight(rank: u64) -> f32 {
     validity * level
 }
 
-fn facet(field: FacetField, value: &str) -> Facet {
-    Facet::from_path([field.as_str(), value])
+fn facet(root: &str, value: &str) -> Facet {
+    Facet::from_path([root, value])
 }
 
 impl SearchIndex {
@@ -335,25 +360,32 @@ impl SearchIndex {
         let f = self.fields;
         let mut common = TantivyDocument::default();
         common.add_text(f.doc_id, doc.id.as_str());
-        common.add_facet(f.facets, facet(FacetField::Kind, doc.kind.label()));
+        common.add_facet(f.facets, facet(FacetField::Kind.as_str(), doc.kind.label()));
         if let Some(level) = doc.level {
-            common.add_facet(f.facets, facet(FacetField::Level, level.label()));
+            common.add_facet(f.facets, facet(FacetField::Level.as_str(), level.label()));
         }
         if let Some(region) = &doc.region {
-            common.add_facet(f.facets, facet(FacetField::Region, region));
+            common.add_facet(f.facets, facet(FacetField::Region.as_str(), region));
         }
         if let Some(year) = doc.year {
-            common.add_facet(f.facets, facet(FacetField::Year, &year.to_string()));
+            common.add_facet(
+                f.facets,
+                facet(FacetField::Year.as_str(), &year.to_string()),
+            );
             common.add_i64(f.year, year as i64);
         }
-        common.add_facet(f.facets, facet(FacetField::Validity, doc.validity.label()));
+        let public = Scope::default();
+        for scope in [&Scope::All, &public] {
+            let root = facet_root(FacetField::Validity, scope);
+            common.add_facet(f.facets, facet(root, doc.validity_in(scope).label()));
+        }
         for code in &tags.subjects {
             let mut path = vec![FacetField::Subject.as_str().to_string()];
             path.extend(subject_path(code));
             common.add_facet(f.facets, Facet::from_path(path));
         }
         for topic in &tags.topics {
-            common.add_facet(f.facets, facet(FacetField::Topic, topic));
+            common.add_facet(f.facets, facet(FacetField::Topic.as_str(), topic));
         }
         let date = doc
             .date()
@@ -362,7 +394,8 @@ impl SearchIndex {
             })
             .unwrap_or(0);
         common.add_i64(f.date, date);
-        common.add_u64(f.rank, rank_of(doc));
+        common.add_u64(f.rank, rank_of(doc, doc.validity_in(&Scope::All)));
+        common.add_u64(f.rank_public, rank_of(doc, doc.validity_in(&public)));
         common.add_text(f.access, access_term(doc.access));
         for owner in &doc.owners {
             common.add_text(f.owner, owner);
@@ -673,7 +706,7 @@ impl SearchIndex {
                         path.extend(subject_path(v));
                         Facet::from_path(path)
                     } else {
-                        facet(field, v)
+                        facet(facet_root(field, &q.scope), v)
                     };
                     let q: Box<dyn Query> = Box::new(TermQuery::new(
                         Term::from_facet(f.facets, &facet),
@@ -827,11 +860,12 @@ impl SearchIndex {
         let query = self.build(q);
         let depth = (q.offset + q.limit.max(1)).max(QUESTION_DEPTH);
         let local_ok = mentions_place(question);
+        let rank_name = rank_field(&q.scope);
         let collector =
             TopDocs::with_limit(depth).tweak_score(move |segment: &tantivy::SegmentReader| {
                 let rank = segment
                     .fast_fields()
-                    .u64("rank")
+                    .u64(rank_name)
                     .ok()
                     .map(|c| c.first_or_default_col(21));
                 move |doc: tantivy::DocId, score: tantivy::Score| {
@@ -841,7 +875,7 @@ impl SearchIndex {
             });
         let mut facet_collector = FacetCollector::for_field("facets");
         for field in &q.facets {
-            facet_collector.add_facet(Facet::from_path([field.as_str()]));
+            facet_collector.add_facet(Facet::from_path([facet_root(*field, &q.scope)]));
         }
         let (total, docs, facet_counts) =
             searcher.search(&query, &(Count, collector, facet_collector))?;
@@ -912,17 +946,18 @@ impl SearchIndex {
                     path.extend(subject_path(code));
                     facet_collector.add_facet(Facet::from_path(path));
                 }
-                _ => facet_collector.add_facet(Facet::from_path([field.as_str()])),
+                _ => facet_collector.add_facet(Facet::from_path([facet_root(*field, &q.scope)])),
             }
         }
         let limit = q.limit.max(1);
+        let rank_name = rank_field(&q.scope);
         let top = TopDocs::with_limit(limit).and_offset(q.offset);
         let (total, docs, facet_counts) = match q.sort {
             Sort::Relevance => {
                 let collector = top.tweak_score(move |segment: &tantivy::SegmentReader| {
                     let rank = segment
                         .fast_fields()
-                        .u64("rank")
+                        .u64(rank_name)
                         .ok()
                         .map(|c| c.first_or_default_col(21));
                     move |doc: tantivy::DocId, score: tantivy::Score| {
@@ -991,7 +1026,7 @@ impl SearchIndex {
                     path.extend(subject_path(code));
                     Facet::from_path(path)
                 }
-                _ => Facet::from_path([field.as_str()]),
+                _ => Facet::from_path([facet_root(*field, &q.scope)]),
             };
             let mut values: Vec<(String, u64)> = facet_counts
                 .get(root.to_path_string().as_str())

@@ -12,6 +12,7 @@ mod pdf;
 mod plain;
 mod sheets;
 mod table;
+mod xls;
 
 pub use isolate::WorkerLimits;
 pub(crate) use plain::decode as decode_text;

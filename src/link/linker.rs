@@ -980,6 +980,7 @@ mod tests {
             region: None,
             year: None,
             validity: Validity::Valid,
+            public_validity: None,
             validity_pinned: false,
             expired: false,
             history: vec![],

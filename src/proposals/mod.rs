@@ -310,6 +310,7 @@ pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Docu
         region: None,
         year: Some(p.year),
         validity: Validity::Valid,
+        public_validity: None,
         validity_pinned: false,
         expired: false,
         history: Vec::new(),

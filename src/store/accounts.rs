@@ -8,6 +8,12 @@ use super::{Store, decode, encode};
 use crate::auth::accounts::{ApiToken, Session, Settings, User};
 use crate::auth::audit::AuditEntry;
 use crate::error::Result;
+use chrono::{DateTime, Utc};
+
+/// The sequence number of an audit key.
+fn seq_of(key: &[u8]) -> u64 {
+    key.try_into().map(u64::from_be_bytes).unwrap_or(0)
+}
 
 impl Store {
     fn users_tree(&self) -> Result<sled::Tree> {
@@ -138,6 +144,42 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Removes audit entries from the oldest on: those older than `before`, and as many more as needed to keep
+    /// at most `keep` (when given). Returns how many were removed.
+    pub fn prune_audit(&self, before: Option<DateTime<Utc>>, keep: Option<u64>) -> Result<usize> {
+        let tree = self.audit_tree()?;
+        // Sequence numbers only grow, so first and last bound the count from above; count exactly only when
+        // that bound is over the limit.
+        let over = match keep {
+            Some(keep) => {
+                let span = match (tree.first()?, tree.last()?) {
+                    (Some((a, _)), Some((b, _))) => seq_of(&b).saturating_sub(seq_of(&a)) + 1,
+                    _ => 0,
+                };
+                if span > keep {
+                    (tree.len() as u64).saturating_sub(keep)
+                } else {
+                    0
+                }
+            }
+            None => 0,
+        };
+        let mut removed = 0usize;
+        for item in tree.iter() {
+            let (k, v) = item?;
+            let old = match before {
+                Some(t) => decode::<AuditEntry>(&k, &v)?.time < t,
+                None => false,
+            };
+            if !old && removed as u64 >= over {
+                break;
+            }
+            tree.remove(k)?;
+            removed += 1;
+        }
+        Ok(removed)
     }
 
     pub fn count_audit(&self) -> Result<usize> {

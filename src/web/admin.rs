@@ -59,6 +59,9 @@ pub struct AdminPage {
     pub message: Option<String>,
     pub error: Option<String>,
     pub audit_count: usize,
+    /// The disk line: data folder, uploads, audit entries, free space.
+    pub disk: String,
+    pub retention: crate::auth::accounts::AuditRetention,
 }
 
 fn field(form: &[(String, String)], k: &str) -> String {
@@ -95,6 +98,8 @@ fn render_admin(
         message,
         error,
         audit_count: store.count_audit()?,
+        disk: st.lib.disk_usage()?.line(),
+        retention: st.settings().audit_retention,
     };
     Ok((status, page).into_response())
 }
@@ -174,20 +179,46 @@ pub async fn change_user(
     outcome(&st, r)
 }
 
-/// `POST /admin/settings`: `anonymous` = on or absent.
+/// `POST /admin/settings`: `anonymous` = on or absent; `audit_days` and `audit_max_entries` (0: no limit),
+/// unchanged when absent.
 pub async fn save_settings(State(st): State<AppState>, body: Bytes) -> Result<Response, PageError> {
     let form = form_pairs(&body);
-    let s = Settings {
+    let mut s = Settings {
         allow_anonymous: field(&form, "anonymous") == "on",
+        ..st.settings()
     };
+    let number = |k: &str| -> Result<Option<u64>, String> {
+        match field(&form, k) {
+            v if v.is_empty() => Ok(None),
+            v => v
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| format!("{v} 不是非负整数 (not a whole number)")),
+        }
+    };
+    match (number("audit_days"), number("audit_max_entries")) {
+        (Ok(days), Ok(max)) => {
+            if let Some(d) = days {
+                s.audit_retention.days = d.min(u32::MAX as u64) as u32;
+            }
+            if let Some(m) = max {
+                s.audit_retention.max_entries = m;
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => return Ok(render_admin(&st, None, Some(e))?),
+    }
     st.save_settings(s).map_err(AppError::from)?;
+    let anonymous = if s.allow_anonymous {
+        "已允许未登录访客查看公开文件"
+    } else {
+        "未登录访客已不能查看任何内容"
+    };
     Ok(render_admin(
         &st,
-        Some(if s.allow_anonymous {
-            "已允许未登录访客查看公开文件。".into()
-        } else {
-            "未登录访客已不能查看任何内容。".into()
-        }),
+        Some(format!(
+            "{anonymous}；审计日志{}。",
+            s.audit_retention.describe()
+        )),
         None,
     )?)
 }

@@ -589,19 +589,14 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-/// A `Set-Cookie` value; `Secure` when the server is reached over HTTPS (`Config::public_url`).
-fn cookie_header(st: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+/// A `Set-Cookie` value (made `Secure` on its way out when the request came over HTTPS).
+fn cookie_header(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
     let age = match max_age {
         Some(s) => format!("; Max-Age={s}"),
         None => String::new(),
     };
-    let secure = if st.lib.config.served_over_https() {
-        "; Secure"
-    } else {
-        ""
-    };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{age}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -635,7 +630,7 @@ fn login_page(
     let mut resp = (status, page).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        cookie_header(st, LOGIN_COOKIE, &token, Some(1800)),
+        cookie_header(LOGIN_COOKIE, &token, Some(1800)),
     );
     Ok(resp)
 }
@@ -764,16 +759,12 @@ pub async fn login_submit(
     h.append(
         header::SET_COOKIE,
         cookie_header(
-            &st,
             SESSION_COOKIE,
             &signed,
             Some(accounts::SESSION_HOURS * 3600),
         ),
     );
-    h.append(
-        header::SET_COOKIE,
-        cookie_header(&st, LOGIN_COOKIE, "", Some(0)),
-    );
+    h.append(header::SET_COOKIE, cookie_header(LOGIN_COOKIE, "", Some(0)));
     Ok(resp)
 }
 
@@ -790,7 +781,7 @@ pub async fn logout(
     let mut resp = Redirect::to("/login").into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        cookie_header(&st, SESSION_COOKIE, "", Some(0)),
+        cookie_header(SESSION_COOKIE, "", Some(0)),
     );
     Ok(resp)
 }
@@ -922,7 +913,7 @@ pub async fn change_password(
             let mut resp = Redirect::to("/login?next=/account").into_response();
             resp.headers_mut().append(
                 header::SET_COOKIE,
-                cookie_header(&st, SESSION_COOKIE, "", Some(0)),
+                cookie_header(SESSION_COOKIE, "", Some(0)),
             );
             Ok(resp)
         }

@@ -34,6 +34,8 @@ pub mod client;
 pub mod error;
 /// Links to budget subjects and topics: the subject tree, topic dossiers, a document's links and decisions.
 pub mod links;
+/// The accept loop: HTTP/1 connections with a header-read timeout and graceful shutdown.
+pub mod listen;
 /// Turning document text into HTML: highlighted terms, article anchors, citation links.
 pub mod markup;
 /// 资金: the drill-down 类 → 款 → 项 → units as table or chart, its downloads and JSON.
@@ -119,10 +121,12 @@ impl AppState {
         *self.settings.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Changes the instance settings (stored before they take effect).
+    /// Changes the instance settings (stored before they take effect); the audit log is cut to a shorter
+    /// retention at once.
     pub fn save_settings(&self, s: Settings) -> crate::error::Result<()> {
         accounts::save_settings(self.lib.store(), s)?;
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = s;
+        crate::auth::audit::prune(self.lib.store(), s.audit_retention, chrono::Utc::now())?;
         Ok(())
     }
 
@@ -167,6 +171,11 @@ pub fn start(config: Config) -> crate::error::Result<AppState> {
         }
     }
     let state = AppState::new(lib.clone())?;
+    crate::auth::audit::prune(
+        lib.store(),
+        state.settings().audit_retention,
+        chrono::Utc::now(),
+    )?;
     let last_corpus = state
         .tasks
         .recent(usize::MAX)?
@@ -255,6 +264,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), auth::gate))
         .layer(middleware::from_fn_with_state(max_body, limit_body))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            HttpsPolicy::of(&state.lib.config),
+            secure_cookies,
+        ))
         .layer(middleware::from_fn(log_and_secure))
         .with_state(state)
 }
@@ -327,6 +340,69 @@ fn is_page(headers: &axum::http::HeaderMap) -> bool {
     html && !attachment
 }
 
+/// How the server knows that a request reached readers over HTTPS.
+#[derive(Debug, Clone, Copy)]
+struct HttpsPolicy {
+    /// The public address is `https://…`: every request came over HTTPS.
+    always: bool,
+    /// Believe the proxy's `X-Forwarded-Proto` (set only when a proxy in front of the server writes it).
+    trust_forwarded_proto: bool,
+}
+
+impl HttpsPolicy {
+    fn of(config: &Config) -> HttpsPolicy {
+        HttpsPolicy {
+            always: config.served_over_https(),
+            trust_forwarded_proto: config.trust_forwarded_proto,
+        }
+    }
+
+    /// Whether the request with these headers reached the reader's browser over HTTPS.
+    fn https(&self, headers: &axum::http::HeaderMap) -> bool {
+        self.always
+            || (self.trust_forwarded_proto
+                && headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split(',').next())
+                    .is_some_and(|p| p.trim().eq_ignore_ascii_case("https")))
+    }
+}
+
+/// Marks every cookie the server sets `Secure` when the request came over HTTPS, so that the browser never
+/// sends the session over plain HTTP.
+async fn secure_cookies(
+    axum::extract::State(policy): axum::extract::State<HttpsPolicy>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let https = policy.https(req.headers());
+    let mut resp = next.run(req).await;
+    if https {
+        let headers = resp.headers_mut();
+        let cookies: Vec<HeaderValue> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        headers.remove(header::SET_COOKIE);
+        for cookie in cookies {
+            let secured = match cookie.to_str() {
+                Ok(c)
+                    if !c
+                        .split(';')
+                        .any(|a| a.trim().eq_ignore_ascii_case("secure")) =>
+                {
+                    HeaderValue::from_str(&format!("{c}; Secure")).unwrap_or(cookie)
+                }
+                _ => cookie,
+            };
+            headers.append(header::SET_COOKIE, secured);
+        }
+    }
+    resp
+}
+
 /// Logs every request with its server time, adds `Server-Timing` and the security headers of pages.
 async fn log_and_secure(req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -357,12 +433,8 @@ async fn log_and_secure(req: Request, next: Next) -> Response {
 
 /// Runs the application on a bound listener until Ctrl-C.
 pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let header_read_timeout = state.lib.config.header_read_timeout;
+    listen::serve(listener, router(state), header_read_timeout, async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
     })

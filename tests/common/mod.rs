@@ -217,32 +217,9 @@ pub fn client_with(token: &str) -> reqwest::blocking::Client {
         .unwrap()
 }
 
-/// A PDF file of these objects (numbered from 1; the first is the catalog) with a correct xref table.
-pub fn pdf_of(objects: &[Vec<u8>]) -> Vec<u8> {
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, object) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        pdf.extend_from_slice(object);
-        pdf.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for offset in offsets {
-        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    pdf
-}
+/// The PDF writer of the generated test files.
+#[allow(unused_imports)]
+pub use yusuan::bench::hostile::pdf_of;
 
 /// Runs the yusuan binary on the data folder `data` with `args` and returns its output.
 pub fn run_yusuan(data: &Path, args: &[&str]) -> std::process::Output {

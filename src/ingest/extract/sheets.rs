@@ -29,6 +29,9 @@ pub(crate) struct Sheet {
 /// Reads the first `max_sheets` sheets of a workbook (XLSX, XLSM, XLSB, XLS or ODS) within the limits above.
 pub(crate) fn read_sheets(bytes: &[u8], max_sheets: usize) -> Result<Vec<Sheet>, ExtractError> {
     check_unpacked_size(bytes)?;
+    // calamine builds every sheet of these two formats whole when it opens them: measure them first.
+    check_ods(bytes)?;
+    super::xls::check(bytes, MAX_CELLS, MAX_GRID)?;
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| ExtractError::Corrupt(format!("workbook: {e}")))?;
     let mut budget = Budget {
@@ -57,7 +60,7 @@ pub(crate) fn read_sheets(bytes: &[u8], max_sheets: usize) -> Result<Vec<Sheet>,
                     .map_err(|e| corrupt(&e))?;
                 budget.collect(|| reader.next_cell().map_err(|e| corrupt(&e)))?
             }
-            // XLS and ODS readers hold whole sheets once opened; their ranges are bounded by their formats.
+            // XLS and ODS readers hold whole sheets once opened; `check_ods` and `xls::check` bounded them.
             other => {
                 let range = other.worksheet_range(&name).map_err(|e| corrupt(&e))?;
                 let mut used = range.used_cells();
@@ -174,4 +177,155 @@ fn check_unpacked_size(bytes: &[u8]) -> Result<(), ExtractError> {
         }
     }
     Ok(())
+}
+
+/// Refuses an OpenDocument spreadsheet whose sheets calamine would build past the limits: it expands repeated
+/// rows and cells (`table:number-rows-repeated`, `table:number-columns-repeated`) and fills each sheet's
+/// rectangle from its first to its last cell with a value. Measured by streaming `content.xml`; other files
+/// pass.
+fn check_ods(bytes: &[u8]) -> Result<(), ExtractError> {
+    use quick_xml::events::{BytesStart, Event};
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let Ok(content) = archive.by_name("content.xml") else {
+        return Ok(());
+    };
+    let damaged = |e: &dyn std::fmt::Display| ExtractError::Corrupt(format!("ODS content: {e}"));
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let repeats = |e: &BytesStart, name: &str| -> u64 {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.value.trim().parse().ok())
+            .unwrap_or(1)
+    };
+    let (mut buf, mut skip) = (Vec::new(), Vec::new());
+    let mut sheet = OdsSheet::default();
+    let mut row: Option<OdsRow> = None;
+    loop {
+        let event = reader.read_event_into(&mut buf).map_err(|e| damaged(&e))?;
+        match &event {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "table:table" => {
+                sheet = OdsSheet::default();
+            }
+            Event::Start(e) if e.name().as_ref() == "table:table-row" => {
+                row = Some(OdsRow {
+                    repeats: repeats(e, "table:number-rows-repeated"),
+                    ..OdsRow::default()
+                });
+            }
+            Event::End(e) if e.name().as_ref() == "table:table-row" => {
+                if let Some(r) = row.take() {
+                    sheet.add(r)?;
+                }
+            }
+            Event::Empty(e) if e.name().as_ref() == "table:table-row" => {
+                sheet.add(OdsRow {
+                    repeats: repeats(e, "table:number-rows-repeated"),
+                    ..OdsRow::default()
+                })?;
+            }
+            Event::Start(e) | Event::Empty(e)
+                if matches!(
+                    e.name().as_ref(),
+                    "table:table-cell" | "table:covered-table-cell"
+                ) =>
+            {
+                let has_children = matches!(event, Event::Start(_));
+                let valued = has_children
+                    || e.try_get_attribute("office:value-type")
+                        .ok()
+                        .flatten()
+                        .is_some()
+                    || e.try_get_attribute("table:formula")
+                        .ok()
+                        .flatten()
+                        .is_some();
+                let n = repeats(e, "table:number-columns-repeated");
+                if let Some(r) = row.as_mut() {
+                    r.cell(n, valued);
+                }
+                if has_children {
+                    let name = e.name().as_ref().to_string();
+                    skip.clear();
+                    reader
+                        .read_to_end_into(quick_xml::name::QName(&name), &mut skip)
+                        .map_err(|e| damaged(&e))?;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// The widest row calamine keeps, and the most rows of one sheet (as it caps them).
+const ODS_MAX_COLUMNS: u64 = 16_384;
+const ODS_MAX_ROWS: u64 = 1_048_576;
+
+/// One `table:table-row` as calamine reads it.
+#[derive(Debug, Default)]
+struct OdsRow {
+    repeats: u64,
+    /// Columns so far, counting repeats.
+    width: u64,
+    /// The first and last column with a value.
+    used: Option<(u64, u64)>,
+}
+
+impl OdsRow {
+    fn cell(&mut self, repeats: u64, valued: bool) {
+        let n = repeats.min(ODS_MAX_COLUMNS.saturating_sub(self.width));
+        if valued && n > 0 {
+            let (first, last) = (self.width, self.width + n - 1);
+            self.used = Some(match self.used {
+                Some((f, _)) => (f, last),
+                None => (first, last),
+            });
+        }
+        self.width += n;
+    }
+}
+
+/// What calamine will allocate for one sheet, as its rows arrive.
+#[derive(Debug, Default)]
+struct OdsSheet {
+    rows: u64,
+    /// Cells calamine holds before building the range: each row up to its last value.
+    raw: u64,
+    /// Rows from the first with a value to the last, and the columns used over them.
+    first_row: Option<u64>,
+    last_row: u64,
+    columns: Option<(u64, u64)>,
+}
+
+impl OdsSheet {
+    fn add(&mut self, row: OdsRow) -> Result<(), ExtractError> {
+        let repeats = row.repeats.min(ODS_MAX_ROWS.saturating_sub(self.rows));
+        if let Some((first, last)) = row.used
+            && repeats > 0
+        {
+            self.raw += last + 1;
+            self.first_row.get_or_insert(self.rows);
+            self.last_row = self.rows + repeats - 1;
+            self.columns = Some(match self.columns {
+                Some((f, l)) => (f.min(first), l.max(last)),
+                None => (first, last),
+            });
+        }
+        self.rows += repeats;
+        let grid = match (self.first_row, self.columns) {
+            (Some(first), Some((f, l))) => (self.last_row - first + 1) * (l - f + 1),
+            _ => 0,
+        };
+        if grid.max(self.raw) > MAX_GRID as u64 {
+            return Err(ExtractError::OverLimit(format!(
+                "a sheet spanning more than {MAX_GRID} cells"
+            )));
+        }
+        Ok(())
+    }
 }
