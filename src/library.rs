@@ -40,6 +40,7 @@ pub struct Library {
     proposals: crate::proposals::Cache,
     facts: crate::budget::query::Cache,
     open_counts: crate::budget::alerts::OpenCounts,
+    series: crate::budget::series::view::Cache,
     gate: RwLock<()>,
 }
 
@@ -66,6 +67,7 @@ impl Library {
             proposals: crate::proposals::Cache::default(),
             facts: crate::budget::query::Cache::default(),
             open_counts: crate::budget::alerts::OpenCounts::default(),
+            series: crate::budget::series::view::Cache::default(),
             gate: RwLock::new(()),
         };
         let reindexed = crate::pipeline::reconcile(&lib)?;
@@ -94,6 +96,11 @@ impl Library {
     /// The open 预警 findings per document that search results show (see `budget::alerts::open_count`).
     pub fn open_counts(&self) -> &crate::budget::alerts::OpenCounts {
         &self.open_counts
+    }
+
+    /// The indicator values read from the government work reports (see `budget::series::view`).
+    pub fn series_cache(&self) -> &crate::budget::series::view::Cache {
+        &self.series
     }
 
     /// The in-memory columns of budget facts (see `budget::query`).
