@@ -3,7 +3,8 @@
 //! the main pages (laptop and phone widths) go to `target/screenshots/`. A second test walks the subject tree
 //! down to a document, rejects one of its links and sees the decision after a reload. A third narrows the
 //! proposal list by a facet, opens a proposal, sees a refused event explained and records an accepted one.
-//! Another opens 资金 on generated budgets, switches to the chart, drills down three levels and downloads CSV.
+//! Another opens 资金 on generated budgets, switches to the chart, drills down three levels and downloads CSV;
+//! one more opens 宏观经济分析 on three reports and switches between table, line and bar chart.
 //!
 //! Without a Chromium binary the test is skipped with a printed reason, unless `CI=true`.
 
@@ -1049,5 +1050,156 @@ fn money_table_chart_drill_down_and_download_in_chromium() {
         Value::Bool(true)
     );
     screenshot(&tab, "money-phone.png");
+    phone(&tab, false);
+}
+
+#[test]
+fn macro_series_table_chart_and_phone_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("corpus/reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    // Two reports as the State Council writes them: the year before reviewed, the year's targets set.
+    for (year, review, target) in [
+        (
+            2021,
+            "国内生产总值达到101.6万亿元，增长2.3%。居民消费价格上涨2.5%。",
+            "国内生产总值增长6%以上；居民消费价格涨幅3%左右",
+        ),
+        (
+            2022,
+            "国内生产总值达到114万亿元，增长8.1%。居民消费价格上涨0.9%。",
+            "国内生产总值增长5.5%左右；居民消费价格涨幅3%左右",
+        ),
+        (
+            2023,
+            "国内生产总值增长3%。居民消费价格上涨2%。",
+            "国内生产总值增长5%左右；居民消费价格涨幅3%左右",
+        ),
+    ] {
+        std::fs::write(
+            reports.join(format!("{year}年政府工作报告.txt")),
+            format!(
+                "{year}年政府工作报告\n\n一、{}年工作回顾\n\n{review}\n\n二、{year}年经济社会发展总体要求\n\n今年发展主要预期目标是：{target}。\n",
+                year - 1
+            ),
+        )
+        .unwrap();
+    }
+    let server = Server::start(started(dir.path()));
+    let (browser, _profile) = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    log_in(&tab, &server);
+    tab.set_default_timeout(Duration::from_secs(30));
+
+    // From the header to the page: the first indicator as a table, each value with its sentence.
+    open(&tab, &server.url("/money"));
+    tab.find_element("a[href='/macro']")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.wait_for_element("#macro-table").unwrap();
+    open(
+        &tab,
+        &server.url("/macro?indicator=gdp_growth&indicator=cpi"),
+    );
+    tab.wait_for_element("#macro-table").unwrap();
+    assert_eq!(
+        js(
+            &tab,
+            "document.querySelectorAll('#macro-table tbody tr').length"
+        ),
+        12
+    );
+    assert!(
+        js(&tab, "document.getElementById('macro-title').textContent")
+            .as_str()
+            .unwrap()
+            .contains("居民消费价格涨幅（%）")
+    );
+    assert!(
+        js(&tab, "[...document.querySelectorAll('#macro-table td.src a')].some(a => a.textContent.includes('增长8.1%') && a.href.includes('/documents/'))")
+            .as_bool()
+            .unwrap()
+    );
+    assert_eq!(
+        js(&tab, "!!document.getElementById('chart')"),
+        Value::Bool(false)
+    );
+    screenshot(&tab, "macro.png");
+
+    // The chart: a line chart drawn by ECharts, the choice in the URL, the table kept below; then bars.
+    tab.find_element("#show-chart").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.search.includes('view=chart') && !!document.querySelector('#chart canvas')",
+        "the chart",
+    );
+    assert!(
+        js(&tab, "!!document.getElementById('macro-table')")
+            .as_bool()
+            .unwrap()
+    );
+    let data = js(
+        &tab,
+        "JSON.parse(document.getElementById('macro-data').textContent)",
+    );
+    assert_eq!(data["years"], serde_json::json!([2020, 2021, 2022, 2023]));
+    assert_eq!(data["series"].as_array().unwrap().len(), 4);
+    screenshot(&tab, "macro-chart.png");
+    tab.find_element("#show-bar").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.search.includes('chart=bar') && !!document.querySelector('#chart canvas')",
+        "the bar chart",
+    );
+    screenshot(&tab, "macro-bars.png");
+    // Back to the table: the indicators and the bar choice are kept.
+    tab.find_element("#show-table").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "!location.search.includes('view=chart') && !!document.getElementById('macro-table')",
+        "the table again",
+    );
+    assert!(
+        js(&tab, "location.search.includes('indicator=cpi')")
+            .as_bool()
+            .unwrap()
+    );
+
+    // A phone: chart and table fit the width.
+    phone(&tab, true);
+    open(
+        &tab,
+        &server.url("/macro?indicator=gdp_growth&indicator=cpi&view=chart"),
+    );
+    wait_js(
+        &tab,
+        "!!document.querySelector('#chart canvas')",
+        "the chart on a phone",
+    );
+    assert_eq!(
+        js(
+            &tab,
+            "document.documentElement.scrollWidth <= window.innerWidth + 1"
+        ),
+        Value::Bool(true)
+    );
+    screenshot(&tab, "macro-chart-phone.png");
+    open(
+        &tab,
+        &server.url("/macro?indicator=gdp_growth&indicator=cpi"),
+    );
+    tab.wait_for_element("#macro-table").unwrap();
+    assert_eq!(
+        js(
+            &tab,
+            "document.documentElement.scrollWidth <= window.innerWidth + 1"
+        ),
+        Value::Bool(true)
+    );
+    screenshot(&tab, "macro-phone.png");
     phone(&tab, false);
 }
