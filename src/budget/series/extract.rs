@@ -513,7 +513,10 @@ fn heading(para: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn run(text: &str, year: i32) -> Vec<(String, i32, Kind, f64, Option<f64>, Option<String>)> {
+    /// Indicator, year, kind, value, upper end and qualifier.
+    type Value = (String, i32, Kind, f64, Option<f64>, Option<String>);
+
+    fn run(text: &str, year: i32) -> Vec<Value> {
         let catalog = Catalog::builtin();
         Extractor::new(&catalog)
             .extract(text, year, ("d", "t"))
@@ -522,7 +525,7 @@ mod tests {
             .collect()
     }
 
-    fn one(text: &str, year: i32) -> (String, i32, Kind, f64, Option<f64>, Option<String>) {
+    fn one(text: &str, year: i32) -> Value {
         let all = run(text, year);
         assert_eq!(all.len(), 1, "{text}: {all:?}");
         all.into_iter().next().unwrap()
