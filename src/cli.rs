@@ -15,6 +15,8 @@ use std::time::Duration;
 pub mod budget;
 pub mod checks;
 pub mod proposals;
+/// The `series` commands and `eval macro`.
+pub mod series;
 /// The `user`, `audit` and `settings` commands.
 pub mod users;
 
@@ -206,6 +208,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 宏观经济分析: import indicator series from tables, list the values read from the work reports.
+    Series {
+        #[command(subcommand)]
+        command: series::SeriesCommand,
+    },
     /// Deputy proposals (代表建议): import, list, dashboard, show, similar, record events, benchmark.
     Proposals {
         #[command(subcommand)]
@@ -337,6 +344,21 @@ pub enum EvalSuite {
         #[arg(long)]
         reuse_index: bool,
         /// List every document's expected and found classes and topics.
+        #[arg(long)]
+        verbose: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Macro indicators read from the government work reports, against hand-labelled values (JSON:
+    /// `{"reports": [years], "values": [{"report", "indicator", "year", "kind", "value", "upper", "sentence"}]}`):
+    /// precision and recall per indicator and overall.
+    Macro {
+        /// The labels file (e.g. tests/data/macro-labels.json).
+        labels: PathBuf,
+        /// The folder of the reports (`{year}年政府工作报告.txt`).
+        #[arg(long, default_value = "../shared/corpus/reports")]
+        reports: PathBuf,
+        /// List every wrong, missing and unlabelled value.
         #[arg(long)]
         verbose: bool,
         #[arg(long)]
@@ -768,6 +790,7 @@ pub fn run(cli: Cli) -> Result<()> {
             budget::tables_command(&lib, id, *json)
         }
         Command::Proposals { command } => proposals::run(command, &cli),
+        Command::Series { command } => series::run(command, &cli),
         Command::Gen { what } => proposals::gen_command(what),
         Command::Relink { json } => {
             let lib = open(&cli)?;
@@ -811,6 +834,15 @@ pub fn run(cli: Cli) -> Result<()> {
                     json,
                 },
         } => budget::eval_tables(reference, documents, *verbose, *json),
+        Command::Eval {
+            suite:
+                EvalSuite::Macro {
+                    labels,
+                    reports,
+                    verbose,
+                    json,
+                },
+        } => series::eval_macro(&cli, labels, reports, *verbose, *json),
         Command::Status { json } => {
             let lib = open(&cli)?;
             let disk = lib.disk_usage()?;

@@ -40,6 +40,7 @@ pub struct Library {
     proposals: crate::proposals::Cache,
     facts: crate::budget::query::Cache,
     findings_cache: crate::budget::alerts::FindingsCache,
+    series: crate::budget::series::view::Cache,
     gate: RwLock<()>,
 }
 
@@ -66,6 +67,7 @@ impl Library {
             proposals: crate::proposals::Cache::default(),
             facts: crate::budget::query::Cache::default(),
             findings_cache: crate::budget::alerts::FindingsCache::default(),
+            series: crate::budget::series::view::Cache::default(),
             gate: RwLock::new(()),
         };
         let reindexed = crate::pipeline::reconcile(&lib)?;
@@ -94,6 +96,11 @@ impl Library {
     /// The 预警 findings per document, kept for the 预警 list and the search results' badges (see `budget::alerts`).
     pub fn findings_cache(&self) -> &crate::budget::alerts::FindingsCache {
         &self.findings_cache
+    }
+
+    /// The indicator values read from the government work reports (see `budget::series::view`).
+    pub fn series_cache(&self) -> &crate::budget::series::view::Cache {
+        &self.series
     }
 
     /// The in-memory columns of budget facts (see `budget::query`).

@@ -21,7 +21,8 @@ pub struct Structure {
     pub articles: Vec<ArticleDraft>,
 }
 
-fn cn_digit(c: char) -> Option<u32> {
+/// The value of one Chinese digit (零 and 〇 are 0, 两 is 2).
+pub(crate) fn cn_digit(c: char) -> Option<u32> {
     Some(match c {
         '零' | '〇' => 0,
         '一' => 1,

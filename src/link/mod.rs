@@ -33,6 +33,8 @@ pub struct Reference {
     pub budget_tables: crate::budget::Catalog,
     /// The 预警 rule catalog (`budget-checks.json`; the built-in catalog without it).
     pub budget_checks: crate::budget::checks::Rules,
+    /// The macro indicators read from the work reports (`macro-indicators.json`; the built-in catalog without it).
+    pub macro_indicators: crate::budget::series::Catalog,
     matchers: linker::Matchers,
 }
 
@@ -71,6 +73,15 @@ impl Reference {
             reference.budget_checks = crate::budget::checks::Rules::parse(&text)
                 .map_err(|e| crate::error::Error::Invalid(format!("{}: {e}", checks.display())))?;
         }
+        let indicators = dir.join(crate::budget::series::INDICATORS_FILE);
+        if indicators.exists() {
+            let text = std::fs::read_to_string(&indicators)
+                .map_err(|e| crate::error::Error::io(&indicators, e))?;
+            reference.macro_indicators =
+                crate::budget::series::Catalog::parse(&text).map_err(|e| {
+                    crate::error::Error::Invalid(format!("{}: {e}", indicators.display()))
+                })?;
+        }
         Ok(reference)
     }
 
@@ -83,6 +94,7 @@ impl Reference {
             terms,
             budget_tables: crate::budget::Catalog::builtin(),
             budget_checks: crate::budget::checks::Rules::builtin(),
+            macro_indicators: crate::budget::series::Catalog::builtin(),
             matchers,
         }
     }

@@ -150,8 +150,12 @@ fn decode(bytes: &[u8]) -> Result<String, TableError> {
     crate::ingest::extract::decode_text(bytes).map_err(|e| TableError::Encoding(e.to_string()))
 }
 
-/// Rows of raw cells with their line numbers.
-fn raw_rows(format: TableFormat, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, TableError> {
+/// Rows of raw cells with their line numbers (CSV in UTF-8 or GB18030, comma or tab; the first sheet of a
+/// workbook, read within the workbook limits). Also read by the series import.
+pub(crate) fn raw_rows(
+    format: TableFormat,
+    bytes: &[u8],
+) -> Result<Vec<(usize, Vec<String>)>, TableError> {
     match format {
         TableFormat::Csv => {
             let text = decode(bytes)?;

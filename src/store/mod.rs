@@ -1,5 +1,6 @@
 //! The sled store: the only module that knows key layouts and encodings. Holds documents, articles, the
-//! source-path map, the per-document indexing state and ingest tasks; budget tables and facts (`facts.rs`).
+//! source-path map, the per-document indexing state and ingest tasks; budget tables and facts (`facts.rs`);
+//! imported indicator series (`series.rs`).
 
 use crate::error::{Error, Result};
 use crate::model::{Access, Article, ArticleId, DocId, Document};
@@ -12,6 +13,7 @@ mod facts;
 mod findings;
 mod links;
 mod proposals;
+mod series;
 pub use dump::DumpCounts;
 pub use links::ObservedSubject;
 

@@ -6,11 +6,11 @@
 //! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`,
 //! `POST /documents/{id}/access`,
 //! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`, `/alerts`, `/money`,
-//! `/static/echarts.min.js`;
+//! `/macro`, `/static/echarts.min.js`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
 //! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`, `POST /api/admin/backup`, `/api/alerts`,
-//! `/api/documents/{id}/findings`, `/api/money`.
+//! `/api/documents/{id}/findings`, `/api/money`, `/api/macro`.
 //!
 //! Limits: uploads (`/ingest`, `/api/ingest`, `/api/proposals/import`) up to `Config::max_upload_bytes`,
 //! every other body up to `Config::max_body_bytes` (413 above); at most `Config::max_queued_tasks` upload
@@ -48,6 +48,8 @@ pub mod params;
 pub mod proposal_pages;
 /// Deputy proposals: list, dashboard, proposal, events and import (JSON API).
 pub mod proposals;
+/// 宏观经济分析: indicator series from the work reports and imports, as table or chart, CSV and JSON.
+pub mod series;
 /// Ingest tasks: uploads, the corpus on first start, the worker thread and task records.
 pub mod tasks;
 
@@ -258,6 +260,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(alerts::router())
         .merge(money::router())
+        .merge(series::router())
         .merge(assets::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

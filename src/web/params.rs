@@ -116,7 +116,8 @@ pub fn parse_pairs(raw: &str) -> AppResult<Vec<(String, String)>> {
         .collect()
 }
 
-fn bad(key: &str, value: &str, expected: &str) -> AppError {
+/// A parameter whose value does not parse, as a 400 naming the key and what it should be.
+pub(super) fn bad(key: &str, value: &str, expected: &str) -> AppError {
     AppError::BadRequest(format!(
         "参数 {key} 的值「{value}」无效，应为{expected} (invalid {key})"
     ))
