@@ -144,6 +144,29 @@ fn findings_are_listed_filtered_exported_and_scoped() {
         doc_page.contains("id=\"findings\""),
         "the document page lists its findings"
     );
+    // A finding about an amount links to its cell in the table shown on the same page (highlighted as the target).
+    let anchor = doc_page
+        .split("class=\"small cell-link\" href=\"#")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a finding links to its cell");
+    let cell_text = doc_page
+        .split(&format!("<td id=\"{anchor}\""))
+        .nth(1)
+        .and_then(|rest| rest.split_once('>'))
+        .and_then(|(_, rest)| rest.split("</td>").next())
+        .expect("the cell is on the page")
+        .to_string();
+    let api: serde_json::Value =
+        serde_json::from_str(&text(&st, &format!("/api/documents/{id}/findings"))).unwrap();
+    assert!(
+        api["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["cell"]["row"].is_u64() && f["found"] == cell_text.as_str()),
+        "the API gives the cell too, and the cell holds the amount found: {cell_text}"
+    );
 
     // Search hits of the document carry a badge with its open findings (two errors here).
     let hits = text(

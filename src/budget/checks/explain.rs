@@ -3,7 +3,7 @@
 //! 预算数, 持平) against the amounts they compare, and a 项's stated purpose (主要用于…) that names another 项.
 
 use super::text::{NUM, flow, parse_num, sentence_at};
-use super::{Evidence, Report, Tables, money, squeeze};
+use super::{CellRef, Evidence, Report, Tables, money, squeeze};
 use crate::budget::facts::Item;
 use crate::budget::recognise::TableKind;
 use regex::Regex;
@@ -67,27 +67,32 @@ pub(super) fn basic_section(text: &str, tables: &Tables<'_>, report: &mut Report
         let stated = [
             (
                 c.get(2),
-                personnel.map(|i| (i.amount, i.raw.clone(), i.page)),
+                personnel.map(|i| (i.amount, i.raw.clone(), i.page, Some(CellRef::of(i)))),
                 "人员经费",
                 1,
             ),
             (
                 c.get(4),
-                public.map(|i| (i.amount, i.raw.clone(), i.page)),
+                public.map(|i| (i.amount, i.raw.clone(), i.page, Some(CellRef::of(i)))),
                 "公用经费",
                 1,
             ),
             (
                 c.get(1),
-                personnel
-                    .zip(public)
-                    .map(|(p, q)| (p.amount + q.amount, money(p.amount + q.amount), p.page)),
+                personnel.zip(public).map(|(p, q)| {
+                    (
+                        p.amount + q.amount,
+                        money(p.amount + q.amount),
+                        p.page,
+                        None,
+                    )
+                }),
                 "基本支出",
                 2,
             ),
         ];
         for (m, expected, name, terms) in stated {
-            let (Some(m), Some((amount, raw, page))) = (m, expected) else {
+            let (Some(m), Some((amount, raw, page, cell))) = (m, expected) else {
                 continue;
             };
             let Some(v) = parse_num(m.as_str()) else {
@@ -102,6 +107,7 @@ pub(super) fn basic_section(text: &str, tables: &Tables<'_>, report: &mut Report
                 table: Some(title.clone()),
                 row: Some(format!("{name}合计")),
                 column: Some("决算数".to_string()),
+                cell,
                 quote: Some(quote.clone()),
                 expected: Some(raw.clone()),
                 found: Some(m.as_str().to_string()),
@@ -156,6 +162,7 @@ fn compare_list(
             ("name", name.to_string()),
         ],
         page: item.and_then(|i| i.page),
+        cell: item.map(CellRef::of),
         table: Some(title.to_string()),
         row: Some(item.map_or(name.to_string(), |i| {
             format!("{} {}", i.code.as_deref().unwrap_or(""), i.name)

@@ -124,6 +124,25 @@ pub struct Decision {
     pub at: String,
 }
 
+/// The cell of a document's table a finding points at: the table's index among the document's tables and the
+/// cell's row and column in it (from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CellRef {
+    pub table: u32,
+    pub row: u32,
+    pub col: u32,
+}
+
+impl CellRef {
+    fn of(item: &Item) -> CellRef {
+        CellRef {
+            table: item.table,
+            row: item.cell.0,
+            col: item.cell.1,
+        }
+    }
+}
+
 /// One finding: the rule, its severity, a message, and the evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -143,6 +162,9 @@ pub struct Finding {
     pub row: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
+    /// The table cell that holds the amount in question, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<CellRef>,
     /// The sentence or line the finding is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quote: Option<String>,
@@ -189,6 +211,7 @@ struct Evidence<'a> {
     table: Option<String>,
     row: Option<String>,
     column: Option<String>,
+    cell: Option<CellRef>,
     quote: Option<String>,
     expected: Option<String>,
     found: Option<String>,
@@ -228,6 +251,7 @@ impl Report<'_> {
             table: ev.table,
             row: ev.row,
             column: ev.column,
+            cell: ev.cell,
             quote: ev.quote,
             expected: ev.expected,
             found: ev.found,

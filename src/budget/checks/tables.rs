@@ -2,7 +2,8 @@
 //! balance, and the identities between the standard tables.
 
 use super::{
-    Balance, Evidence, Place, Report, Tables, is_total_column, money, squeeze, tables_title,
+    Balance, CellRef, Evidence, Place, Report, Tables, is_total_column, money, squeeze,
+    tables_title,
 };
 use crate::budget::facts::Item;
 use crate::budget::recognise::TableKind;
@@ -33,6 +34,7 @@ fn total_evidence<'e>(
         table: Some(tables.title(t)),
         row: Some(total.name.clone()),
         column: Some(total.column.clone()),
+        cell: Some(CellRef::of(total)),
         expected: Some(money(sum)),
         found: Some(total.raw.clone()),
         ..Evidence::default()

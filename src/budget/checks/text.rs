@@ -1,7 +1,7 @@
 //! The rules over a document's text against its tables: stated totals, shares, growth and completion rates
 //! recomputed to the precision written, and subject names against the table's names for the same codes.
 
-use super::{Evidence, Place, Report, Tables, is_total_column, squeeze, tables_title};
+use super::{CellRef, Evidence, Place, Report, Tables, is_total_column, squeeze, tables_title};
 use crate::budget::recognise::TableKind;
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -101,6 +101,7 @@ pub(super) fn text_amounts(text: &str, tables: &Tables<'_>, report: &mut Report<
                             ("table", tables_title(tables, *kind)),
                         ],
                         page: item.page,
+                        cell: Some(CellRef::of(item)),
                         table: Some(tables_title(tables, *kind)),
                         row: Some(row.to_string()),
                         column: Some(column.to_string()),
