@@ -14,7 +14,6 @@ use crate::budget::series::{Kind, Source};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -450,17 +449,7 @@ fn download(v: &MacroView) -> AppResult<Response> {
         ]);
     }
     let table = crate::budget::Table::from_texts(format!("宏观经济分析 · {}", heading(v)), rows);
-    let mut resp = crate::budget::export::csv(&table).into_response();
-    let headers = resp.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(h) = HeaderValue::from_str(&super::markup::content_disposition("宏观经济指标.csv"))
-    {
-        headers.insert(header::CONTENT_DISPOSITION, h);
-    }
-    Ok(resp)
+    super::budget::table_file(&table, super::budget::Download::Csv, "宏观经济指标")
 }
 
 #[cfg(test)]
