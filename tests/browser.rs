@@ -1023,6 +1023,80 @@ fn money_table_chart_drill_down_and_download_in_chromium() {
         "{text}"
     );
 
+    // 对比分析 from the units under the 项: units × years, the 完成率 of the final accounts against their
+    // budgets, the chart, then the axes swapped (years along a line chart).
+    let units = js(
+        &tab,
+        "document.querySelectorAll('#money-table tbody tr').length",
+    );
+    tab.find_element("#to-compare").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/money/compare' && !!document.getElementById('compare-table')",
+        "the comparison",
+    );
+    assert_eq!(
+        js(&tab, "new URLSearchParams(location.search).get('rows')"),
+        "unit"
+    );
+    assert!(
+        js(
+            &tab,
+            "document.querySelector('#compare-table thead').textContent"
+        )
+        .as_str()
+        .unwrap()
+        .contains("2024年")
+    );
+    assert_eq!(
+        js(
+            &tab,
+            "document.querySelectorAll('#compare-table tbody tr').length"
+        ),
+        units,
+        "the units under the 项, now over the years"
+    );
+    screenshot(&tab, "compare.png");
+    tab.find_element_by_xpath("//div[@id='measures']/a[text()='完成率']")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "new URLSearchParams(location.search).get('measure') === 'rate' && !!document.getElementById('compare-table')",
+        "the 完成率",
+    );
+    assert!(
+        js(
+            &tab,
+            "[...document.querySelectorAll('#compare-table tbody td')].some(td => /^\\d+\\.\\d%$/.test(td.textContent))"
+        )
+        .as_bool()
+        .unwrap(),
+        "rates in percent"
+    );
+    tab.find_element("#show-chart").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.search.includes('view=chart') && !!document.querySelector('#chart canvas')",
+        "the comparison chart",
+    );
+    screenshot(&tab, "compare-rate-chart.png");
+    tab.find_element("#swap").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "new URLSearchParams(location.search).get('rows') === 'year' && !!document.querySelector('#chart canvas')",
+        "the axes swapped",
+    );
+    assert_eq!(
+        js(
+            &tab,
+            "JSON.parse(document.getElementById('compare-data').textContent).kind"
+        ),
+        "line"
+    );
+    screenshot(&tab, "compare-years-chart.png");
+
     // A phone: chart and table fit the width.
     phone(&tab, true);
     open(&tab, &server.url("/money?view=chart"));
@@ -1049,5 +1123,22 @@ fn money_table_chart_drill_down_and_download_in_chromium() {
         Value::Bool(true)
     );
     screenshot(&tab, "money-phone.png");
+    open(
+        &tab,
+        &server.url("/money/compare?rows=unit&code=2080505&view=chart"),
+    );
+    wait_js(
+        &tab,
+        "!!document.querySelector('#chart canvas')",
+        "the comparison on a phone",
+    );
+    assert_eq!(
+        js(
+            &tab,
+            "document.documentElement.scrollWidth <= window.innerWidth + 1"
+        ),
+        Value::Bool(true)
+    );
+    screenshot(&tab, "compare-phone.png");
     phone(&tab, false);
 }

@@ -325,3 +325,189 @@ fn drill_down_amounts_equal_the_facts_with_growth_units_downloads_and_scope() {
     let csv = get_as(&st, "/money?code=2050202&format=csv", reader).text();
     assert!(!csv.contains("审计局") && !csv.contains("1000.00"), "{csv}");
 }
+
+/// The 2024 budget of 教育局 (支出预算表), for the 完成率 beside its final account.
+const BUDGET: (&str, &str) = (
+    "示范区教育局2024年度部门预算.csv",
+    "支出预算表\n,,,,单位：万元\n科目编码,科目名称,本年支出合计,基本支出,项目支出\n\
+     205,教育支出,400.00,250.00,150.00\n20502,普通教育,400.00,250.00,150.00\n\
+     2050202,小学教育,250.00,150.00,100.00\n2050203,初中教育,150.00,100.00,50.00\n\
+     ,合计,400.00,250.00,150.00\n",
+);
+
+/// The sum of `/api/facts` of the final accounts (the 支出决算表) for a code and year.
+fn final_sum(st: &AppState, code: &str, year: i32) -> f64 {
+    let uri = format!(
+        "/api/facts?code={code}&year={year}&table={}&column={}&limit=200",
+        common::enc("支出决算表"),
+        common::enc("本年支出合计")
+    );
+    ok(get(st, &uri))["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["amount"].as_f64().unwrap())
+        .sum()
+}
+
+fn cell<'a>(pivot: &'a Value, row: &str, col: &str) -> &'a Value {
+    let find = |headers: &Value, key: &str| {
+        headers
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|h| h["key"] == key)
+            .unwrap_or_else(|| panic!("no {key} in {headers}"))
+    };
+    let r = find(&pivot["rows"], row);
+    let c = find(&pivot["cols"], col);
+    &pivot["cells"][r][c]
+}
+
+#[test]
+fn comparison_of_units_subjects_and_years_with_budget_against_actual_downloads_and_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(BUDGET.0), BUDGET.1).unwrap();
+    let st = library(dir.path());
+    // The budget file is in the folder but ingested on its own.
+    let lib = st.lib.clone();
+    let r = yusuan::pipeline::ingest(&lib, &[dir.path().join(BUDGET.0)], &|_| {}).unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+
+    // Subjects × years (the default): every cell is the facts' sum, with growth and share.
+    let p = ok(get(&st, "/api/money/compare"));
+    assert_eq!(
+        (p["rows_dim"].as_str(), p["cols_dim"].as_str()),
+        (Some("科目"), Some("年度"))
+    );
+    assert_eq!(p["stage"], "决算");
+    assert_eq!(p["years"], serde_json::json!([2023, 2024]));
+    for code in ["201", "205", "208"] {
+        for year in [2023, 2024] {
+            let c = cell(&p, code, &year.to_string());
+            assert_eq!(
+                c["amount"].as_f64().unwrap_or(0.0),
+                final_sum(&st, code, year),
+                "{code} {year}"
+            );
+        }
+    }
+    let edu = cell(&p, "205", "2024");
+    assert_eq!(amount(edu, "previous"), 480.0);
+    assert!((amount(edu, "growth") - 233.333333).abs() < 1e-5, "{edu}");
+    assert!((amount(edu, "share") - 1600.0 / 1950.0 * 100.0).abs() < 1e-5);
+    // Final accounts: the 2024 budget beside the actual; the 完成率 counts 教育局 only (the one unit with both).
+    assert_eq!(p["against_budget"], true);
+    assert_eq!(amount(edu, "budget"), 400.0);
+    assert!(
+        (amount(edu, "rate") - 500.0 / 400.0 * 100.0).abs() < 1e-6,
+        "{edu}"
+    );
+    assert!(
+        cell(&p, "201", "2024")["rate"].is_null(),
+        "财政局 has no budget"
+    );
+
+    // Units × years under a 项, and units × subjects of one year.
+    let u = ok(get(&st, "/api/money/compare?rows=unit&code=2050202"));
+    assert_eq!(amount(cell(&u, "示范区教育局", "2024"), "amount"), 300.0);
+    assert_eq!(amount(cell(&u, "示范区教育局", "2024"), "budget"), 250.0);
+    assert_eq!(amount(cell(&u, "示范区教育局", "2024"), "rate"), 120.0);
+    assert_eq!(amount(cell(&u, "示范区教育局", "2024"), "growth"), 20.0);
+    let first: Vec<&str> = u["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        first,
+        ["示范区审计局", "示范区教育局", "示范区财政局"],
+        "largest first"
+    );
+    let s = ok(get(
+        &st,
+        &format!(
+            "/api/money/compare?rows=unit&cols=subject&years=2023&units={}",
+            common::enc("教育局,财政局")
+        ),
+    ));
+    assert_eq!(s["years"], serde_json::json!([2023]));
+    assert_eq!(s["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(amount(cell(&s, "示范区财政局", "201"), "amount"), 250.0);
+    assert_eq!(amount(cell(&s, "示范区教育局", "205"), "amount"), 400.0);
+    assert!(cell(&s, "示范区财政局", "208")["amount"].is_null());
+
+    // The page as table and as chart; the rate as the shown measure; downloads.
+    let html = get(&st, "/money/compare?rows=unit&code=2050202&measure=rate").text();
+    assert!(
+        html.contains("id=\"compare-table\"") && html.contains("120.0%"),
+        "{html}"
+    );
+    assert!(!html.contains("echarts.min.js"));
+    let chart = get(
+        &st,
+        "/money/compare?rows=year&cols=unit&code=2050202&view=chart",
+    )
+    .text();
+    let data = chart
+        .split("<script type=\"application/json\" id=\"compare-data\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap();
+    let data: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(data["kind"], "line", "years along the axis");
+    assert_eq!(data["labels"], serde_json::json!(["2023年", "2024年"]));
+    assert_eq!(data["axis"], "金额（万元）");
+    let csv = get(&st, "/money/compare?rows=unit&code=2050202&format=csv");
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.text();
+    assert!(text.contains("示范区教育局,250.00,300.00,550.00"), "{text}");
+    assert!(text.contains("合计,330.00,1400.00,1730.00"), "{text}");
+    let xlsx = get(&st, "/money/compare?format=xlsx&measure=growth");
+    assert_eq!(xlsx.status, StatusCode::OK);
+    let spec = ok(get(&st, "/api/openapi.json"));
+    assert!(spec["paths"]["/api/money/compare"]["get"]["parameters"].is_array());
+    for bad in [
+        "/api/money/compare?rows=year&cols=year",
+        "/api/money/compare?rows=region",
+        "/api/money/compare?years=1800",
+        "/money/compare?measure=sum",
+        "/money/compare?view=pie",
+    ] {
+        assert_eq!(get(&st, bad).status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
+    // The 义务教育 dossier's 财政收支: its subjects' amounts by unit and year, table or chart.
+    let topic = get(&st, &format!("/topics/{}", common::enc("义务教育")));
+    assert_eq!(topic.status, StatusCode::OK);
+    let html = topic.text();
+    assert!(html.contains("id=\"fiscal-2050202\""), "{html}");
+    assert!(html.contains("1,400.00"));
+    let charts = get(
+        &st,
+        &format!("/topics/{}?view=chart", common::enc("义务教育")),
+    )
+    .text();
+    assert!(charts.contains("class=\"fiscal-chart\"") && charts.contains("echarts.min.js"));
+    assert_eq!(
+        get(
+            &st,
+            &format!("/topics/{}?view=pie", common::enc("义务教育"))
+        )
+        .status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Outside the restricted 审计局 account: neither its unit nor its amount.
+    let reader = common::outside_deputy();
+    let u = ok(get_as(
+        &st,
+        "/api/money/compare?rows=unit&code=2050202",
+        reader.clone(),
+    ));
+    assert!(!u.to_string().contains("审计局"), "{u}");
+    assert_eq!(amount(&u["total"], "amount"), 730.0);
+    let topic = get_as(&st, &format!("/topics/{}", common::enc("义务教育")), reader).text();
+    assert!(!topic.contains("审计局"));
+}

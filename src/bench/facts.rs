@@ -1,9 +1,10 @@
 //! The facts benchmark: generated department budgets and final accounts (`budget::generate`) stored as
 //! documents with their tables and facts until a number of facts is reached, then the in-memory columns
-//! built from the store, a filtered facts query, a sum by 类 and the money views (by 类, units under a 项)
-//! timed, with the memory they take.
+//! built from the store, a filtered facts query, a sum by 类, the money views (by 类, units under a 项) and
+//! the comparisons (类 by year, units by year, one city's units by 类) timed, with the memory they take.
 
 use crate::budget::generate::{self, Plan};
+use crate::budget::pivot::{self, Dim, PivotSelection};
 use crate::budget::query::{self, FactQuery};
 use crate::budget::recognise::CodeLevel;
 use crate::budget::views::{self, Selection};
@@ -43,6 +44,16 @@ pub struct FactsBench {
     pub money_units: usize,
     pub money_units_ms: f64,
     pub money_units_p95_ms: f64,
+    /// The comparison (`budget::pivot`) of the 类 by year over every year: median and p95.
+    pub pivot_years_ms: f64,
+    pub pivot_years_p95_ms: f64,
+    /// The comparison of every unit by year under 2080505 with budget against actual: units, median and p95.
+    pub pivot_units: usize,
+    pub pivot_units_ms: f64,
+    pub pivot_units_p95_ms: f64,
+    /// The comparison of the units of one city by 类, the latest year: median and p95.
+    pub pivot_city_ms: f64,
+    pub pivot_city_p95_ms: f64,
     pub peak_rss_mb: f64,
 }
 
@@ -158,6 +169,33 @@ pub fn run(work: &Path, corpus: &Path, target: usize) -> Result<FactsBench> {
         Ok(())
     })?;
     report.money_units = n;
+    let public = Scope::Public { deputy: None };
+    (report.pivot_years_ms, report.pivot_years_p95_ms) = p95_ms(|| {
+        pivot::pivot(&lib, &PivotSelection::default(), &public)?;
+        Ok(())
+    })?;
+    let by_unit = PivotSelection {
+        rows: Dim::Unit,
+        cols: Dim::Year,
+        code: Some("2080505".into()),
+        ..PivotSelection::default()
+    };
+    (report.pivot_units_ms, report.pivot_units_p95_ms) = p95_ms(|| {
+        let p = pivot::pivot(&lib, &by_unit, &public)?;
+        n = p.rows.len() + p.omitted_rows;
+        Ok(())
+    })?;
+    report.pivot_units = n;
+    let city = PivotSelection {
+        rows: Dim::Unit,
+        cols: Dim::Subject,
+        units: vec!["东湖市".into()],
+        ..PivotSelection::default()
+    };
+    (report.pivot_city_ms, report.pivot_city_p95_ms) = p95_ms(|| {
+        pivot::pivot(&lib, &city, &public)?;
+        Ok(())
+    })?;
     report.peak_rss_mb = crate::bench::peak_rss_mb();
     Ok(report)
 }

@@ -2,7 +2,8 @@
 //! PDF pages (`grid`), which standard table each is with its columns and rows (`recognise`), and the labelled
 //! amounts read from them (`facts`): all pure over their input. `query` answers questions over the facts of a
 //! library (held in memory as columns, within the reader's scope), and `views` the drill-down of the money pages
-//! over the same columns. `series` holds the macro indicators by year (宏观经济分析): read from the government
+//! over the same columns, and `pivot` the comparison of units, subjects and years (with budget against
+//! actual). `series` holds the macro indicators by year (宏观经济分析): read from the government
 //! work reports and imported from tables.
 
 pub mod alerts;
@@ -12,10 +13,13 @@ pub mod export;
 pub mod facts;
 pub mod generate;
 pub mod grid;
+pub mod pivot;
 pub mod query;
 pub mod recognise;
 pub mod series;
 pub mod table;
+#[cfg(test)]
+mod testing;
 pub mod views;
 
 pub use facts::{DocFacts, Fact, Issuer, facts_of};

@@ -49,7 +49,7 @@ pub(super) struct DocEntry {
     access: Access,
     owners: Vec<String>,
     pub(super) unit: u32,
-    region: u32,
+    pub(super) region: u32,
     pub(super) year: Option<i32>,
     pub(super) stage: Option<Stage>,
 }

@@ -503,83 +503,29 @@ impl Filters {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::budget::generate::{Plan, generate};
-    use crate::config::Config;
+    use crate::budget::generate::Plan;
+    use crate::budget::testing::generated_library;
     use crate::model::Access;
 
     /// A library with generated budgets and final accounts of `units` units over 2023–2024; the 2024 final
     /// account of the first unit is restricted and has its 支出表 printed twice.
     fn library(dir: &std::path::Path, units: usize) -> (Library, String) {
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let lib = Library::open(Config::new(dir.join("index"), corpus)).unwrap();
-        let catalog = lib.reference().budget_tables.clone();
-        let mut restricted_unit = String::new();
-        for g in generate(Plan {
+        let plan = Plan {
             units,
             first_year: 2023,
             last_year: 2024,
             seed: 3,
-        }) {
-            if restricted_unit.is_empty() {
-                restricted_unit = g.unit.clone();
-            }
-            let restricted = restricted_unit == g.unit && g.year == 2024 && g.stage == Stage::Final;
-            let mut doc = g.document();
-            if restricted {
+        };
+        generated_library(dir, plan, |g, first, doc| {
+            if g.unit == first && g.year == 2024 && g.stage == Stage::Final {
                 doc.access = Access::Restricted;
                 doc.tables.push(doc.tables[0].clone());
             }
-            let facts = crate::budget::facts_of(&doc, &doc.tables, &catalog);
-            lib.store().put_document(&doc).unwrap();
-            lib.store().put_facts(&facts).unwrap();
-        }
-        lib.store().flush().unwrap();
-        (lib, restricted_unit)
+            true
+        })
     }
 
-    /// The sum of the facts of a code (or of one unit under it) the way a reader would add them from
-    /// `query::facts`: the 支出表's 本年支出合计 of the year and stage, the first fact of each document.
-    fn fact_sum(
-        lib: &Library,
-        code: &str,
-        year: i32,
-        stage: Stage,
-        unit: Option<&str>,
-        scope: &Scope,
-    ) -> Option<f64> {
-        let list = query::facts(
-            lib,
-            &FactQuery {
-                code: Some(code.into()),
-                year: Some(year),
-                table: Some("支出表".into()),
-                column: Some("本年支出合计".into()),
-                limit: usize::MAX,
-                ..FactQuery::default()
-            },
-            scope,
-        )
-        .unwrap();
-        let mut seen = std::collections::BTreeSet::new();
-        let mut sum = None;
-        for f in list.facts {
-            if f.stage == Some(stage)
-                && unit.is_none_or(|u| f.unit.as_deref() == Some(u))
-                && seen.insert(f.doc_id.clone())
-            {
-                sum = Some(sum.unwrap_or(0.0) + f.amount);
-            }
-        }
-        sum
-    }
-
-    fn close(a: Option<f64>, b: Option<f64>) -> bool {
-        match (a, b) {
-            (Some(a), Some(b)) => (a - b).abs() < 1e-6,
-            (None, None) => true,
-            _ => false,
-        }
-    }
+    use crate::budget::testing::{close, fact_sum};
 
     #[test]
     fn every_level_sums_its_facts_once_per_document_with_the_year_before() {

@@ -271,6 +271,16 @@ pub fn bench_facts(
         r.money_units_ms,
         r.money_units_p95_ms
     );
+    println!(
+        "comparison 类 × years: {:.1} ms (p95 {:.1}); {} units × years under 2080505 with 完成率: {:.1} ms (p95 {:.1}); one city's units × 类: {:.1} ms (p95 {:.1})",
+        r.pivot_years_ms,
+        r.pivot_years_p95_ms,
+        r.pivot_units,
+        r.pivot_units_ms,
+        r.pivot_units_p95_ms,
+        r.pivot_city_ms,
+        r.pivot_city_p95_ms
+    );
     Ok(())
 }
 

@@ -111,6 +111,15 @@ pub struct DossierAmount {
     pub cell: String,
 }
 
+/// One of the topic's subjects in every budget and final account of the library: its amounts by unit (rows)
+/// and year (columns), from `budget::pivot`, whether or not the documents are linked to the topic.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DossierFiscal {
+    pub code: String,
+    pub name: String,
+    pub pivot: crate::budget::pivot::Pivot,
+}
+
 /// A topic's dossier.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dossier {
@@ -131,6 +140,8 @@ pub struct Dossier {
     pub totals: Vec<(String, crate::budget::query::ColumnTotal)>,
     /// Years with documents, newest first.
     pub years: Vec<i32>,
+    /// The topic's subjects with amounts, by unit and year (subjects no table names are left out).
+    pub fiscal: Vec<DossierFiscal>,
 }
 
 impl Dossier {
@@ -268,7 +279,28 @@ pub fn topic_dossier(lib: &Library, topic: &str, limit: usize, scope: &Scope) ->
             documents: found.total as u64,
         });
     }
+    let mut fiscal = Vec::new();
+    for s in &subjects {
+        let pivot = crate::budget::pivot::pivot(
+            lib,
+            &crate::budget::pivot::PivotSelection {
+                rows: crate::budget::pivot::Dim::Unit,
+                cols: crate::budget::pivot::Dim::Year,
+                code: Some(s.code.clone()),
+                ..Default::default()
+            },
+            scope,
+        )?;
+        if !pivot.rows.is_empty() {
+            fiscal.push(DossierFiscal {
+                code: s.code.clone(),
+                name: s.name.clone(),
+                pivot,
+            });
+        }
+    }
     Ok(Dossier {
+        fiscal,
         id: t.id.clone(),
         name: t.name.clone(),
         description: t.description.clone(),

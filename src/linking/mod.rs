@@ -7,7 +7,7 @@ pub mod dossier;
 pub mod eval;
 pub mod explain;
 
-pub use dossier::{Dossier, Section, topic_dossier};
+pub use dossier::{Dossier, DossierFiscal, Section, topic_dossier};
 
 use crate::error::{Error, Result};
 use crate::index::IndexQuery;

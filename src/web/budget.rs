@@ -93,6 +93,54 @@ impl Download {
     }
 }
 
+impl Download {
+    /// The `format` parameter of a money page: none, `csv` or `xlsx`.
+    pub fn param(v: &str) -> AppResult<Option<Download>> {
+        match v.trim() {
+            "" => Ok(None),
+            other => Download::parse(other)
+                .map(Some)
+                .ok_or_else(|| super::params::bad("format", other, "csv 或 xlsx")),
+        }
+    }
+}
+
+/// The `stage` parameter of a money page.
+pub fn stage_param(v: Option<&str>) -> AppResult<Option<crate::budget::Stage>> {
+    v.map(|s| {
+        crate::budget::Stage::parse(s)
+            .ok_or_else(|| super::params::bad("stage", s, "预算、调整预算或决算"))
+    })
+    .transpose()
+}
+
+/// The `table` parameter of a money page: a standard table kind.
+pub fn table_param(v: Option<&str>) -> AppResult<Option<crate::budget::TableKind>> {
+    v.map(|t| {
+        crate::budget::TableKind::parse(t)
+            .ok_or_else(|| super::params::bad("table", t, "标准表名称，如 支出表"))
+    })
+    .transpose()
+}
+
+/// How a money page shows its rows (`view=table|chart`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Show {
+    #[default]
+    Table,
+    Chart,
+}
+
+impl Show {
+    pub fn param(v: &str) -> AppResult<Show> {
+        match v.trim() {
+            "" | "table" => Ok(Show::Table),
+            "chart" => Ok(Show::Chart),
+            other => Err(super::params::bad("view", other, "table 或 chart")),
+        }
+    }
+}
+
 /// A table as a download named `<stem>.csv|xlsx` (CSV through the table exporter: formulas neutralised, a BOM
 /// for Excel).
 pub fn table_file(table: &crate::budget::Table, d: Download, stem: &str) -> AppResult<Response> {

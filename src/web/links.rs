@@ -950,6 +950,91 @@ pub struct TopicPage {
     pub totals: Vec<(String, String, String, String, usize)>,
     pub sections: Vec<SectionView>,
     pub timeline: Vec<TimelineRow>,
+    /// The topic's subjects' amounts by unit and year, from every budget and final account.
+    pub fiscal: Vec<FiscalView>,
+    /// Whether 财政收支 shows charts (`?view=chart`) rather than tables.
+    pub fiscal_chart: bool,
+    pub fiscal_table_url: String,
+    pub fiscal_chart_url: String,
+    pub echarts_url: &'static str,
+}
+
+/// One subject of a dossier's 财政收支: units × years.
+#[derive(Debug, Clone)]
+pub struct FiscalView {
+    /// The element id (`fiscal-205`).
+    pub id: String,
+    pub label: String,
+    /// What the amounts are (stage, table, column).
+    pub what: String,
+    pub years: Vec<String>,
+    /// (unit, amount per year, total).
+    pub rows: Vec<(String, Vec<String>, String)>,
+    pub totals: Vec<String>,
+    pub total: String,
+    /// Units beyond the listed ones (in the totals).
+    pub more: usize,
+    pub compare_url: String,
+    /// Years along the axis, the total and the largest units as lines.
+    pub chart_json: String,
+}
+
+/// Units listed per subject in a dossier (the comparison page lists all).
+const FISCAL_UNITS: usize = 10;
+/// Units drawn as lines beside the total.
+const FISCAL_LINES: usize = 5;
+
+fn fiscal_view(f: &linking::DossierFiscal) -> Result<FiscalView, PageError> {
+    use super::money::wan;
+    let p = &f.pivot;
+    let show = |v: Option<f64>| v.map(wan).unwrap_or_else(|| "—".into());
+    let rows = p
+        .rows
+        .iter()
+        .zip(&p.cells)
+        .zip(&p.row_totals)
+        .take(FISCAL_UNITS)
+        .map(|((h, cells), t)| {
+            (
+                h.label.clone(),
+                cells.iter().map(|c| show(c.amount)).collect(),
+                show(t.amount),
+            )
+        })
+        .collect();
+    let mut series = vec![serde_json::json!({
+        "name": "合计",
+        "data": p.col_totals.iter().map(|c| c.amount).collect::<Vec<_>>(),
+    })];
+    for (h, cells) in p.rows.iter().zip(&p.cells).take(FISCAL_LINES) {
+        series.push(serde_json::json!({
+            "name": h.label,
+            "data": cells.iter().map(|c| c.amount).collect::<Vec<_>>(),
+        }));
+    }
+    let chart = serde_json::json!({
+        "title": format!("{} {}", f.code, f.name),
+        "labels": p.cols.iter().map(|h| h.label.clone()).collect::<Vec<_>>(),
+        "series": series,
+    });
+    let chart_json = super::params::script_json(&chart)?;
+    Ok(FiscalView {
+        id: format!("fiscal-{}", f.code),
+        label: format!("{} {}", f.code, f.name),
+        what: format!(
+            "{}{} · {}",
+            p.stage.map(|s| s.label()).unwrap_or_default(),
+            p.table.label(),
+            p.column
+        ),
+        years: p.cols.iter().map(|h| h.label.clone()).collect(),
+        rows,
+        totals: p.col_totals.iter().map(|c| show(c.amount)).collect(),
+        total: show(p.total.amount),
+        more: (p.rows.len() + p.omitted_rows).saturating_sub(FISCAL_UNITS),
+        compare_url: format!("/money/compare?rows=unit&code={}", f.code),
+        chart_json,
+    })
 }
 
 fn section_id(s: Section) -> &'static str {
@@ -966,8 +1051,28 @@ pub async fn topic_page(
     State(st): State<AppState>,
     viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
 ) -> Result<TopicPage, PageError> {
     let Path(id) = path?;
+    // `view=chart` shows 财政收支 as charts; other parameters are not the page's.
+    let mut fiscal_chart = false;
+    for (k, v) in super::params::parse_pairs(raw.as_deref().unwrap_or_default())? {
+        match (k.as_str(), v.trim()) {
+            ("view", "chart") => fiscal_chart = true,
+            ("view", "" | "table") => fiscal_chart = false,
+            ("view", other) => {
+                return Err(AppError::BadRequest(format!(
+                    "参数 view 的值「{other}」无效，应为table 或 chart (invalid view)"
+                ))
+                .into());
+            }
+            (other, _) => {
+                return Err(
+                    AppError::BadRequest(format!("未知参数 {other} (unknown parameter)")).into(),
+                );
+            }
+        }
+    }
     let d = st
         .blocking(move |lib| {
             let id = find_topic(lib, &id)?;
@@ -1085,6 +1190,11 @@ pub async fn topic_page(
                 )
             })
             .collect(),
+        fiscal: d.fiscal.iter().map(fiscal_view).collect::<Result<_, _>>()?,
+        fiscal_chart,
+        fiscal_table_url: format!("/topics/{}#fiscal", encode_component(&d.id)),
+        fiscal_chart_url: format!("/topics/{}?view=chart#fiscal", encode_component(&d.id)),
+        echarts_url: super::assets::ECHARTS_URL,
         name: d.name,
         description: d.description,
         total: d.total,

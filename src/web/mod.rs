@@ -5,12 +5,12 @@
 //! Routes: pages `/`, `/search`, `/documents/{id}`, `/documents/{id}/original`, `/articles/{id}`, `/ingest`,
 //! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`,
 //! `POST /documents/{id}/access`,
-//! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`, `/alerts`, `/money`,
+//! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`, `/alerts`, `/money`, `/money/compare`,
 //! `/macro`, `/static/echarts.min.js`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
 //! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`, `POST /api/admin/backup`, `/api/alerts`,
-//! `/api/documents/{id}/findings`, `/api/money`, `/api/macro`.
+//! `/api/documents/{id}/findings`, `/api/money`, `/api/money/compare`, `/api/macro`.
 //!
 //! Limits: uploads (`/ingest`, `/api/ingest`, `/api/proposals/import`) up to `Config::max_upload_bytes`,
 //! every other body up to `Config::max_body_bytes` (413 above); at most `Config::max_queued_tasks` upload
@@ -30,6 +30,8 @@ pub mod auth;
 pub mod budget;
 /// A minimal HTTP client for the command line's calls to a running server.
 pub mod client;
+/// 对比分析: units × subjects × years as a pivot, with budget against actual, as table or chart.
+pub mod compare;
 /// `AppError`: statuses and safe messages for every failure, in one place.
 pub mod error;
 /// Links to budget subjects and topics: the subject tree, topic dossiers, a document's links and decisions.
@@ -260,6 +262,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(alerts::router())
         .merge(money::router())
+        .merge(compare::router())
         .merge(series::router())
         .merge(assets::router())
         .fallback(not_found)

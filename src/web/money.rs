@@ -4,12 +4,11 @@
 
 use super::AppState;
 use super::assets::ECHARTS_URL;
-use super::budget::Download;
+use super::budget::{Download, Show, stage_param, table_param};
 use super::error::{AppError, AppResult};
 use super::pages::{Chrome, LinkView, PageError, chrome};
-use super::params::{encode_component, parse_pairs};
+use super::params::{bad, encode_component, link, parse_pairs, script_json, with_query};
 use crate::auth::Viewer;
-use crate::budget::recognise::{Stage, TableKind};
 use crate::budget::views::{self, Amounts, Level, MoneyRow, MoneyView, Selection};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -23,14 +22,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/money", get(page))
         .route("/api/money", get(api))
-}
-
-/// How the page shows the rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum Show {
-    #[default]
-    Table,
-    Chart,
 }
 
 /// The parameters of `/money` and `/api/money`, as given (kept as text for the links) and as parsed.
@@ -65,22 +56,8 @@ impl Params {
                 "stage" => p.stage = text,
                 "table" => p.table = text,
                 "column" => p.column = text,
-                "view" => {
-                    p.show = match v.trim() {
-                        "" | "table" => Show::Table,
-                        "chart" => Show::Chart,
-                        other => return Err(bad("view", other, "table 或 chart")),
-                    }
-                }
-                "format" => {
-                    p.download = match v.trim() {
-                        "" => None,
-                        other => Some(
-                            Download::parse(other)
-                                .ok_or_else(|| bad("format", other, "csv 或 xlsx"))?,
-                        ),
-                    }
-                }
+                "view" => p.show = Show::param(&v)?,
+                "format" => p.download = Download::param(&v)?,
                 other => {
                     return Err(AppError::BadRequest(format!(
                         "未知参数 {other} (unknown parameter)"
@@ -108,18 +85,8 @@ impl Params {
             year: year("year", &self.year)?,
             compare: year("compare", &self.compare)?,
             unit: self.unit.clone(),
-            stage: self
-                .stage
-                .as_deref()
-                .map(|s| Stage::parse(s).ok_or_else(|| bad("stage", s, "预算、调整预算或决算")))
-                .transpose()?,
-            table: self
-                .table
-                .as_deref()
-                .map(|t| {
-                    TableKind::parse(t).ok_or_else(|| bad("table", t, "标准表名称，如 支出表"))
-                })
-                .transpose()?,
+            stage: stage_param(self.stage.as_deref())?,
+            table: table_param(self.table.as_deref())?,
             column: self.column.clone(),
         })
     }
@@ -144,28 +111,8 @@ impl Params {
     }
 
     fn url_on(&self, path: &str, changes: &[(&str, Option<&str>)]) -> String {
-        let q: Vec<String> = KEYS
-            .iter()
-            .filter_map(|&k| {
-                let v = match changes.iter().find(|(c, _)| *c == k) {
-                    Some((_, v)) => v.map(str::to_string),
-                    None => self.get(k),
-                };
-                v.map(|v| format!("{k}={}", encode_component(&v)))
-            })
-            .collect();
-        if q.is_empty() {
-            path.to_string()
-        } else {
-            format!("{path}?{}", q.join("&"))
-        }
+        link(path, &KEYS, |k| self.get(k), changes)
     }
-}
-
-fn bad(key: &str, v: &str, what: &str) -> AppError {
-    AppError::BadRequest(format!(
-        "参数 {key} 的值「{v}」无效，应为{what} (invalid {key})"
-    ))
 }
 
 /// `GET /api/money`: the view as JSON (`view` and `format` are the page's and are ignored here).
@@ -183,7 +130,7 @@ async fn api(
 }
 
 /// An amount in 万元 with two decimals and thousands separators (12,345.60).
-fn wan(v: f64) -> String {
+pub(super) fn wan(v: f64) -> String {
     let s = format!("{:.2}", v.abs());
     let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
     let mut grouped = String::new();
@@ -197,7 +144,7 @@ fn wan(v: f64) -> String {
     format!("{sign}{grouped}.{frac}")
 }
 
-fn percent(v: Option<f64>) -> String {
+pub(super) fn percent(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into())
 }
 
@@ -303,6 +250,8 @@ pub struct MoneyPage {
     pub csv_url: String,
     pub xlsx_url: String,
     pub json_url: String,
+    /// The same subject, unit, stage and table in the comparison across years and units.
+    pub compare_url: String,
 }
 
 /// One filter with its values as links.
@@ -419,12 +368,7 @@ async fn page(
         title: title_of(&v),
         omitted: v.rows.len().saturating_sub(CHART_ROWS),
     };
-    // JSON inside a script element: no "</script>" or "<!--" can close it.
-    let chart_json = serde_json::to_string(&chart)
-        .map_err(|e| AppError::internal(format!("chart data: {e}")))?
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026");
+    let chart_json = script_json(&chart)?;
     let hidden = KEYS
         .iter()
         .filter(|&&k| k != "unit")
@@ -471,17 +415,33 @@ async fn page(
         csv_url: format!("{}&format=csv", with_query(params.url_with(&[]))),
         xlsx_url: format!("{}&format=xlsx", with_query(params.url_with(&[]))),
         json_url: params.url_on("/api/money", &[("view", None)]),
+        compare_url: compare_url(&params, v.level),
     }
     .into_response())
 }
 
-/// A URL that surely has a query part, so that `&key=value` can follow.
-fn with_query(url: String) -> String {
-    if url.contains('?') {
-        url
-    } else {
-        format!("{url}?")
+/// The comparison of the shown level across years (`/money/compare`): units under a 项, else the subjects.
+fn compare_url(p: &Params, level: Level) -> String {
+    let mut q = vec![format!(
+        "rows={}",
+        if level == Level::Unit {
+            "unit"
+        } else {
+            "subject"
+        }
+    )];
+    for (key, value) in [
+        ("code", &p.code),
+        ("units", &p.unit),
+        ("stage", &p.stage),
+        ("table", &p.table),
+        ("column", &p.column),
+    ] {
+        if let Some(v) = value {
+            q.push(format!("{key}={}", encode_component(v)));
+        }
     }
+    format!("/money/compare?{}", q.join("&"))
 }
 
 /// The filters as links: year, stage, table and column, each value with its number of documents.

@@ -116,8 +116,52 @@ pub fn parse_pairs(raw: &str) -> AppResult<Vec<(String, String)>> {
         .collect()
 }
 
+/// A value as JSON to embed in a `<script type="application/json">` element: no `</script>` or `<!--` in
+/// it can close the element.
+pub fn script_json<T: serde::Serialize>(v: &T) -> AppResult<String> {
+    Ok(serde_json::to_string(v)
+        .map_err(|e| AppError::internal(format!("chart data: {e}")))?
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026"))
+}
+
+/// A page's URL from its parameters in `keys` order: `get` gives each current value, `changes` sets
+/// (`Some`) or clears (`None`) some of them.
+pub fn link(
+    path: &str,
+    keys: &[&str],
+    get: impl Fn(&str) -> Option<String>,
+    changes: &[(&str, Option<&str>)],
+) -> String {
+    let q: Vec<String> = keys
+        .iter()
+        .filter_map(|&k| {
+            let v = match changes.iter().find(|(c, _)| *c == k) {
+                Some((_, v)) => v.map(str::to_string),
+                None => get(k),
+            };
+            v.map(|v| format!("{k}={}", encode_component(&v)))
+        })
+        .collect();
+    if q.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", q.join("&"))
+    }
+}
+
+/// A URL that surely has a query part, so that `&key=value` can follow.
+pub fn with_query(url: String) -> String {
+    if url.contains('?') {
+        url
+    } else {
+        format!("{url}?")
+    }
+}
+
 /// A parameter whose value does not parse, as a 400 naming the key and what it should be.
-pub(super) fn bad(key: &str, value: &str, expected: &str) -> AppError {
+pub fn bad(key: &str, value: &str, expected: &str) -> AppError {
     AppError::BadRequest(format!(
         "参数 {key} 的值「{value}」无效，应为{expected} (invalid {key})"
     ))

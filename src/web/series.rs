@@ -362,12 +362,7 @@ async fn page(
         })
         .collect();
     let (chart, left_out) = chart_data(&v, params.bars);
-    // JSON inside a script element: no "</script>" or "<!--" can close it.
-    let chart_json = serde_json::to_string(&chart)
-        .map_err(|e| AppError::internal(format!("chart data: {e}")))?
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026");
+    let chart_json = super::params::script_json(&chart)?;
     let reports = v
         .rows
         .iter()
