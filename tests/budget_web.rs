@@ -297,3 +297,95 @@ fn real_pdfs_never_show_the_income_total_as_spending() {
     let facts = get(&st, "/api/facts?code=2010602&limit=100").json();
     assert_eq!(facts["total"], 7, "{facts}");
 }
+
+/// 对比分析 and a dossier's 财政收支 on the real PDFs: units × 类 of the 2024 final accounts, each cell the
+/// amount printed in the unit's 支出决算表 (本年支出合计), each row adding up to the table's printed 合计 (the
+/// finance bureau prints 2,940.05 where its 类 add up to 2,940.06, a rounding in the document).
+#[test]
+fn real_final_accounts_compared_by_unit_and_class_and_in_a_dossier() {
+    let Some(shared) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let st = state(tmp.path());
+    let r = yusuan::pipeline::ingest(&st.lib, &[shared.join("corpus/final-accounts")], &|_| {})
+        .unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let p = get(&st, "/api/money/compare?rows=unit&cols=subject").json();
+    assert_eq!(p["years"], serde_json::json!([2024]), "{p}");
+    assert_eq!(p["stage"], "决算");
+    let printed: [(&str, &[(&str, f64)], f64); 3] = [
+        (
+            "上海市普陀区财政局",
+            &[
+                ("201", 2106.66),
+                ("208", 326.72),
+                ("210", 60.99),
+                ("221", 445.69),
+            ],
+            2940.05,
+        ),
+        (
+            "中共上海市普陀区委社会工作部",
+            &[
+                ("201", 264.87),
+                ("208", 10.82),
+                ("210", 2.71),
+                ("221", 29.42),
+            ],
+            307.82,
+        ),
+        (
+            "上海市普陀区规划和自然资源局",
+            &[
+                ("208", 754.75),
+                ("210", 236.64),
+                ("212", 3845.24),
+                ("220", 4461.67),
+                ("221", 461.08),
+            ],
+            9759.38,
+        ),
+    ];
+    let rows = p["rows"].as_array().unwrap();
+    let cols = p["cols"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(
+        cols.iter()
+            .map(|c| c["key"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["201", "208", "210", "212", "220", "221"]
+    );
+    for (unit, cells, total) in printed {
+        let r = rows.iter().position(|h| h["key"] == unit).unwrap();
+        for (k, c) in cols.iter().enumerate() {
+            let want = cells
+                .iter()
+                .find(|(code, _)| c["key"] == *code)
+                .map(|(_, v)| *v);
+            assert_eq!(
+                p["cells"][r][k]["amount"].as_f64(),
+                want,
+                "{unit} {}",
+                c["key"]
+            );
+        }
+        let sum = p["row_totals"][r]["amount"].as_f64().unwrap();
+        assert!(
+            (sum - total).abs() <= 0.011,
+            "{unit}: {sum} vs 合计 {total}"
+        );
+    }
+    // 社会保障和就业支出 over the three units, in the 就业 dossier (its subject 208), whatever the links say.
+    let d = get(&st, &format!("/api/topics/{}", enc("就业"))).json();
+    let fiscal = d["fiscal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "208")
+        .unwrap_or_else(|| panic!("{d}"));
+    assert!((fiscal["pivot"]["total"]["amount"].as_f64().unwrap() - 1092.29).abs() < 1e-6);
+    let html = get(&st, &format!("/topics/{}", enc("就业"))).text();
+    assert!(
+        html.contains("id=\"fiscal-208\"") && html.contains("754.75"),
+        "{html}"
+    );
+}
