@@ -58,6 +58,17 @@ pub enum Error {
         "the data folder {0} is in use by another yusuan process (stop it, or use its HTTP API)"
     )]
     Locked(PathBuf),
+    /// The store cannot be read (its checksums fail): nothing in it can be trusted.
+    #[error(
+        "数据存储 {0} 已损坏，无法读取：请停止使用这个数据目录，用 `yusuan restore` 从备份恢复 (the store is damaged)"
+    )]
+    StoreDamaged(PathBuf),
+    /// The store lacks documents the search index holds: it was damaged (a region lost) or replaced. Nothing
+    /// was changed, so that the index still names what is missing.
+    #[error(
+        "数据存储缺少检索索引中已有的 {missing} 篇文档（如文档 {example}）：存储可能已损坏或被替换。为免丢失数据，未做任何修改；请用 `yusuan restore` 从备份恢复 (the store lost documents the index holds)"
+    )]
+    StoreLost { missing: usize, example: String },
     /// A stored record could not be decoded (a format from another version, or damage).
     #[error("stored record {key} is unreadable: {reason}")]
     Corrupt { key: String, reason: String },

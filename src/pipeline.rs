@@ -589,11 +589,20 @@ pub fn reconcile(lib: &Library) -> Result<Vec<DocId>> {
         .filter(|id| !indexed_ids.contains(*id) && !pending.contains(id) && !removing.contains(id))
         .cloned()
         .collect();
-    if removing.is_empty() && pending.is_empty() && orphans.is_empty() && missing.is_empty() {
+    // Every document reaches the index only after the store holds it (flushed, marked pending), and leaves
+    // the store only after the index let it go: a document the index has and the store has no trace of means
+    // the store lost data. Deleting it from the index too would erase the last record of what was lost.
+    if let Some(first) = orphans.first() {
+        return Err(Error::StoreLost {
+            missing: orphans.len(),
+            example: first.as_str().to_string(),
+        });
+    }
+    if removing.is_empty() && pending.is_empty() && missing.is_empty() {
         return Ok(Vec::new());
     }
     let mut repaired = 0;
-    for id in removing.iter().chain(orphans.iter().copied()) {
+    for id in &removing {
         lib.index().delete(id)?;
         repaired += 1;
     }

@@ -312,7 +312,9 @@ fn real_final_accounts_compared_by_unit_and_class_and_in_a_dossier() {
     let p = get(&st, "/api/money/compare?rows=unit&cols=subject").json();
     assert_eq!(p["years"], serde_json::json!([2024]), "{p}");
     assert_eq!(p["stage"], "决算");
-    let printed: [(&str, &[(&str, f64)], f64); 3] = [
+    // (unit, [(类, 本年支出合计)], the table's printed 合计)
+    type Printed<'a> = (&'a str, &'a [(&'a str, f64)], f64);
+    let printed: [Printed; 3] = [
         (
             "上海市普陀区财政局",
             &[

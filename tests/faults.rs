@@ -772,3 +772,113 @@ fn a_backup_taken_while_the_server_ingests_restores_to_the_same_library() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("校验和不符"));
 }
+
+/// The names and sizes of the files in a folder, to see that nothing was written.
+fn listing(dir: &Path) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().to_string(),
+                e.metadata().unwrap().len(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A store that lost documents the search index holds (a region of it gone) is refused by every command with
+/// a clear error, and the index, the last record of what was lost, is left as it was; a store whose bytes are
+/// zeroed is refused as damaged, at once.
+#[test]
+fn a_store_that_lost_documents_or_was_zeroed_is_refused_and_nothing_is_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = linked_corpus(dir.path());
+    let data = dir.path().join("data");
+    let out = yusuan(&data, &corpus)
+        .args(["ingest", corpus.join("samples").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pristine = dir.path().join("pristine");
+    copy_dir(&data, &pristine);
+
+    // One document's records vanish from the store; the index still has it.
+    let lost = {
+        let store = yusuan::store::Store::open(&data.join("store")).unwrap();
+        let ids = store.doc_ids().unwrap();
+        let id = ids[ids.len() / 2].clone();
+        store.delete_document(&id).unwrap();
+        store.flush().unwrap();
+        id
+    };
+    let index_before = listing(&data.join("tantivy"));
+    for args in [vec!["status"], vec!["search", "预算"]] {
+        let out = yusuan(&data, &corpus).args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} must fail");
+        assert!(
+            err.contains("数据存储缺少检索索引中已有的 1 篇文档") && err.contains(lost.as_str()),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("yusuan restore"), "{err}");
+    }
+    assert_eq!(
+        listing(&data.join("tantivy")),
+        index_before,
+        "the index is untouched"
+    );
+
+    // A zeroed region of the store's log: a clear error that names the damage, promptly.
+    let zeroed = dir.path().join("zeroed");
+    copy_dir(&pristine, &zeroed);
+    let db = zeroed.join("store/db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let n = bytes.len();
+    let (from, to) = (n / 10, (n / 10 + 200 * 1024).min(n));
+    bytes[from..to].fill(0);
+    std::fs::write(&db, bytes).unwrap();
+    let started = std::time::Instant::now();
+    let mut child = yusuan(&zeroed, &corpus)
+        .arg("status")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("status did not end on a zeroed store");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!status.success());
+    assert!(
+        err.contains("已损坏") || err.contains("数据存储缺少"),
+        "{err}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}

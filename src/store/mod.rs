@@ -148,6 +148,9 @@ impl Store {
             {
                 open()?
             }
+            Err(Error::Store(sled::Error::Corruption { .. })) => {
+                return Err(Error::StoreDamaged(dir.to_path_buf()));
+            }
             other => other?,
         };
         Ok(Store {

@@ -122,9 +122,12 @@ impl From<Error> for AppError {
                 tracing::error!("{e}");
                 AppError::disk_full()
             }
-            e @ (Error::Io { .. } | Error::Store(_) | Error::Index(_) | Error::Corrupt { .. }) => {
-                AppError::internal(e)
-            }
+            e @ (Error::Io { .. }
+            | Error::Store(_)
+            | Error::Index(_)
+            | Error::Corrupt { .. }
+            | Error::StoreDamaged(_)
+            | Error::StoreLost { .. }) => AppError::internal(e),
         }
     }
 }
