@@ -288,14 +288,24 @@ pub fn pivot(lib: &Library, sel: &PivotSelection, scope: &Scope) -> Result<Pivot
 
     // Which documents have an amount in the table and column: by stage and year, and per unit and year
     // whether a budget and a final account both do.
+    // One pass over the codes' facts: the first matching fact of each document and code (a table printed
+    // twice counts once), kept for the sums below.
     let mut has = vec![false; c.docs.len()];
+    let mut hits: Vec<u32> = Vec::new();
     for &id in &codes {
+        let mut last_doc = NONE;
         for &i in &c.by_code[&id] {
-            let i = i as usize;
-            let d = c.doc[i] as usize;
-            if !has[d] && chosen[d] && c.flags[i] & 1 == 0 && m.matches(&c, i) {
-                has[d] = true;
+            let d = c.doc[i as usize];
+            if d == last_doc
+                || !chosen[d as usize]
+                || c.flags[i as usize] & 1 != 0
+                || !m.matches(&c, i as usize)
+            {
+                continue;
             }
+            last_doc = d;
+            has[d as usize] = true;
+            hits.push(i);
         }
     }
     let mut by_stage: HashMap<Stage, usize> = HashMap::new();
@@ -396,28 +406,19 @@ pub fn pivot(lib: &Library, sel: &PivotSelection, scope: &Scope) -> Result<Pivot
     };
     let mut cells: HashMap<(u32, u32), Acc> = HashMap::new();
     let mut budget_seen = false;
-    for &id in &codes {
-        let mut last_doc = NONE;
-        for &i in &c.by_code[&id] {
-            let i = i as usize;
-            let d = c.doc[i];
-            if d == last_doc || c.flags[i] & 1 != 0 {
-                continue;
-            }
-            let Some((actual, paired)) = side[d as usize] else {
-                continue;
-            };
-            if !m.matches(&c, i) {
-                continue;
-            }
-            last_doc = d;
-            budget_seen |= !actual;
-            let (r, k) = (key(sel.rows, d as usize, id), key(sel.cols, d as usize, id));
-            cells
-                .entry((r, k))
-                .or_default()
-                .add(actual, c.amount[i], paired);
-        }
+    for &i in &hits {
+        let i = i as usize;
+        let d = c.doc[i] as usize;
+        let Some((actual, paired)) = side[d] else {
+            continue;
+        };
+        budget_seen |= !actual;
+        let id = c.code[i];
+        let (r, k) = (key(sel.rows, d, id), key(sel.cols, d, id));
+        cells
+            .entry((r, k))
+            .or_default()
+            .add(actual, c.amount[i], paired);
     }
     let against = against && budget_seen;
 
