@@ -54,6 +54,12 @@ pub struct FactsBench {
     /// The comparison of the units of one city by 类, the latest year: median and p95.
     pub pivot_city_ms: f64,
     pub pivot_city_p95_ms: f64,
+    /// The columns saved for the next start (`budget::snapshot`): the file's size.
+    pub saved_mb: f64,
+    /// As after a restart (the columns forgotten): reading the saved columns back and the first money view by
+    /// 类, in ms; then the same with the file gone (built from the store).
+    pub restart_first_view_ms: f64,
+    pub restart_without_file_ms: f64,
     pub peak_rss_mb: f64,
 }
 
@@ -196,6 +202,17 @@ pub fn run(work: &Path, corpus: &Path, target: usize) -> Result<FactsBench> {
         pivot::pivot(&lib, &city, &public)?;
         Ok(())
     })?;
+    let file = lib.config.data_dir.join(crate::budget::snapshot::FILE);
+    report.saved_mb = std::fs::metadata(&file).map_or(0.0, |m| m.len() as f64 / 1e6);
+    let first_view = || -> Result<f64> {
+        lib.facts_cache().forget();
+        let t = Instant::now();
+        views::money(&lib, &Selection::default(), &public)?;
+        Ok(t.elapsed().as_secs_f64() * 1000.0)
+    };
+    report.restart_first_view_ms = first_view()?;
+    std::fs::remove_file(&file).map_err(|e| crate::error::Error::io(&file, e))?;
+    report.restart_without_file_ms = first_view()?;
     report.peak_rss_mb = crate::bench::peak_rss_mb();
     Ok(report)
 }

@@ -1,7 +1,7 @@
 //! Budget data: the tables of budget and final-account disclosures (`table`), their cell grids recovered from
 //! PDF pages (`grid`), which standard table each is with its columns and rows (`recognise`), and the labelled
 //! amounts read from them (`facts`): all pure over their input. `query` answers questions over the facts of a
-//! library (held in memory as columns, within the reader's scope), and `views` the drill-down of the money pages
+//! library (held in memory as columns, within the reader's scope, and saved to a file by `snapshot` for the next start), and `views` the drill-down of the money pages
 //! over the same columns, and `pivot` the comparison of units, subjects and years (with budget against
 //! actual). `series` holds the macro indicators by year (宏观经济分析): read from the government
 //! work reports and imported from tables.
@@ -17,6 +17,7 @@ pub mod pivot;
 pub mod query;
 pub mod recognise;
 pub mod series;
+pub mod snapshot;
 pub mod table;
 #[cfg(test)]
 mod testing;

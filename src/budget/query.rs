@@ -23,7 +23,7 @@ pub(super) struct Interner {
 }
 
 impl Interner {
-    fn id(&mut self, s: &str) -> u32 {
+    pub(super) fn id(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.ids.get(s) {
             return i;
         }
@@ -41,13 +41,20 @@ impl Interner {
     pub(super) fn find(&self, s: &str) -> Option<u32> {
         self.ids.get(s).copied()
     }
+    pub(super) fn len(&self) -> usize {
+        self.strings.len()
+    }
+    /// Every string, in id order.
+    pub(super) fn all(&self) -> impl Iterator<Item = &str> {
+        self.strings.iter().map(|s| &**s)
+    }
 }
 
 #[derive(Debug)]
 pub(super) struct DocEntry {
-    id: DocId,
-    access: Access,
-    owners: Vec<String>,
+    pub(super) id: DocId,
+    pub(super) access: Access,
+    pub(super) owners: Vec<String>,
     pub(super) unit: u32,
     pub(super) region: u32,
     pub(super) year: Option<i32>,
@@ -62,25 +69,82 @@ pub struct Columns {
     pub(super) docs: Vec<DocEntry>,
     pub(super) doc: Vec<u32>,
     pub(super) table_kind: Vec<TableKind>,
-    table_title: Vec<u32>,
-    table_index: Vec<u32>,
+    pub(super) table_title: Vec<u32>,
+    pub(super) table_index: Vec<u32>,
     pub(super) code: Vec<u32>,
-    level: Vec<Option<CodeLevel>>,
+    pub(super) level: Vec<Option<CodeLevel>>,
     /// Bit 0: economic code; bit 1: a total row.
     pub(super) flags: Vec<u8>,
     pub(super) name: Vec<u32>,
-    side: Vec<u32>,
+    pub(super) side: Vec<u32>,
     pub(super) column: Vec<u32>,
     pub(super) amount: Vec<f64>,
-    raw_end: Vec<u32>,
-    raw: String,
-    page: Vec<u32>,
-    cell: Vec<(u32, u32)>,
+    pub(super) raw_end: Vec<u32>,
+    pub(super) raw: String,
+    pub(super) page: Vec<u32>,
+    pub(super) cell: Vec<(u32, u32)>,
     /// The positions of each code's facts, in order (a query by code reads only these).
     pub(super) by_code: HashMap<u32, Vec<u32>>,
 }
 
+/// The per-fact columns of `Columns`, as read back from a saved file.
+pub(super) struct Parts {
+    pub(super) doc: Vec<u32>,
+    pub(super) table_kind: Vec<TableKind>,
+    pub(super) table_title: Vec<u32>,
+    pub(super) table_index: Vec<u32>,
+    pub(super) code: Vec<u32>,
+    pub(super) level: Vec<Option<CodeLevel>>,
+    pub(super) flags: Vec<u8>,
+    pub(super) name: Vec<u32>,
+    pub(super) side: Vec<u32>,
+    pub(super) column: Vec<u32>,
+    pub(super) amount: Vec<f64>,
+    pub(super) raw_end: Vec<u32>,
+    pub(super) raw: String,
+    pub(super) page: Vec<u32>,
+    pub(super) cell: Vec<(u32, u32)>,
+}
+
 impl Columns {
+    /// Columns from their parts (checked by the reader), with the positions of each code rebuilt.
+    pub(super) fn from_parts(strings: Interner, docs: Vec<DocEntry>, p: Parts) -> Columns {
+        // Positions gathered by string id first (a vector, not a hash per fact).
+        let mut positions: Vec<Vec<u32>> = vec![Vec::new(); strings.len()];
+        for (i, &code) in p.code.iter().enumerate() {
+            if let Some(v) = positions.get_mut(code as usize) {
+                v.push(i as u32);
+            }
+        }
+        let by_code: HashMap<u32, Vec<u32>> = positions
+            .into_iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(id, v)| (id as u32, v))
+            .collect();
+        Columns {
+            generation: 0,
+            strings,
+            docs,
+            doc: p.doc,
+            table_kind: p.table_kind,
+            table_title: p.table_title,
+            table_index: p.table_index,
+            code: p.code,
+            level: p.level,
+            flags: p.flags,
+            name: p.name,
+            side: p.side,
+            column: p.column,
+            amount: p.amount,
+            raw_end: p.raw_end,
+            raw: p.raw,
+            page: p.page,
+            cell: p.cell,
+            by_code,
+        }
+    }
+
     /// The number of facts.
     pub fn len(&self) -> usize {
         self.amount.len()
@@ -180,6 +244,15 @@ impl Columns {
 #[derive(Debug, Default)]
 pub struct Cache(Mutex<Option<Arc<Columns>>>);
 
+impl Cache {
+    /// Forgets the columns, as a new process would not have them (the next use reads the saved file).
+    pub fn forget(&self) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = None;
+        }
+    }
+}
+
 /// The current columns, rebuilt from the store if its facts changed since they were built.
 pub fn columns(lib: &Library) -> Result<Arc<Columns>> {
     let store = lib.store();
@@ -193,6 +266,17 @@ pub fn columns(lib: &Library) -> Result<Arc<Columns>> {
         && c.generation == generation
     {
         return Ok(c.clone());
+    }
+    // The first use in this process: the columns saved at the store's current facts epoch, if there are.
+    let epoch = store.facts_epoch()?;
+    let data_dir = &lib.config.data_dir;
+    if guard.is_none()
+        && let Some(mut cols) = super::snapshot::load(data_dir, epoch)
+    {
+        cols.generation = generation;
+        let cols = Arc::new(cols);
+        *guard = Some(cols.clone());
+        return Ok(cols);
     }
     let mut cols = Columns {
         generation,
@@ -211,6 +295,12 @@ pub fn columns(lib: &Library) -> Result<Arc<Columns>> {
     })?;
     if let Some(e) = failure {
         return Err(e);
+    }
+    // Saved for the next process, unless the store changed while they were built (the epoch was read first).
+    if store.facts_epoch()? == epoch
+        && let Err(e) = super::snapshot::save(&cols, epoch, data_dir)
+    {
+        tracing::warn!("the facts columns could not be saved: {e}");
     }
     let cols = Arc::new(cols);
     *guard = Some(cols.clone());

@@ -2,14 +2,18 @@
 //! articles) and the facts read from them.
 //!
 //! Key layouts: `tables`: "doc id - ordinal (5 digits)" → JSON `Table`; `facts`: doc id → JSON `DocFacts`
-//! (the document's labels once, then its amounts). The trees are opened on first use. Every change to them,
-//! and to a document's access, bumps the store's facts generation so that in-memory views rebuild.
+//! (the document's labels once, then its amounts); `meta`: "facts_epoch" → u64 (big-endian). The trees are
+//! opened on first use. Every change to them, and to a document's access, bumps the store's facts generation
+//! so that in-memory views rebuild, and writes a new facts epoch first so that saved copies of them expire.
 
 use super::{Store, decode, encode};
 use crate::budget::{DocFacts, Table};
 use crate::error::Result;
 use crate::model::{Access, DocId};
 use std::sync::atomic::Ordering;
+
+/// The key of the facts epoch in the `meta` tree.
+const FACTS_EPOCH: &[u8] = b"facts_epoch";
 
 fn table_key(id: &DocId, ordinal: usize) -> String {
     format!("{id}-{ordinal:05}")
@@ -22,6 +26,27 @@ impl Store {
 
     fn facts_tree(&self) -> Result<sled::Tree> {
         Ok(self.db.open_tree("facts")?)
+    }
+
+    /// Records, before a change to facts, tables or a document, a new facts epoch: a number kept in the store
+    /// that a saved copy of the facts columns names, so that a copy older than the store is never read back.
+    /// Written before the change, so that a crash can leave a new epoch with old facts, never the reverse.
+    pub(super) fn touch_facts(&self) -> Result<()> {
+        let id = self.db.generate_id()?;
+        self.db
+            .open_tree("meta")?
+            .insert(FACTS_EPOCH, &id.to_be_bytes())?;
+        Ok(())
+    }
+
+    /// The facts epoch (see `touch_facts`); 0 in a store that never had one.
+    pub fn facts_epoch(&self) -> Result<u64> {
+        Ok(self
+            .db
+            .open_tree("meta")?
+            .get(FACTS_EPOCH)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, u64::from_be_bytes))
     }
 
     /// Marks the facts (or who may read them) as changed.
@@ -66,6 +91,7 @@ impl Store {
 
     /// Stores the facts of a document, replacing earlier ones.
     pub fn put_facts(&self, facts: &DocFacts) -> Result<()> {
+        self.touch_facts()?;
         let tree = self.facts_tree()?;
         if facts.items.is_empty() && facts.tables.is_empty() {
             tree.remove(facts.doc_id.as_str())?;
@@ -85,6 +111,7 @@ impl Store {
     }
 
     pub(super) fn delete_facts(&self, id: &DocId) -> Result<()> {
+        self.touch_facts()?;
         self.facts_tree()?.remove(id.as_str())?;
         self.bump_facts();
         Ok(())

@@ -178,6 +178,7 @@ impl Store {
             self.titles.remove(title_key(&old.title, &old.id))?;
             self.delete_articles(&doc.id)?;
         }
+        self.touch_facts()?;
         let mut meta = doc.clone();
         meta.articles = Vec::new();
         meta.tables = Vec::new();

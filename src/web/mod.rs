@@ -460,6 +460,13 @@ pub async fn serve(config: Config, addr: &str) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     tracing::info!("serving on http://{local}/");
     eprintln!("yusuan: http://{local}/");
+    // The facts columns are read (or built) while the first visitor logs in, not on their first money page.
+    let warm = state.lib.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = crate::budget::query::columns(&warm) {
+            tracing::warn!("the facts columns could not be loaded at start: {e}");
+        }
+    });
     let lib = state.lib.clone();
     run(listener, state).await?;
     tokio::task::spawn_blocking(move || lib.close()).await??;
