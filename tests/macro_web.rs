@@ -211,6 +211,19 @@ fn report_values_and_an_imported_series_on_the_api_and_the_page() {
         "{text}"
     );
     assert!(text.contains("2021,国内生产总值增长率,实际,8.1"), "{text}");
+    // The same table as a workbook: the value a number in its cell.
+    let xlsx = get_as(&st, "/macro?indicator=gdp_growth&format=xlsx", staff());
+    assert_eq!(xlsx.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(xlsx.body)).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    let found = range.rows().any(|r| {
+        r.first().map(|c| c.to_string()) == Some("2021".into())
+            && r.get(2).map(|c| c.to_string()) == Some("实际".into())
+            && r.get(3) == Some(&calamine::Data::Float(8.1))
+    });
+    assert!(found, "{range:?}");
 
     // Refusals.
     for bad in [
@@ -218,6 +231,7 @@ fn report_values_and_an_imported_series_on_the_api_and_the_page() {
         "/api/macro?kind=x",
         "/api/macro?from=abc",
         "/macro?view=pie",
+        "/macro?format=pdf",
     ] {
         assert_eq!(
             get_as(&st, bad, staff()).status,

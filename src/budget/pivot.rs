@@ -237,6 +237,7 @@ pub fn pivot(lib: &Library, sel: &PivotSelection, scope: &Scope) -> Result<Pivot
         &FactQuery {
             table: Some(table.label().to_string()),
             column: Some(column.clone()),
+            region: sel.region.clone().filter(|r| !r.trim().is_empty()),
             ..FactQuery::default()
         },
         scope,
@@ -264,7 +265,6 @@ pub fn pivot(lib: &Library, sel: &PivotSelection, scope: &Scope) -> Result<Pivot
                     || c.strings
                         .get(e.unit)
                         .is_some_and(|n| units.iter().any(|u| n.contains(u.as_str()))))
-                && region.is_none_or(|r| c.strings.get(e.region).is_some_and(|n| n.contains(r)))
         })
         .collect();
 

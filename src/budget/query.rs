@@ -315,6 +315,8 @@ pub struct FactQuery {
     pub code: Option<String>,
     /// A part of the issuing unit's name.
     pub unit: Option<String>,
+    /// A part of the region's name.
+    pub region: Option<String>,
     pub year: Option<i32>,
     /// A table: its kind (支出表), any title naming that kind (支出决算表: then of final accounts only), or a
     /// part of its title.
@@ -369,6 +371,11 @@ impl Matcher {
                         c.strings
                             .get(d.unit)
                             .is_some_and(|name| name.contains(u.trim()))
+                    })
+                    && q.region.as_deref().is_none_or(|r| {
+                        c.strings
+                            .get(d.region)
+                            .is_some_and(|name| name.contains(r.trim()))
                     })
             })
             .collect();

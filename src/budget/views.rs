@@ -30,6 +30,8 @@ pub struct Selection {
     pub compare: Option<i32>,
     /// A part of the issuing unit's name.
     pub unit: Option<String>,
+    /// A part of the region's name (东湖市, 普陀区).
+    pub region: Option<String>,
     /// The stage (default: 决算 where the year has final accounts, else 预算, else 调整预算).
     pub stage: Option<Stage>,
     /// The table kind (default: 支出表).
@@ -142,6 +144,7 @@ pub struct MoneyView {
     pub table: TableKind,
     pub column: String,
     pub unit: Option<String>,
+    pub region: Option<String>,
     pub rows: Vec<MoneyRow>,
     /// The sum of the rows.
     pub total: Amounts,
@@ -191,12 +194,14 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_COLUMN.to_string());
     let unit = sel.unit.clone().filter(|u| !u.trim().is_empty());
+    let region = sel.region.clone().filter(|r| !r.trim().is_empty());
     // The scope, the unit, the table kind and the column, as the facts query reads them.
     let m = Matcher::new(
         lib,
         &c,
         &FactQuery {
             unit: unit.clone(),
+            region: region.clone(),
             table: Some(table.label().to_string()),
             column: Some(column.clone()),
             ..FactQuery::default()
@@ -373,6 +378,7 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
         table,
         column,
         unit,
+        region,
         rows: out,
         total,
         parent,
@@ -732,5 +738,89 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_region_narrows_every_amount_to_its_units() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = Plan {
+            units: 40,
+            first_year: 2023,
+            last_year: 2024,
+            seed: 5,
+        };
+        // The region of each unit, as its name begins (示例省东湖市城关区教育局 → 示例省东湖市城关区).
+        let mut regions = std::collections::BTreeMap::new();
+        let (lib, _) = generated_library(dir.path(), plan, |g, _, _| {
+            let r = crate::budget::facts::region_of(&g.unit).expect("a region in the name");
+            regions.insert(g.unit.clone(), r);
+            true
+        });
+        let distinct: std::collections::BTreeSet<&String> = regions.values().collect();
+        assert!(distinct.len() >= 2, "{distinct:?}");
+        let all = money(&lib, &Selection::default(), &Scope::All).unwrap();
+        let mut sum = 0.0;
+        let mut documents = 0;
+        for region in distinct {
+            let theirs: Vec<&String> = regions
+                .iter()
+                .filter(|(_, r)| *r == region)
+                .map(|(u, _)| u)
+                .collect();
+            let v = money(
+                &lib,
+                &Selection {
+                    region: Some(region.clone()),
+                    ..Selection::default()
+                },
+                &Scope::All,
+            )
+            .unwrap();
+            assert_eq!(v.region.as_ref(), Some(region));
+            assert_eq!(
+                v.total.documents,
+                theirs.len(),
+                "{region}: one final account per unit"
+            );
+            sum += v.total.amount.unwrap();
+            documents += v.total.documents;
+            let units = money(
+                &lib,
+                &Selection {
+                    code: Some("2080505".into()),
+                    region: Some(region.clone()),
+                    ..Selection::default()
+                },
+                &Scope::All,
+            )
+            .unwrap();
+            assert!(
+                units.rows.iter().all(|r| regions[&r.name] == *region),
+                "{region}"
+            );
+            for r in &units.rows {
+                let want = fact_sum(
+                    &lib,
+                    "2080505",
+                    2024,
+                    Stage::Final,
+                    Some(&r.name),
+                    &Scope::All,
+                );
+                assert!(close(r.amounts.amount, want));
+            }
+        }
+        assert!(close(Some(sum), all.total.amount));
+        assert_eq!(documents, all.total.documents);
+        let none = money(
+            &lib,
+            &Selection {
+                region: Some("没有这个地区".into()),
+                ..Selection::default()
+            },
+            &Scope::All,
+        )
+        .unwrap();
+        assert!(none.rows.is_empty() && none.total.amount.is_none());
     }
 }

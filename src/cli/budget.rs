@@ -21,6 +21,9 @@ pub struct FactsArgs {
     /// A part of the issuing unit's name (财政局).
     #[arg(long)]
     pub unit: Option<String>,
+    /// A part of the region's name (普陀区)
+    #[arg(long)]
+    pub region: Option<String>,
     #[arg(long)]
     pub year: Option<i32>,
     /// A standard table (支出表), any of its titles (支出决算表: of final accounts only; 支出预算表: of budgets)
@@ -58,6 +61,7 @@ impl FactsArgs {
             doc: self.doc.clone().map(DocId),
             code: self.code.clone(),
             unit: self.unit.clone(),
+            region: self.region.clone(),
             year: self.year,
             table: self.table.clone(),
             column: self.column.clone(),

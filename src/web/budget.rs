@@ -31,6 +31,7 @@ fn fact_query(raw: Option<&str>, max_limit: usize) -> AppResult<FactQuery> {
             "doc" => q.doc = text.map(DocId),
             "code" => q.code = text,
             "unit" => q.unit = text,
+            "region" => q.region = text,
             "table" => q.table = text,
             "column" => q.column = text,
             "year" => q.year = Some(v.trim().parse().map_err(|_| bad("year", &v, "年份"))?),

@@ -31,6 +31,7 @@ struct Params {
     year: Option<String>,
     compare: Option<String>,
     unit: Option<String>,
+    region: Option<String>,
     stage: Option<String>,
     table: Option<String>,
     column: Option<String>,
@@ -39,8 +40,8 @@ struct Params {
 }
 
 /// The keys a link carries, in URL order.
-const KEYS: [&str; 8] = [
-    "code", "year", "compare", "unit", "stage", "table", "column", "view",
+const KEYS: [&str; 9] = [
+    "code", "year", "compare", "unit", "region", "stage", "table", "column", "view",
 ];
 
 impl Params {
@@ -53,6 +54,7 @@ impl Params {
                 "year" => p.year = text,
                 "compare" => p.compare = text,
                 "unit" => p.unit = text,
+                "region" => p.region = text,
                 "stage" => p.stage = text,
                 "table" => p.table = text,
                 "column" => p.column = text,
@@ -85,6 +87,7 @@ impl Params {
             year: year("year", &self.year)?,
             compare: year("compare", &self.compare)?,
             unit: self.unit.clone(),
+            region: self.region.clone(),
             stage: stage_param(self.stage.as_deref())?,
             table: table_param(self.table.as_deref())?,
             column: self.column.clone(),
@@ -97,6 +100,7 @@ impl Params {
             "year" => self.year.clone(),
             "compare" => self.compare.clone(),
             "unit" => self.unit.clone(),
+            "region" => self.region.clone(),
             "stage" => self.stage.clone(),
             "table" => self.table.clone(),
             "column" => self.column.clone(),
@@ -238,6 +242,7 @@ pub struct MoneyPage {
     pub parent_note: Option<String>,
     pub filters: Vec<FilterView>,
     pub unit: Option<String>,
+    pub region: Option<String>,
     pub unit_clear: String,
     /// The hidden fields of the unit form (every other parameter).
     pub hidden: Vec<(String, String)>,
@@ -277,6 +282,9 @@ fn title_of(v: &MoneyView) -> String {
     }
     if let Some(u) = &v.unit {
         t.push_str(&format!(" · 单位含「{u}」"));
+    }
+    if let Some(r) = &v.region {
+        t.push_str(&format!(" · 地区含「{r}」"));
     }
     t
 }
@@ -371,7 +379,7 @@ async fn page(
     let chart_json = script_json(&chart)?;
     let hidden = KEYS
         .iter()
-        .filter(|&&k| k != "unit")
+        .filter(|&&k| k != "unit" && k != "region")
         .filter_map(|&k| params.get(k).map(|v| (k.to_string(), v)))
         .collect();
     let mut summary = format!(
@@ -399,7 +407,8 @@ async fn page(
         parent_note,
         filters,
         unit: v.unit.clone(),
-        unit_clear: params.url_with(&[("unit", None)]),
+        region: v.region.clone(),
+        unit_clear: params.url_with(&[("unit", None), ("region", None)]),
         hidden,
         table_url: params.url_with(&[("view", None)]),
         chart_url: params.url_with(&[("view", Some("chart"))]),
@@ -433,6 +442,7 @@ fn compare_url(p: &Params, level: Level) -> String {
     for (key, value) in [
         ("code", &p.code),
         ("units", &p.unit),
+        ("region", &p.region),
         ("stage", &p.stage),
         ("table", &p.table),
         ("column", &p.column),

@@ -34,7 +34,7 @@ struct Params {
     to: Option<String>,
     chart: bool,
     bars: bool,
-    csv: bool,
+    download: Option<super::budget::Download>,
 }
 
 impl Params {
@@ -62,13 +62,7 @@ impl Params {
                         other => return Err(bad("chart", other, "line 或 bar")),
                     }
                 }
-                "format" => {
-                    p.csv = match v.as_str() {
-                        "" => false,
-                        "csv" => true,
-                        other => return Err(bad("format", other, "csv")),
-                    }
-                }
+                "format" => p.download = super::budget::Download::param(&v)?,
                 other => {
                     return Err(AppError::BadRequest(format!(
                         "未知参数 {other} (unknown parameter)"
@@ -295,6 +289,7 @@ pub struct MacroPage {
     pub chart_note: Option<String>,
     pub echarts_url: &'static str,
     pub csv_url: String,
+    pub xlsx_url: String,
     pub json_url: String,
 }
 
@@ -312,7 +307,7 @@ fn heading(v: &MacroView) -> String {
     }
 }
 
-/// `GET /macro`: the page, or its table as `format=csv`.
+/// `GET /macro`: the page, or its table as `format=csv|xlsx`.
 async fn page(
     State(st): State<AppState>,
     viewer: Viewer,
@@ -324,8 +319,8 @@ async fn page(
     let v = st
         .blocking(move |lib| Ok(view::macro_view(lib, &sel, &scope)?))
         .await?;
-    if params.csv {
-        return Ok(download(&v)?);
+    if let Some(d) = params.download {
+        return Ok(download(&v, d)?);
     }
     let selected = v.selected.clone();
     let choices = v
@@ -378,9 +373,9 @@ async fn page(
             v.rows.len() - reports
         )
     };
-    let mut csv_url = params.url(&selected, false, false);
-    csv_url.push(if csv_url.contains('?') { '&' } else { '?' });
-    csv_url.push_str("format=csv");
+    let plain = super::params::with_query(params.url(&selected, false, false));
+    let csv_url = format!("{plain}&format=csv");
+    let xlsx_url = format!("{plain}&format=xlsx");
     let json_url = params
         .url(&selected, false, false)
         .replacen("/macro", "/api/macro", 1);
@@ -402,13 +397,14 @@ async fn page(
             .then(|| format!("图中最多两种单位；{} 只列在表中。", left_out.join("、"))),
         echarts_url: ECHARTS_URL,
         csv_url,
+        xlsx_url,
         json_url,
     }
     .into_response())
 }
 
 /// The shown table as CSV: year, indicator, kind, value, upper end, qualifier, unit, source.
-fn download(v: &MacroView) -> AppResult<Response> {
+fn download(v: &MacroView, d: super::budget::Download) -> AppResult<Response> {
     let mut rows = vec![
         [
             "年份",
@@ -444,7 +440,7 @@ fn download(v: &MacroView) -> AppResult<Response> {
         ]);
     }
     let table = crate::budget::Table::from_texts(format!("宏观经济分析 · {}", heading(v)), rows);
-    super::budget::table_file(&table, super::budget::Download::Csv, "宏观经济指标")
+    super::budget::table_file(&table, d, "宏观经济指标")
 }
 
 #[cfg(test)]
