@@ -183,7 +183,7 @@ fn the_finance_bureau_spends_10_on_2010602_and_every_amount_is_labelled() {
         .as_array()
         .unwrap()
         .clone();
-    assert_eq!(params.len(), 9);
+    assert_eq!(params.len(), 10);
     for p in params {
         let name = p["name"].as_str().unwrap();
         let value = match name {
@@ -389,5 +389,71 @@ fn real_final_accounts_compared_by_unit_and_class_and_in_a_dossier() {
     assert!(
         html.contains("id=\"fiscal-208\"") && html.contains("754.75"),
         "{html}"
+    );
+}
+
+/// 资金 by the economic classification on the real PDFs: 类 from the 一般公共预算财政拨款基本支出决算表 (301
+/// 工资福利支出 = 4,816.14 + 2,082.85 + 95.36), a 类's 款 (30201 办公费 = 84.62 + 21.21 + 3.78), and the units under a
+/// 款, each amount as printed.
+#[test]
+fn real_final_accounts_by_economic_class_down_to_the_units() {
+    let Some(shared) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let st = state(tmp.path());
+    let r = yusuan::pipeline::ingest(&st.lib, &[shared.join("corpus/final-accounts")], &|_| {})
+        .unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let amount_of = |v: &serde_json::Value, key: &str| -> f64 {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == key || r["name"] == key)
+            .unwrap_or_else(|| panic!("no {key} in {v}"))["amount"]
+            .as_f64()
+            .unwrap()
+    };
+    let top = get(&st, "/api/money?class=economic").json();
+    assert_eq!(top["table"], "一般公共预算财政拨款基本支出表", "{top}");
+    assert_eq!(top["economic"], true);
+    assert!((amount_of(&top, "301") - 6994.35).abs() < 1e-6, "{top}");
+    assert!(
+        top["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["code"].as_str().unwrap().starts_with('3')),
+        "economic codes only: {top}"
+    );
+    let goods = get(&st, "/api/money?class=economic&code=302").json();
+    assert_eq!(goods["level"], "款");
+    assert!(
+        (amount_of(&goods, "30201") - 109.61).abs() < 1e-6,
+        "{goods}"
+    );
+    let units = get(&st, "/api/money?class=economic&code=30201").json();
+    assert_eq!(units["level"], "单位");
+    assert_eq!(amount_of(&units, "上海市普陀区规划和自然资源局"), 84.62);
+    assert_eq!(amount_of(&units, "上海市普陀区财政局"), 21.21);
+    assert_eq!(amount_of(&units, "中共上海市普陀区委社会工作部"), 3.78);
+    // The page: the classification as a filter, the drill links keep it, no comparison link.
+    let html = get(&st, "/money?class=economic").text();
+    assert!(
+        html.contains("经济分类") && html.contains("href=\"/money?class=economic&#38;code=301\""),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"to-compare\""));
+    assert_eq!(
+        get(&st, "/api/money?class=economic&code=3010101").status,
+        400
+    );
+    // The functional classification is not mixed with it.
+    let functional = get(&st, "/api/money").json();
+    assert!(
+        functional["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["code"].as_str().unwrap().starts_with('2'))
     );
 }

@@ -295,6 +295,21 @@ fn drill_down_amounts_equal_the_facts_with_growth_units_downloads_and_scope() {
         Some(&calamine::Data::Float(1000.0))
     );
 
+    // The region a unit's name begins with (示范区): all of it; another region: nothing.
+    let here = ok(get(
+        &st,
+        &format!("/api/money?region={}", common::enc("示范区")),
+    ));
+    assert_eq!(amount(&here["total"], "amount"), 1950.0);
+    let elsewhere = ok(get(
+        &st,
+        &format!("/api/money?region={}", common::enc("别处")),
+    ));
+    assert!(
+        elsewhere["rows"].as_array().unwrap().is_empty(),
+        "{elsewhere}"
+    );
+
     let spec = ok(get(&st, "/api/openapi.json"));
     assert!(spec["paths"]["/api/money"]["get"]["parameters"].is_array());
 

@@ -15,6 +15,10 @@ use std::collections::{BTreeMap, HashMap};
 /// The column shown when the selection names none.
 pub const DEFAULT_COLUMN: &str = "本年支出合计";
 
+/// The column of a view that takes the first column a table has for each code (the economic classification's
+/// default).
+pub const ANY_COLUMN: &str = "各栏目";
+
 /// The table kind read when the selection names none: the 支出表 (支出决算表 and 支出预算表).
 pub const DEFAULT_TABLE: TableKind = TableKind::Expenditure;
 
@@ -36,8 +40,12 @@ pub struct Selection {
     pub stage: Option<Stage>,
     /// The table kind (default: 支出表).
     pub table: Option<TableKind>,
-    /// The column, by its normalised name or an alias (default: 本年支出合计).
+    /// The column, by its normalised name or an alias (default: 本年支出合计; for the economic classification
+    /// any column, the first a table has for a code).
     pub column: Option<String>,
+    /// The economic classification (支出经济分类: 301 工资福利支出 → 30101 基本工资 → units) instead of the
+    /// functional one; its default table is the 一般公共预算财政拨款基本支出表.
+    pub economic: bool,
 }
 
 /// What the rows of a view are.
@@ -142,7 +150,9 @@ pub struct MoneyView {
     pub compare: Option<i32>,
     pub stage: Option<Stage>,
     pub table: TableKind,
+    /// The column shown (`ANY_COLUMN` when any).
     pub column: String,
+    pub economic: bool,
     pub unit: Option<String>,
     pub region: Option<String>,
     pub rows: Vec<MoneyRow>,
@@ -162,15 +172,20 @@ fn round6(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
 
-/// The level a code opens and the length of the codes of its rows.
-fn level_of(code: Option<&str>) -> Result<(Level, usize)> {
-    match code.map(str::len) {
-        None => Ok((Level::Class, 3)),
-        Some(3) => Ok((Level::Section, 5)),
-        Some(5) => Ok((Level::Item, 7)),
-        Some(7) => Ok((Level::Unit, 7)),
-        _ => Err(Error::Invalid(format!(
+/// The level a code opens and the length of the codes of its rows (economic codes have two levels).
+fn level_of(code: Option<&str>, economic: bool) -> Result<(Level, usize)> {
+    match (code.map(str::len), economic) {
+        (None, _) => Ok((Level::Class, 3)),
+        (Some(3), _) => Ok((Level::Section, 5)),
+        (Some(5), false) => Ok((Level::Item, 7)),
+        (Some(5), true) => Ok((Level::Unit, 5)),
+        (Some(7), false) => Ok((Level::Unit, 7)),
+        (_, false) => Err(Error::Invalid(format!(
             "科目编码应为 3、5 或 7 位数字：{}",
+            code.unwrap_or_default()
+        ))),
+        (_, true) => Err(Error::Invalid(format!(
+            "经济分类编码应为 3 或 5 位数字：{}",
             code.unwrap_or_default()
         ))),
     }
@@ -185,14 +200,19 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
             code.unwrap_or_default()
         )));
     }
-    let (level, row_len) = level_of(code)?;
+    let economic = sel.economic;
+    let (level, row_len) = level_of(code, economic)?;
     let c = query::columns(lib)?;
-    let table = sel.table.unwrap_or(DEFAULT_TABLE);
+    let table = sel.table.unwrap_or(if economic {
+        TableKind::GeneralBasic
+    } else {
+        DEFAULT_TABLE
+    });
     let column = sel
         .column
         .clone()
         .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_COLUMN.to_string());
+        .or_else(|| (!economic).then(|| DEFAULT_COLUMN.to_string()));
     let unit = sel.unit.clone().filter(|u| !u.trim().is_empty());
     let region = sel.region.clone().filter(|r| !r.trim().is_empty());
     // The scope, the unit, the table kind and the column, as the facts query reads them.
@@ -203,12 +223,14 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
             unit: unit.clone(),
             region: region.clone(),
             table: Some(table.label().to_string()),
-            column: Some(column.clone()),
+            column: column.clone(),
             ..FactQuery::default()
         },
         scope,
     );
     let filters = Filters::of(&c, &m, table, sel);
+    // A fact of the classification shown: economic codes or subject codes.
+    let of_class = |i: usize| (c.flags[i] & 1 != 0) == economic;
     let year = filters.year;
     let stage = filters.stage;
     let compare = sel.compare.or(year.map(|y| y - 1));
@@ -250,7 +272,7 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
             let i = i as usize;
             let d = c.doc[i];
             // One amount per document and code: the first matching fact (a table printed twice counts once).
-            if d == last_doc || c.flags[i] & 1 != 0 {
+            if d == last_doc || !of_class(i) {
                 continue;
             }
             let Some(current) = side[d as usize] else {
@@ -376,7 +398,8 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
         compare,
         stage,
         table,
-        column,
+        column: column.unwrap_or_else(|| ANY_COLUMN.to_string()),
+        economic,
         unit,
         region,
         rows: out,
@@ -408,7 +431,7 @@ impl Filters {
         let mut columns: Vec<Vec<u32>> = vec![Vec::new(); c.docs.len()];
         for i in 0..c.len() {
             let d = c.doc[i] as usize;
-            if !m.visible[d] || c.code[i] == NONE || c.flags[i] & 1 != 0 {
+            if !m.visible[d] || c.code[i] == NONE || (c.flags[i] & 1 != 0) != sel.economic {
                 continue;
             }
             let k = c.table_kind[i];

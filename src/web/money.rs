@@ -35,13 +35,15 @@ struct Params {
     stage: Option<String>,
     table: Option<String>,
     column: Option<String>,
+    /// `economic` for the economic classification.
+    class: Option<String>,
     show: Show,
     download: Option<Download>,
 }
 
 /// The keys a link carries, in URL order.
-const KEYS: [&str; 9] = [
-    "code", "year", "compare", "unit", "region", "stage", "table", "column", "view",
+const KEYS: [&str; 10] = [
+    "class", "code", "year", "compare", "unit", "region", "stage", "table", "column", "view",
 ];
 
 impl Params {
@@ -58,6 +60,13 @@ impl Params {
                 "stage" => p.stage = text,
                 "table" => p.table = text,
                 "column" => p.column = text,
+                "class" => {
+                    p.class = match v.trim() {
+                        "" | "functional" => None,
+                        "economic" => Some("economic".into()),
+                        other => return Err(bad("class", other, "functional 或 economic")),
+                    }
+                }
                 "view" => p.show = Show::param(&v)?,
                 "format" => p.download = Download::param(&v)?,
                 other => {
@@ -77,10 +86,16 @@ impl Params {
                 .map(|y| y.parse::<i32>().map_err(|_| bad(key, y, "年份")))
                 .transpose()
         };
-        if let Some(c) = &self.code
-            && !(matches!(c.len(), 3 | 5 | 7) && c.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(bad("code", c, "3、5 或 7 位科目编码"));
+        let economic = self.class.is_some();
+        if let Some(c) = &self.code {
+            let length = matches!(c.len(), 3 | 5) || (c.len() == 7 && !economic);
+            if !length || !c.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(if economic {
+                    bad("code", c, "3 或 5 位经济分类编码")
+                } else {
+                    bad("code", c, "3、5 或 7 位科目编码")
+                });
+            }
         }
         Ok(Selection {
             code: self.code.clone(),
@@ -91,6 +106,7 @@ impl Params {
             stage: stage_param(self.stage.as_deref())?,
             table: table_param(self.table.as_deref())?,
             column: self.column.clone(),
+            economic,
         })
     }
 
@@ -104,6 +120,7 @@ impl Params {
             "stage" => self.stage.clone(),
             "table" => self.table.clone(),
             "column" => self.column.clone(),
+            "class" => self.class.clone(),
             "view" => (self.show == Show::Chart).then(|| "chart".to_string()),
             _ => None,
         }
@@ -276,6 +293,9 @@ fn title_of(v: &MoneyView) -> String {
         t.push_str(s.label());
     }
     t.push_str(&format!("{} · {}", v.table.label(), v.column));
+    if v.economic {
+        t.push_str(" · 经济分类");
+    }
     match v.path.last() {
         Some(c) => t.push_str(&format!(" · {} {} 按{}", c.code, c.name, v.level.label())),
         None => t.push_str(" · 按类"),
@@ -424,7 +444,11 @@ async fn page(
         csv_url: format!("{}&format=csv", with_query(params.url_with(&[]))),
         xlsx_url: format!("{}&format=xlsx", with_query(params.url_with(&[]))),
         json_url: params.url_on("/api/money", &[("view", None)]),
-        compare_url: compare_url(&params, v.level),
+        compare_url: if v.economic {
+            String::new()
+        } else {
+            compare_url(&params, v.level)
+        },
     }
     .into_response())
 }
@@ -463,6 +487,27 @@ fn filters(v: &MoneyView, p: &Params) -> Vec<FilterView> {
         count: count as u64,
     };
     vec![
+        FilterView {
+            label: "分类",
+            values: [(false, "功能分类"), (true, "经济分类")]
+                .into_iter()
+                .map(|(economic, label)| {
+                    // Another classification starts again from its 类, with its own default table.
+                    let class = economic.then_some("economic");
+                    link(
+                        label.into(),
+                        p.url_with(&[
+                            ("class", class),
+                            ("code", None),
+                            ("table", None),
+                            ("column", None),
+                        ]),
+                        v.economic == economic,
+                        0,
+                    )
+                })
+                .collect(),
+        },
         FilterView {
             label: "年度",
             values: v
