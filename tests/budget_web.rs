@@ -436,6 +436,29 @@ fn real_final_accounts_by_economic_class_down_to_the_units() {
     assert_eq!(amount_of(&units, "上海市普陀区规划和自然资源局"), 84.62);
     assert_eq!(amount_of(&units, "上海市普陀区财政局"), 21.21);
     assert_eq!(amount_of(&units, "中共上海市普陀区委社会工作部"), 3.78);
+    // Each unit's amount is one click from its cell: the 基本支出决算表 on the page the CLI shows, the cell's
+    // anchor on the document page.
+    for r in units["rows"].as_array().unwrap() {
+        let src = &r["source"];
+        assert_eq!(src["table"], "一般公共预算财政拨款基本支出决算表", "{r}");
+        let cell = src["cell"].as_str().unwrap();
+        let doc = src["doc_id"].as_str().unwrap();
+        let page = get(&st, &format!("/documents/{doc}")).text();
+        assert!(
+            page.contains(&format!("id=\"{cell}\"")),
+            "{cell} on the page of {}",
+            r["name"]
+        );
+        let html = get(&st, "/money?class=economic&code=30201").text();
+        assert!(html.contains(&format!("#{cell}\"")), "{html}");
+    }
+    let finance = units["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "上海市普陀区财政局")
+        .unwrap();
+    assert_eq!(finance["source"]["page"], 16);
     // The page: the classification as a filter, the drill links keep it, no comparison link.
     let html = get(&st, "/money?class=economic").text();
     assert!(

@@ -208,7 +208,7 @@ impl Columns {
     }
 
     /// The fact at position `i`.
-    fn fact(&self, i: usize) -> Fact {
+    pub(super) fn fact(&self, i: usize) -> Fact {
         let d = &self.docs[self.doc[i] as usize];
         let start = if i == 0 {
             0

@@ -124,6 +124,30 @@ pub struct MoneyRow {
     pub amounts: Amounts,
     /// The amount in percent of the parent's (of the total at the 类 level), in the year shown.
     pub share: Option<f64>,
+    /// Where a unit's amount of the year shown is printed (when one document gives it).
+    pub source: Option<Source>,
+}
+
+/// A cell of a document's tables that an amount is read from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    pub doc_id: crate::model::DocId,
+    /// The table's title as printed.
+    pub table: String,
+    pub page: Option<u32>,
+    /// The cell's anchor on the document page (`t3-r7-c5`).
+    pub cell: String,
+}
+
+impl Source {
+    fn of(f: &super::facts::Fact) -> Source {
+        Source {
+            doc_id: f.doc_id.clone(),
+            table: f.table.clone(),
+            page: f.page,
+            cell: format!("t{}-r{}-c{}", f.table_index + 1, f.row + 1, f.col + 1),
+        }
+    }
 }
 
 /// A subject on the way down (类, 款, 项).
@@ -258,7 +282,8 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
         (_, Some(p)) => s.len() == row_len && s.starts_with(p),
         _ => false,
     };
-    let mut rows: BTreeMap<u32, (Amounts, u32)> = BTreeMap::new();
+    // Per row: its amounts, its name, and (units only) the fact of the year shown, to cite.
+    let mut rows: BTreeMap<u32, (Amounts, u32, Option<usize>)> = BTreeMap::new();
     let mut parent = Amounts::default();
     // The documents the rows sum: bit 0 in the year shown, bit 1 in the year compared with.
     let mut contributing = vec![0u8; c.docs.len()];
@@ -291,8 +316,13 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
                 } else {
                     code_id
                 };
-                let e = rows.entry(key).or_insert((Amounts::default(), c.name[i]));
+                let e = rows
+                    .entry(key)
+                    .or_insert((Amounts::default(), c.name[i], None));
                 e.0.add(current, c.amount[i]);
+                if current && level == Level::Unit && e.2.is_none() {
+                    e.2 = Some(i);
+                }
             }
         }
     };
@@ -311,7 +341,7 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
     let taxonomy = &lib.reference().taxonomy;
     let mut out: Vec<MoneyRow> = rows
         .into_iter()
-        .map(|(key, (amounts, name))| {
+        .map(|(key, (amounts, name, cited))| {
             let amounts = amounts.finish();
             if level == Level::Unit {
                 MoneyRow {
@@ -319,6 +349,10 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
                     name: c.strings.get(key).unwrap_or("未注明").to_string(),
                     amounts,
                     share: None,
+                    // A unit with one document in the year shown: the cell its amount stands in.
+                    source: cited
+                        .filter(|_| amounts.documents == 1)
+                        .map(|i| Source::of(&c.fact(i))),
                 }
             } else {
                 let code = c.strings.get(key).unwrap_or_default().to_string();
@@ -331,6 +365,7 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
                     name,
                     amounts,
                     share: None,
+                    source: None,
                 }
             }
         })

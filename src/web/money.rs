@@ -193,6 +193,8 @@ pub struct RowView {
     pub share: String,
     /// The share as a bar width (0–100).
     pub bar: u32,
+    /// A unit's amount in its document: the cell's URL and what it is (表 · 第 N 页).
+    pub source: Option<(String, String)>,
 }
 
 impl RowView {
@@ -209,6 +211,19 @@ impl RowView {
             growth: percent(a.growth),
             share: percent(r.share),
             bar: r.share.map_or(0, |s| s.clamp(0.0, 100.0).round() as u32),
+            source: r.source.as_ref().map(|s| {
+                (
+                    format!(
+                        "{}#{}",
+                        super::markup::document_url(s.doc_id.as_str(), ""),
+                        s.cell
+                    ),
+                    match s.page {
+                        Some(p) => format!("{} · 第{p}页", s.table),
+                        None => s.table.clone(),
+                    },
+                )
+            }),
         }
     }
 }
@@ -335,6 +350,7 @@ async fn page(
         &MoneyRow {
             code: None,
             name: "合计".into(),
+            source: None,
             amounts: v.total,
             share: v
                 .total
