@@ -217,7 +217,11 @@ fn drill_down_amounts_equal_the_facts_with_growth_units_downloads_and_scope() {
     let cell = school["source"]["cell"].as_str().unwrap();
     let doc = school["source"]["doc_id"].as_str().unwrap();
     assert_eq!(school["source"]["table"], "支出决算表");
-    assert!(get(&st, &format!("/documents/{doc}")).text().contains(&format!("id=\"{cell}\"")));
+    assert!(
+        get(&st, &format!("/documents/{doc}"))
+            .text()
+            .contains(&format!("id=\"{cell}\""))
+    );
     assert_eq!(amount(school, "previous"), 250.0);
     assert_eq!(amount(school, "growth"), 20.0);
     assert!(row(&units, "示范区审计局")["previous"].is_null());
