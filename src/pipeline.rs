@@ -213,7 +213,8 @@ fn tags_for(lib: &Library, doc: &Document) -> Result<Tags> {
 }
 
 /// Sets the validity of every version of the titles of `docs` (in the batch or already stored): only the
-/// newest is in force; an expired flag or a pinned validity wins. A public version also gets the validity
+/// newest is in force, older ones are amended; an expired newest version repeals them all; a pinned validity
+/// wins. A public version also gets the validity
 /// decided over the public versions alone (what readers outside the staff see). Returns stored documents
 /// whose validity changed and must be written again.
 fn settle_versions(lib: &Library, docs: &mut [Document]) -> Result<Vec<Document>> {
@@ -285,13 +286,18 @@ impl Versions {
         }
     }
 
+    /// A version's validity as the national database of laws names it: the newest version is 有效, or 已废止
+    /// when it is marked no longer current (no newer text exists); an older version is 已修改 — its own
+    /// "no longer current" mark means only that a newer text replaced it — unless the newest is repealed too.
     fn validity(&self, d: &Document) -> Validity {
         if d.validity_pinned {
             d.validity
-        } else if d.expired || self.newest_expired {
+        } else if self.newest_expired {
             Validity::Repealed
-        } else if d.version_date == self.newest {
+        } else if d.version_date == self.newest && !d.expired {
             Validity::Valid
+        } else if d.version_date == self.newest {
+            Validity::Repealed
         } else {
             Validity::Amended
         }

@@ -357,3 +357,61 @@ fn a_killed_ingest_leaves_store_and_index_in_agreement() {
         1500
     );
 }
+
+/// The laws collection marks a version `expired` when it is no longer the current text: an older version of a
+/// law that was amended is 已修改, not 已废止; a law whose newest version is marked is 已废止 in every version.
+#[test]
+fn an_amended_law_s_older_version_is_amended_and_only_a_law_without_a_current_text_is_repealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let laws = dir.path().join("laws");
+    std::fs::create_dir_all(&laws).unwrap();
+    let text = |title: &str| {
+        format!(
+            "# {title}\n\n第一条 为了规范预算审查监督，制定本法。\n\n第二条 本法自公布之日起施行。\n"
+        )
+    };
+    let files = [
+        ("示范监督法", "2015-03-15", true),
+        ("示范监督法", "2023-03-13", false),
+        ("示范旧条例", "2010-01-01", true),
+        ("示范撤销法", "2008-06-01", true),
+        ("示范撤销法", "2012-06-01", true),
+    ];
+    let mut manifest = String::new();
+    for (name, date, expired) in files {
+        let file = format!("{name}({date}).md");
+        std::fs::write(laws.join(&file), text(name)).unwrap();
+        manifest.push_str(&format!(
+            "{{\"path\": \"{file}\", \"name\": \"{name}\", \"version_date\": \"{date}\", \"level\": \"法律\", \"publish\": \"{date}\", \"expired\": {expired}}}\n"
+        ));
+    }
+    std::fs::write(laws.join("manifest.jsonl"), manifest).unwrap();
+    let lib = open(dir.path());
+    let r = pipeline::ingest(&lib, &[laws], &noop).unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    let mut got: Vec<(String, Option<i32>, Validity)> = lib
+        .store()
+        .doc_ids()
+        .unwrap()
+        .iter()
+        .map(|id| {
+            let d = lib.store().get_meta(id).unwrap().unwrap();
+            (
+                d.title,
+                d.version_date.map(|v| chrono::Datelike::year(&v)),
+                d.validity,
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("示范撤销法".to_string(), Some(2008), Validity::Repealed),
+            ("示范撤销法".to_string(), Some(2012), Validity::Repealed),
+            ("示范旧条例".to_string(), Some(2010), Validity::Repealed),
+            ("示范监督法".to_string(), Some(2015), Validity::Amended),
+            ("示范监督法".to_string(), Some(2023), Validity::Valid),
+        ]
+    );
+}
