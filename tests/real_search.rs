@@ -8,7 +8,7 @@ use std::time::Instant;
 use yusuan::config::Config;
 use yusuan::eval::{self, Question};
 use yusuan::library::Library;
-use yusuan::model::Unit;
+use yusuan::model::{Unit, Validity};
 use yusuan::pipeline;
 use yusuan::search::{SearchRequest, search};
 
@@ -132,5 +132,50 @@ fn budget_question_finds_the_budget_law() {
             .take(3)
             .any(|n| *n == "中华人民共和国预算法第四十四条"),
         "{names:?}"
+    );
+}
+
+/// On the national laws: no version takes effect before it was published or amended (监督法 2024 is not in
+/// force "since 2007-01-01", that is the original law's date), and an older version of an amended law is
+/// 已修改, not 已废止 (立法法 2015, 行政复议法 2017, 民事诉讼法 2021).
+#[test]
+fn versions_have_their_own_dates_and_amended_ones_are_not_repealed() {
+    let Some(shared) = shared() else { return };
+    let lib = library(&shared);
+    let mut early = Vec::new();
+    let mut docs = Vec::new();
+    for id in lib.store().doc_ids().unwrap() {
+        let d = lib.store().get_meta(&id).unwrap().unwrap();
+        if let (Some(e), Some(p)) = (d.effective, d.published.max(d.version_date))
+            && e < p
+        {
+            early.push(format!("{} {:?} < {p}", d.title, d.effective));
+        }
+        docs.push(d);
+    }
+    assert!(early.is_empty(), "{} versions: {early:?}", early.len());
+    let version = |title: &str, year: i32| {
+        docs.iter()
+            .find(|d| {
+                d.title == title && d.version_date.map(|v| chrono::Datelike::year(&v)) == Some(year)
+            })
+            .unwrap_or_else(|| panic!("{title} {year}"))
+    };
+    for (title, year) in [
+        ("中华人民共和国立法法", 2015),
+        ("中华人民共和国行政复议法", 2017),
+        ("中华人民共和国民事诉讼法", 2021),
+    ] {
+        assert_eq!(
+            version(title, year).validity,
+            Validity::Amended,
+            "{title} {year}"
+        );
+    }
+    let supervision = version("中华人民共和国各级人民代表大会常务委员会监督法", 2024);
+    assert_eq!(supervision.validity, Validity::Valid);
+    assert_ne!(
+        supervision.effective,
+        chrono::NaiveDate::from_ymd_opt(2007, 1, 1)
     );
 }

@@ -324,6 +324,15 @@ pub fn derive(
                 .map(|d| chrono::Datelike::year(&d));
         }
     }
+    // A version takes effect when it is published or later: a 施行 date before that is the original law's
+    // (its last article, "本法自2007年1月1日起施行", stays in the amended text) and not this version's, which
+    // is then unknown. The original date is still in the text and the history.
+    let issued = m.published.max(m.version_date);
+    if let (Some(e), Some(p)) = (m.effective, issued)
+        && e < p
+    {
+        m.effective = None;
+    }
     m.region = region_from(path, &m.title);
     if let Some(s) = sidecar {
         let s = s.clone();
@@ -375,9 +384,21 @@ mod tests {
         assert_eq!(m.kind, Some(DocKind::Law));
         assert_eq!(m.published, Date::from_ymd_opt(1994, 3, 22));
         assert_eq!(m.version_date, Date::from_ymd_opt(2018, 12, 29));
-        assert_eq!(m.effective, Date::from_ymd_opt(1995, 1, 1));
+        // The 2018 version does not take effect in 1995: that is the original law's date; this version's is
+        // unknown from the text.
+        assert_eq!(m.effective, None);
         assert_eq!(m.issuer.as_deref(), Some("全国人民代表大会"));
         assert_eq!(m.year, Some(2018));
+        // The original version keeps its own.
+        let original = derive(
+            Path::new("/x/laws/经济法/预算法(1994-03-22).md"),
+            Some("中华人民共和国预算法"),
+            &history[..1],
+            "第一条 为了规范政府收支行为。\n第七十九条 本法自1995年1月1日起施行。",
+            None,
+            None,
+        );
+        assert_eq!(original.effective, Date::from_ymd_opt(1995, 1, 1));
     }
 
     #[test]
