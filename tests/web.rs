@@ -392,6 +392,30 @@ fn document_page_has_metadata_toc_anchors_versions_and_highlights() {
             .text()
             .contains("<mark>")
     );
+    // A law shows its validity; a work report is neither in force nor repealed and shows no badge.
+    assert!(
+        html.contains("<span class=\"tag valid\">有效</span>"),
+        "{html}"
+    );
+    let report = get(
+        &state,
+        &format!("/api/search?q={}&unit=document", enc("政府工作报告")),
+    )
+    .json();
+    let report = report["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["kind"] == "工作报告")
+        .unwrap_or_else(|| panic!("{report}"))["doc_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = get(&state, &format!("/documents/{report}")).text();
+    assert!(page.contains("<h1 id=\"title\">"));
+    for badge in ["有效</span>", "已修改</span>", "已废止</span>"] {
+        assert!(!page.contains(&format!("\">{badge}")), "{badge}");
+    }
     let missing = get(&state, "/documents/0000000000000000");
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(

@@ -8,7 +8,7 @@ use super::markup::{self, Block};
 use super::params::{FILTER_KEYS, SearchParams};
 use super::tasks::{FileStatus, Task, TaskKind, TaskStatus};
 use crate::auth::{Role, Viewer};
-use crate::model::{Access, ArticleId, DocId, Document, FacetField, Validity};
+use crate::model::{Access, ArticleId, DocId, DocKind, Document, FacetField, Validity};
 use crate::search::{self, SearchRequest, SearchResponse};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -192,6 +192,16 @@ fn facet_label(
     }
 }
 
+/// The validity badge (label, CSS class) of a document of a kind: norms only (laws, regulations, rules, judicial
+/// interpretations); a work report, a budget or a proposal is neither in force nor repealed, and shows none.
+fn badge(kind: DocKind, v: Validity) -> (&'static str, &'static str) {
+    if kind.is_regulation() {
+        (v.label(), validity_class(v))
+    } else {
+        ("", "")
+    }
+}
+
 fn validity_class(v: Validity) -> &'static str {
     match v {
         Validity::Valid => "valid",
@@ -296,8 +306,8 @@ fn search_view(
                 url,
                 article_url,
                 tags,
-                validity: h.validity.label(),
-                validity_class: validity_class(h.validity),
+                validity: badge(h.kind, h.validity).0,
+                validity_class: badge(h.kind, h.validity).1,
                 snippet: h.snippet.to_html(),
                 cited: h.cited,
                 restricted: h.access == Access::Restricted,
@@ -751,8 +761,8 @@ pub async fn document_page(
                 }),
                 id: doc.id.to_string(),
                 title: doc.title.clone(),
-                validity: doc.validity.label(),
-                validity_class: validity_class(doc.validity),
+                validity: badge(doc.kind, doc.validity).0,
+                validity_class: badge(doc.kind, doc.validity).1,
                 meta: doc_meta(&doc),
                 history: doc.history.clone(),
                 versions: if versions.len() > 1 {
