@@ -253,7 +253,7 @@ pub fn pivot(lib: &Library, sel: &PivotSelection, scope: &Scope) -> Result<Pivot
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    // The documents inside the scope, the units and the region.
+    // The documents inside the scope and the region (the matcher's) and the units.
     let chosen: Vec<bool> = c
         .docs
         .iter()
@@ -286,8 +286,6 @@ pub fn pivot(lib: &Library, sel: &PivotSelection, scope: &Scope) -> Result<Pivot
         })
         .collect();
 
-    // Which documents have an amount in the table and column: by stage and year, and per unit and year
-    // whether a budget and a final account both do.
     // One pass over the codes' facts: the first matching fact of each document and code (a table printed
     // twice counts once), kept for the sums below.
     let mut has = vec![false; c.docs.len()];
@@ -470,17 +468,6 @@ pub fn pivot(lib: &Library, sel: &PivotSelection, scope: &Scope) -> Result<Pivot
     col_keys.truncate(MAX_HEADERS);
 
     let taxonomy = &lib.reference().taxonomy;
-    let subject_name = |id: u32| -> String {
-        let code = c.strings.get(id).unwrap_or_default();
-        taxonomy.name(code).map(str::to_string).unwrap_or_else(|| {
-            c.by_code
-                .get(&id)
-                .and_then(|ps| ps.first())
-                .and_then(|&i| c.strings.get(c.name[i as usize]))
-                .unwrap_or_default()
-                .to_string()
-        })
-    };
     let header = |dim: Dim, k: u32| match dim {
         Dim::Year => Header {
             key: k.to_string(),
@@ -496,7 +483,7 @@ pub fn pivot(lib: &Library, sel: &PivotSelection, scope: &Scope) -> Result<Pivot
         Dim::Subject => {
             let code = c.strings.get(k).unwrap_or_default().to_string();
             Header {
-                label: format!("{code} {}", subject_name(k)),
+                label: format!("{code} {}", c.code_name(taxonomy, &code)),
                 key: code,
             }
         }
@@ -559,26 +546,7 @@ pub fn pivot(lib: &Library, sel: &PivotSelection, scope: &Scope) -> Result<Pivot
         })
         .collect();
 
-    let path = code
-        .map(|code| {
-            [3, 5, 7]
-                .iter()
-                .filter(|&&n| n <= code.len())
-                .map(|&n| {
-                    let part = &code[..n];
-                    Crumb {
-                        code: part.to_string(),
-                        name: c
-                            .strings
-                            .find(part)
-                            .map(subject_name)
-                            .or_else(|| taxonomy.name(part).map(str::to_string))
-                            .unwrap_or_default(),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let path = super::views::path_of(&c, taxonomy, code);
     let mut stages: Vec<Choice<Stage>> = by_stage
         .into_iter()
         .map(|(value, documents)| Choice { value, documents })

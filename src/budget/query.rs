@@ -145,6 +145,25 @@ impl Columns {
         }
     }
 
+    /// A code's name: the subject tree's, else the name the code's first fact gives.
+    pub(super) fn code_name(
+        &self,
+        taxonomy: &crate::link::taxonomy::Taxonomy,
+        code: &str,
+    ) -> String {
+        taxonomy
+            .name(code)
+            .or_else(|| {
+                self.strings
+                    .find(code)
+                    .and_then(|id| self.by_code.get(&id))
+                    .and_then(|ps| ps.first())
+                    .and_then(|&i| self.strings.get(self.name[i as usize]))
+            })
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The number of facts.
     pub fn len(&self) -> usize {
         self.amount.len()

@@ -403,29 +403,7 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
                 .then_with(|| a.name.cmp(&b.name))
         });
     }
-    let path = code
-        .map(|code| {
-            [3, 5, 7]
-                .iter()
-                .filter(|&&n| n <= code.len())
-                .map(|&n| {
-                    let part = &code[..n];
-                    let name = taxonomy.name(part).map(str::to_string).or_else(|| {
-                        c.strings
-                            .find(part)
-                            .and_then(|id| c.by_code.get(&id))
-                            .and_then(|ps| ps.first())
-                            .and_then(|&i| c.strings.get(c.name[i as usize]))
-                            .map(str::to_string)
-                    });
-                    Crumb {
-                        code: part.to_string(),
-                        name: name.unwrap_or_default(),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let path = path_of(&c, taxonomy, code);
     Ok(MoneyView {
         level,
         path,
@@ -445,6 +423,25 @@ pub fn money(lib: &Library, sel: &Selection, scope: &Scope) -> Result<MoneyView>
         tables: filters.tables,
         columns: filters.columns,
     })
+}
+
+/// The subjects from the 类 down to `code` (empty without one), each with its name.
+pub(super) fn path_of(
+    c: &Columns,
+    taxonomy: &crate::link::taxonomy::Taxonomy,
+    code: Option<&str>,
+) -> Vec<Crumb> {
+    let Some(code) = code else {
+        return Vec::new();
+    };
+    [3, 5, 7]
+        .iter()
+        .filter(|&&n| n <= code.len())
+        .map(|&n| Crumb {
+            code: code[..n].to_string(),
+            name: c.code_name(taxonomy, &code[..n]),
+        })
+        .collect()
 }
 
 /// The resolved year and stage and the choices of each filter, from one pass over the facts.
