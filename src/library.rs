@@ -41,6 +41,7 @@ pub struct Library {
     facts: crate::budget::query::Cache,
     findings_cache: crate::budget::alerts::FindingsCache,
     series: crate::budget::series::view::Cache,
+    execution: crate::budget::execution::columns::Cache,
     gate: RwLock<()>,
 }
 
@@ -68,6 +69,7 @@ impl Library {
             facts: crate::budget::query::Cache::default(),
             findings_cache: crate::budget::alerts::FindingsCache::default(),
             series: crate::budget::series::view::Cache::default(),
+            execution: crate::budget::execution::columns::Cache::default(),
             gate: RwLock::new(()),
         };
         let reindexed = crate::pipeline::reconcile(&lib)?;
@@ -104,6 +106,11 @@ impl Library {
     }
 
     /// The in-memory columns of budget facts (see `budget::query`).
+    /// The execution data as columns (rebuilt after every applied batch).
+    pub fn execution_cache(&self) -> &crate::budget::execution::columns::Cache {
+        &self.execution
+    }
+
     pub fn facts_cache(&self) -> &crate::budget::query::Cache {
         &self.facts
     }

@@ -130,7 +130,7 @@ const DEPARTMENTS: &[Department] = &[
 ];
 
 /// Every department has these: pensions, staff medical care, housing provident fund.
-const COMMON_ITEMS: &[&str] = &["2080505", "2101101", "2210201"];
+pub(crate) const COMMON_ITEMS: &[&str] = &["2080505", "2101101", "2210201"];
 
 /// One 项 of a unit: its code and its basic and project amounts in cents (万元 × 100).
 type Row = (String, i64, i64);
@@ -198,7 +198,7 @@ impl Generated {
 }
 
 /// The 一般公共预算 items (7 digits) of the subject list, with the names of every code.
-fn subjects() -> (
+pub(crate) fn subjects() -> (
     Vec<(String, String)>,
     std::collections::BTreeMap<String, String>,
 ) {
@@ -219,6 +219,25 @@ fn subjects() -> (
 
 fn yuan(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// The number of distinct generated departments.
+pub(crate) fn department_count() -> usize {
+    CITIES.len() * DISTRICTS.len() * DEPARTMENTS.len()
+}
+
+/// The `i`th generated department: its name, its region and the classes it mostly spends on.
+pub(crate) fn department(i: usize) -> (String, String, &'static [&'static str]) {
+    let dept = &DEPARTMENTS[i % DEPARTMENTS.len()];
+    let place = i / DEPARTMENTS.len();
+    let city = CITIES[place % CITIES.len()];
+    let district = DISTRICTS[(place / CITIES.len()) % DISTRICTS.len()];
+    let district = if district == "本级" { "" } else { district };
+    (
+        format!("示例省{city}{district}{}", dept.name),
+        format!("示例省{city}{district}"),
+        dept.classes,
+    )
 }
 
 /// The documents of a plan, in unit, year, stage order (budget before final account).

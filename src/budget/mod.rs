@@ -3,12 +3,13 @@
 //! amounts read from them (`facts`): all pure over their input. `query` answers questions over the facts of a
 //! library (held in memory as columns, within the reader's scope, and saved to a file by `snapshot` for the next start), and `views` the drill-down of the money pages
 //! over the same columns, and `pivot` the comparison of units, subjects and years (with budget against
-//! actual). `series` holds the macro indicators by year (宏观经济分析): read from the government
+//! actual). `execution` receives the finance department's monthly execution data (联网) and warns on pace. `series` holds the macro indicators by year (宏观经济分析): read from the government
 //! work reports and imported from tables.
 
 pub mod alerts;
 pub mod checks;
 pub mod eval;
+pub mod execution;
 pub mod export;
 pub mod facts;
 pub mod generate;

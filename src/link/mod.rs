@@ -35,6 +35,10 @@ pub struct Reference {
     pub budget_checks: crate::budget::checks::Rules,
     /// The macro indicators read from the work reports (`macro-indicators.json`; the built-in catalog without it).
     pub macro_indicators: crate::budget::series::Catalog,
+    /// The column names of pushed execution data (`execution-columns.json`; built-in without it).
+    pub execution_columns: crate::budget::execution::parse::Aliases,
+    /// The pace rules over execution data (`execution-rules.json`; built-in without it).
+    pub execution_rules: crate::budget::execution::pace::PaceRules,
     matchers: linker::Matchers,
 }
 
@@ -82,6 +86,20 @@ impl Reference {
                     crate::error::Error::Invalid(format!("{}: {e}", indicators.display()))
                 })?;
         }
+        let columns = dir.join(crate::budget::execution::parse::COLUMNS_FILE);
+        if columns.exists() {
+            let text = std::fs::read_to_string(&columns)
+                .map_err(|e| crate::error::Error::io(&columns, e))?;
+            reference.execution_columns = crate::budget::execution::parse::Aliases::parse(&text)
+                .map_err(|e| crate::error::Error::Invalid(format!("{}: {e}", columns.display())))?;
+        }
+        let rules = dir.join(crate::budget::execution::pace::RULES_FILE);
+        if rules.exists() {
+            let text =
+                std::fs::read_to_string(&rules).map_err(|e| crate::error::Error::io(&rules, e))?;
+            reference.execution_rules = crate::budget::execution::pace::PaceRules::parse(&text)
+                .map_err(|e| crate::error::Error::Invalid(format!("{}: {e}", rules.display())))?;
+        }
         Ok(reference)
     }
 
@@ -95,6 +113,8 @@ impl Reference {
             budget_tables: crate::budget::Catalog::builtin(),
             budget_checks: crate::budget::checks::Rules::builtin(),
             macro_indicators: crate::budget::series::Catalog::builtin(),
+            execution_columns: Default::default(),
+            execution_rules: Default::default(),
             matchers,
         }
     }

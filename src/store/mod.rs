@@ -1,6 +1,6 @@
 //! The sled store: the only module that knows key layouts and encodings. Holds documents, articles, the
 //! source-path map, the per-document indexing state and ingest tasks; budget tables and facts (`facts.rs`);
-//! imported indicator series (`series.rs`).
+//! imported indicator series (`series.rs`); 联网 execution batches (`execution.rs`).
 
 use crate::error::{Error, Result};
 use crate::model::{Access, Article, ArticleId, DocId, Document};
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 mod accounts;
 mod dump;
+mod execution;
 mod facts;
 mod findings;
 mod links;
