@@ -3,6 +3,8 @@
 
 /// The 预警 benchmark (a folder ingested end to end, then every document checked).
 pub mod checks;
+/// The execution benchmark (a generated province pushed month by month, then the dashboard and pace rules).
+pub mod execution;
 /// The facts benchmark (generated budgets: import, in-memory columns, filtered query, sum by 类).
 pub mod facts;
 /// Hostile files generated in memory (bombs and damaged files of every format).

@@ -14,6 +14,8 @@ use std::time::Duration;
 /// The `proposals` and `gen` commands.
 pub mod budget;
 pub mod checks;
+/// The `feed`, `execution` and execution generator, evaluation and benchmark commands.
+pub mod execution;
 pub mod proposals;
 /// The `series` commands and `eval macro`.
 pub mod series;
@@ -213,6 +215,26 @@ pub enum Command {
         #[command(subcommand)]
         command: series::SeriesCommand,
     },
+    /// 联网 execution data pushed by the finance department: apply a batch file, list the batches.
+    Feed {
+        #[command(subcommand)]
+        command: execution::FeedCommand,
+    },
+    /// The execution dashboard (by department or unit, by subject) or, with --findings, the pace warnings.
+    Execution(execution::ExecArgs),
+    /// Execution benchmark: a generated province pushed month by month (--units budget units, about 100 rows
+    /// each a month), then the columns, the dashboard, its drill-downs and the pace rules timed.
+    BenchExecution {
+        #[arg(long, default_value_t = 5000)]
+        units: usize,
+        #[arg(long, default_value_t = 12)]
+        months: u8,
+        /// Scratch data folder (must be empty or missing; left in place).
+        #[arg(long, default_value = "target/bench-scratch/execution")]
+        work: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Deputy proposals (代表建议): import, list, dashboard, show, similar, record events, benchmark.
     Proposals {
         #[command(subcommand)]
@@ -324,6 +346,16 @@ impl LimitArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum EvalSuite {
+    /// The execution pace rules against the problems planted in a generated year: recall and precision per
+    /// rule as the data stands at the end of June, September and December.
+    Execution {
+        #[arg(long, default_value_t = 1000)]
+        units: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Statute retrieval on questions in the STARD format (`{"query", "relevant": [article names]}` per line).
     Stard {
         file: PathBuf,
@@ -791,6 +823,23 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Proposals { command } => proposals::run(command, &cli),
         Command::Series { command } => series::run(command, &cli),
+        Command::Feed { command } => {
+            let lib = open(&cli)?;
+            execution::feed(&lib, command)
+        }
+        Command::Execution(args) => {
+            let lib = open(&cli)?;
+            execution::execution(&lib, args)
+        }
+        Command::BenchExecution {
+            units,
+            months,
+            work,
+            json,
+        } => execution::bench(work, &cli.corpus, *units, *months, *json),
+        Command::Eval {
+            suite: EvalSuite::Execution { units, seed, json },
+        } => execution::eval_execution(*units, *seed, *json),
         Command::Gen { what } => proposals::gen_command(what),
         Command::Relink { json } => {
             let lib = open(&cli)?;

@@ -882,3 +882,95 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Every applied execution batch is whole: its stored rows are the rows it reported.
+fn assert_batches_whole(lib: &Library) -> usize {
+    let mut applied = 0;
+    for b in lib.store().execution_batches().unwrap() {
+        let rows: usize = lib
+            .store()
+            .execution_chunks(&b.id)
+            .unwrap()
+            .iter()
+            .map(|c| c.len())
+            .sum();
+        match b.status {
+            yusuan::budget::execution::BatchStatus::Applied => {
+                applied += 1;
+                assert_eq!(rows, b.rows, "batch {} is not whole", b.id);
+            }
+            yusuan::budget::execution::BatchStatus::Rejected => assert_eq!(rows, 0),
+        }
+    }
+    applied
+}
+
+#[test]
+fn a_server_killed_during_an_execution_push_leaves_each_batch_absent_or_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = linked_corpus(dir.path());
+    let data = dir.path().join("index");
+    let token = staff_token(&data, &corpus);
+    let generated = dir.path().join("gen");
+    let out = Command::new(EXE)
+        .args(["gen", "execution", "--units", "400", "--out"])
+        .arg(&generated)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut acknowledged = Vec::new();
+    let mut killed_during = 0;
+    for (round, delay_ms) in [40u64, 150, 400, 900].into_iter().enumerate() {
+        let (mut server, base) = serve(&data, &corpus, &token);
+        let body = std::fs::read(generated.join(format!("2025-{:02}.csv", round + 1))).unwrap();
+        let id = format!("kill-{round}");
+        let url = format!(
+            "{base}/api/feed/batches?id={id}&seq={}&format=csv",
+            round + 1
+        );
+        let client = client_with(&token);
+        let pushing = std::thread::spawn(move || client.post(url).body(body).send());
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        assert!(kill(&mut server), "the server stopped by itself");
+        match pushing.join().unwrap() {
+            Ok(r) if r.status().is_success() => acknowledged.push(id),
+            Ok(r) => panic!("push answered {}: {}", r.status(), r.text().unwrap()),
+            Err(_) => killed_during += 1,
+        }
+        let lib = Library::open(Config::new(&data, &corpus)).unwrap();
+        assert_batches_whole(&lib);
+        for id in &acknowledged {
+            let b = lib.store().execution_batch(id).unwrap();
+            assert!(b.is_some(), "acknowledged batch {id} is lost");
+        }
+    }
+    assert!(
+        killed_during > 0,
+        "every push finished before its kill: make the batch larger"
+    );
+    // After the kills the server takes batches again and the columns build from what was kept.
+    let (mut server, base) = serve(&data, &corpus, &token);
+    let body = std::fs::read(generated.join("2025-12.csv")).unwrap();
+    let r = client_with(&token)
+        .post(format!(
+            "{base}/api/feed/batches?id=after&seq=12&format=csv"
+        ))
+        .body(body)
+        .send()
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().unwrap());
+    let v: serde_json::Value = client_with(&token)
+        .get(format!("{base}/api/money/execution"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(v["dashboard"]["latest_month"], 12);
+    kill(&mut server);
+    let lib = Library::open(Config::new(&data, &corpus)).unwrap();
+    assert!(assert_batches_whole(&lib) > acknowledged.len());
+}

@@ -195,7 +195,7 @@ pub fn add_user(
     check_name(name)?;
     if role == Role::Anonymous {
         return Err(Error::Invalid(
-            "账号的角色须为 deputy、staff 或 admin (a user cannot be anonymous)".into(),
+            "账号的角色须为 feed、deputy、staff 或 admin (a user cannot be anonymous)".into(),
         ));
     }
     if store.get_user(name)?.is_some() {
@@ -395,6 +395,11 @@ pub fn create_token(
             "令牌的角色不能高于用户的角色 {} (token role above the user's)",
             u.role
         )));
+    }
+    if role == Role::Feed && u.role != Role::Feed && u.role < Role::Staff {
+        return Err(Error::Invalid(
+            "只有工作人员和管理员可以创建数据推送令牌".into(),
+        ));
     }
     let id = random_hex::<6>()?;
     let secret = random_hex::<24>()?;

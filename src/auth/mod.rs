@@ -15,6 +15,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// A sending system (数据推送): may push execution batches and read nothing, not even what a visitor may.
+    Feed,
     /// Not logged in: public documents only, and only if the instance allows it.
     Anonymous,
     /// A deputy (人大代表): public documents and their own proposals.
@@ -26,10 +28,17 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: &'static [Role] = &[Role::Anonymous, Role::Deputy, Role::Staff, Role::Admin];
+    pub const ALL: &'static [Role] = &[
+        Role::Feed,
+        Role::Anonymous,
+        Role::Deputy,
+        Role::Staff,
+        Role::Admin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Feed => "feed",
             Role::Anonymous => "anonymous",
             Role::Deputy => "deputy",
             Role::Staff => "staff",
@@ -40,6 +49,7 @@ impl Role {
     /// The Chinese label shown to users.
     pub fn label(self) -> &'static str {
         match self {
+            Role::Feed => "数据推送",
             Role::Anonymous => "访客",
             Role::Deputy => "人大代表",
             Role::Staff => "工作人员",
@@ -47,7 +57,7 @@ impl Role {
         }
     }
 
-    /// Parses `deputy`, `staff`, `admin` (or the Chinese labels).
+    /// Parses `feed`, `deputy`, `staff`, `admin` (or the Chinese labels).
     pub fn parse(s: &str) -> Option<Role> {
         let s = s.trim();
         Role::ALL

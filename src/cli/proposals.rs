@@ -114,6 +114,22 @@ pub enum GenCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Generate a year of monthly budget execution (marked 生成数据) as one CSV per month, the way a finance
+    /// system exports it, with planted pace problems listed in `planted.jsonl`.
+    Execution {
+        /// Budget units (about 100 rows each a month).
+        #[arg(long, default_value_t = 200)]
+        units: usize,
+        #[arg(long, default_value_t = 2025)]
+        year: i32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of (unit, item) series with a planted problem.
+        #[arg(long, default_value_t = 0.03)]
+        planted: f64,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -523,6 +539,13 @@ fn print_similar(r: &proposals::SimilarReport) {
 /// Runs a `gen` command.
 pub fn gen_command(cmd: &GenCommand) -> Result<()> {
     match cmd {
+        GenCommand::Execution {
+            units,
+            year,
+            seed,
+            planted,
+            out,
+        } => crate::cli::execution::gen_execution(*units, *year, *seed, *planted, out),
         GenCommand::Budgets {
             units,
             years,

@@ -1,14 +1,12 @@
-//! Store records of 联网 execution data: the batches pushed (their records and their rows in chunks), the
-//! staff's decisions on pace findings and the credentials of the sending systems.
+//! Store records of 联网 execution data: the batches pushed (their records and their rows in chunks) and the
+//! staff's decisions on pace findings.
 //!
 //! Key layout, all in the `execution` tree: "b \0 batch id" → JSON `BatchRecord`; "c \0 batch id \0 chunk
-//! (6 digits)" → JSON `Chunk`; "f \0 finding key" → JSON `Decision`; "t \0 credential id" → JSON
-//! `FeedCredential`. A batch's record and chunks are written in one atomic sled batch, so that a batch is
+//! (6 digits)" → JSON `Chunk`; "f \0 finding key" → JSON `Decision`. A batch's record and chunks are written in one atomic sled batch, so that a batch is
 //! either absent or whole.
 
 use super::{Store, decode, encode};
 use crate::budget::checks::Decision;
-use crate::budget::execution::feed::FeedCredential;
 use crate::budget::execution::{BatchRecord, Chunk};
 use crate::error::Result;
 
@@ -100,39 +98,5 @@ impl Store {
                 decode(&k, &v)
             })
             .collect()
-    }
-
-    /// Stores a sending system's credential.
-    pub fn put_feed_credential(&self, c: &FeedCredential) -> Result<()> {
-        let tree = self.execution_tree()?;
-        tree.insert(key(b't', &[&c.id]), encode(c)?)?;
-        tree.flush()?;
-        Ok(())
-    }
-
-    pub fn feed_credential(&self, id: &str) -> Result<Option<FeedCredential>> {
-        let k = key(b't', &[id]);
-        self.execution_tree()?
-            .get(&k)?
-            .map(|v| decode(&k, &v))
-            .transpose()
-    }
-
-    pub fn feed_credentials(&self) -> Result<Vec<FeedCredential>> {
-        self.execution_tree()?
-            .scan_prefix([b't', 0])
-            .map(|item| {
-                let (k, v) = item?;
-                decode(&k, &v)
-            })
-            .collect()
-    }
-
-    /// Removes a credential; returns whether there was one.
-    pub fn delete_feed_credential(&self, id: &str) -> Result<bool> {
-        let tree = self.execution_tree()?;
-        let had = tree.remove(key(b't', &[id]))?.is_some();
-        tree.flush()?;
-        Ok(had)
     }
 }

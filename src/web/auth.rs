@@ -81,6 +81,10 @@ pub fn required_role(method: &Method, path: &str) -> Role {
     if under("/account") || path == "/logout" || path == "/api/me" {
         return Role::Deputy;
     }
+    if path == "/api/feed/batches" && !read {
+        // A sending system's token, or staff: the handler tells them apart.
+        return Role::Feed;
+    }
     if under("/ingest") || under("/api/ingest") || under("/tasks") || under("/api/tasks") {
         return Role::Staff;
     }
@@ -202,7 +206,11 @@ fn audit_kind(method: &Method, path: &str) -> Option<AuditAction> {
     }
     if !read {
         return Some(
-            if path == "/ingest" || path == "/api/ingest" || path.ends_with("/import") {
+            if path == "/ingest"
+                || path == "/api/ingest"
+                || path.ends_with("/import")
+                || path == "/api/feed/batches"
+            {
                 AuditAction::Ingest
             } else {
                 AuditAction::Change
@@ -839,6 +847,7 @@ fn account_page(
     let roles = Role::ALL
         .iter()
         .filter(|r| **r != Role::Anonymous && **r <= user.role)
+        .filter(|r| **r != Role::Feed || user.role == Role::Feed || user.role >= Role::Staff)
         .map(|r| (r.as_str(), r.label()))
         .collect();
     let page = AccountPage {

@@ -32,8 +32,10 @@ pub mod budget;
 pub mod client;
 /// 对比分析: units × subjects × years as a pivot, with budget against actual, as table or chart.
 pub mod compare;
-/// `AppError`: statuses and safe messages for every failure, in one place.
 pub mod error;
+/// `AppError`: statuses and safe messages for every failure, in one place.
+/// 预算执行（联网）: the push API, the execution dashboard and its pace warnings.
+pub mod execution;
 /// Links to budget subjects and topics: the subject tree, topic dossiers, a document's links and decisions.
 pub mod links;
 /// The accept loop: HTTP/1 connections with a header-read timeout and graceful shutdown.
@@ -74,7 +76,12 @@ use tasks::{TaskKind, TaskStatus, Tasks};
 pub const MAX_UPLOAD_BYTES: usize = 64 << 20;
 
 /// The routes that take uploads: they have the upload limit instead of the body limit.
-const UPLOAD_ROUTES: &[&str] = &["/ingest", "/api/ingest", "/api/proposals/import"];
+const UPLOAD_ROUTES: &[&str] = &[
+    "/ingest",
+    "/api/ingest",
+    "/api/proposals/import",
+    "/api/feed/batches",
+];
 
 /// The largest request body accepted on `path`: the upload limit on the upload routes, the body limit elsewhere.
 fn body_limit(config: &crate::config::Config, path: &str) -> usize {
@@ -263,6 +270,7 @@ pub fn router(state: AppState) -> Router {
         .merge(alerts::router())
         .merge(money::router())
         .merge(compare::router())
+        .merge(execution::router(max_upload))
         .merge(series::router())
         .merge(assets::router())
         .fallback(not_found)

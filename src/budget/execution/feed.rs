@@ -1,22 +1,18 @@
 //! Receiving execution data: a batch is read and validated whole, then applied whole (its record and rows in
 //! one atomic write, flushed before the answer) or refused whole with its errors, and recorded either way. A
-//! batch id seen before changes nothing; a gap in a sender's sequence numbers is reported. The sending systems
-//! hold credentials of their own (`yfeed_…`) that may push and nothing else.
+//! batch id seen before changes nothing; a gap in a sender's sequence numbers is reported. Sending systems push
+//! with API tokens of the role 数据推送 (feed), which may push and nothing else.
 
 use super::parse::{self, Format};
 use super::{BatchRecord, BatchStatus, Chunk, RowIssue};
 use crate::budget::recognise::MoneyUnit;
 use crate::error::{Error, Result};
 use crate::library::Library;
-use crate::store::Store;
-use serde::{Deserialize, Serialize};
 
 /// Rows per stored chunk.
 const CHUNK_ROWS: usize = 20_000;
 /// Errors and warnings kept in a batch's record (all are counted).
 const KEPT_ISSUES: usize = 200;
-/// Prefix of every feed credential.
-pub const CREDENTIAL_PREFIX: &str = "yfeed_";
 
 /// A batch as received.
 #[derive(Debug, Clone)]
@@ -149,52 +145,4 @@ pub fn submit(lib: &Library, s: Submission<'_>) -> Result<Outcome> {
     store.put_execution_batch(&record, &chunks)?;
     lib.execution_cache().invalidate();
     Ok(Outcome::Applied(record))
-}
-
-/// A sending system's credential: it may push batches and nothing else.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeedCredential {
-    pub id: String,
-    /// The sending system's name, recorded as every batch's source (市财政局预算执行系统).
-    pub name: String,
-    /// BLAKE3 of the secret, hex.
-    pub hash: String,
-    pub created: String,
-    pub by: String,
-}
-
-/// Creates a credential for a sending system; returns it and the secret token, which is shown once.
-pub fn create_credential(store: &Store, name: &str, by: &str) -> Result<(FeedCredential, String)> {
-    let name: String = name.trim().chars().take(80).collect();
-    if name.is_empty() {
-        return Err(Error::Invalid("请给推送系统起一个名称".into()));
-    }
-    let id = crate::auth::accounts::random_hex::<6>()?;
-    let secret = crate::auth::accounts::random_hex::<24>()?;
-    let c = FeedCredential {
-        id: id.clone(),
-        name,
-        hash: blake3::hash(secret.as_bytes()).to_hex().to_string(),
-        created: chrono::Local::now().to_rfc3339(),
-        by: by.to_string(),
-    };
-    store.put_feed_credential(&c)?;
-    Ok((c, format!("{CREDENTIAL_PREFIX}{id}_{secret}")))
-}
-
-/// The credential a token belongs to, if it is valid.
-pub fn credential_of(store: &Store, token: &str) -> Result<Option<FeedCredential>> {
-    let Some((id, secret)) = token
-        .strip_prefix(CREDENTIAL_PREFIX)
-        .and_then(|t| t.split_once('_'))
-    else {
-        return Ok(None);
-    };
-    let Some(c) = store.feed_credential(id)? else {
-        return Ok(None);
-    };
-    let Ok(stored) = blake3::Hash::from_hex(&c.hash) else {
-        return Ok(None);
-    };
-    Ok((blake3::hash(secret.as_bytes()) == stored).then_some(c))
 }

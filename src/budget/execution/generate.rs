@@ -84,7 +84,7 @@ const PROJECT_ECONOMIC: &[&str] = &[
 ];
 const CAPITAL_ECONOMIC: &[&str] = &["31002", "31003", "31005", "31007"];
 
-/// One economic line of a series: its code and its annual budget in cents.
+/// One economic line of a series: its code and its annual budget in hundredths of 万元.
 struct Line {
     economic: &'static str,
     budget: i64,
@@ -173,12 +173,12 @@ impl Generated {
                             .iter()
                             .map(|e| Line {
                                 economic: e,
-                                budget: 10_000 + rng.below(3_000_000) as i64,
+                                budget: 100 + rng.below(40_000) as i64,
                             })
                             .collect();
                         let total: i64 = lines.iter().map(|l| l.budget).sum();
                         // Problems only where the amounts pass the rules' thresholds.
-                        let problem = (total >= 8_000 * 100 && rng.chance(plan.planted))
+                        let problem = (total >= 10_000 && rng.chance(plan.planted))
                             .then(|| Problem::ALL[rng.below(Problem::ALL.len())]);
                         Series {
                             code,
