@@ -95,6 +95,11 @@ impl Config {
         self.data_dir.join("tantivy")
     }
 
+    /// The folder a finance system exporting files drops execution batches into (`feed-inbox/`).
+    pub fn feed_inbox_dir(&self) -> PathBuf {
+        self.data_dir.join("feed-inbox")
+    }
+
     /// Where uploaded originals are kept.
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")

@@ -4,6 +4,8 @@
 //! down to a document, rejects one of its links and sees the decision after a reload. A third narrows the
 //! proposal list by a facet, opens a proposal, sees a refused event explained and records an accepted one.
 //! Another opens 资金 on generated budgets, switches to the chart, drills down three levels and downloads CSV.
+//! Another pushes a generated year of budget execution and walks the execution dashboard down to a unit, dismissing
+//! a pace warning on the way.
 //!
 //! Without a Chromium binary the test is skipped with a printed reason, unless `CI=true`.
 
@@ -1141,4 +1143,174 @@ fn money_table_chart_drill_down_and_download_in_chromium() {
     );
     screenshot(&tab, "compare-phone.png");
     phone(&tab, false);
+}
+
+#[test]
+fn execution_dashboard_drill_down_and_a_pace_warning_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    linked_corpus(dir.path());
+    let state = started(dir.path());
+    // Nine months of a generated province of 80 budget units, pushed as the finance system would.
+    let g = yusuan::budget::execution::generate::Generated::new(
+        yusuan::budget::execution::generate::ExecPlan {
+            units: 80,
+            year: 2025,
+            seed: 3,
+            planted: 0.05,
+        },
+    );
+    for m in 1..=9u8 {
+        let bytes = yusuan::budget::execution::generate::csv(&g.month(m));
+        let outcome = yusuan::budget::execution::submit(
+            &state.lib,
+            yusuan::budget::execution::Submission {
+                id: format!("2025-{m:02}"),
+                seq: m as u64,
+                source: "市财政局预算执行系统".into(),
+                by: "test".into(),
+                format: yusuan::budget::execution::parse::Format::Csv,
+                unit: yusuan::budget::recognise::MoneyUnit::Wanyuan,
+                bytes: &bytes,
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            outcome,
+            yusuan::budget::execution::Outcome::Applied(_)
+        ));
+    }
+    let server = Server::start(state);
+    let (browser, _profile) = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    log_in(&tab, &server);
+    tab.set_default_timeout(Duration::from_secs(30));
+
+    open(&tab, &server.url("/money"));
+    tab.find_element("#to-execution").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/money/execution' && !!document.querySelector('#chart canvas')",
+        "the execution dashboard",
+    );
+    let summary = js(
+        &tab,
+        "document.getElementById('execution-summary').textContent",
+    );
+    assert!(
+        summary
+            .as_str()
+            .unwrap()
+            .starts_with("2025年截至9月：时间进度 75.0%"),
+        "{summary}"
+    );
+    assert!(
+        js(
+            &tab,
+            "document.querySelectorAll('#by-table tbody tr').length"
+        )
+        .as_u64()
+        .unwrap()
+            >= 20
+    );
+    assert!(
+        js(
+            &tab,
+            "document.querySelectorAll('#behind-table tbody tr').length"
+        )
+        .as_u64()
+        .unwrap()
+            == 10
+    );
+    screenshot(&tab, "execution.png");
+    phone(&tab, true);
+    open(&tab, &server.url("/money/execution"));
+    tab.wait_for_element("#by-table").unwrap();
+    screenshot(&tab, "execution-phone.png");
+    phone(&tab, false);
+
+    // An earlier month from the month chips; then a department, its units, and one unit's 类.
+    open(&tab, &server.url("/money/execution"));
+    tab.find_element("#months a").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "new URLSearchParams(location.search).get('month') === '1'",
+        "January",
+    );
+    tab.find_element("#by-table tbody th a")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "!!new URLSearchParams(location.search).get('department') && document.querySelector('#by-table thead th').textContent === '预算单位'",
+        "a department's units",
+    );
+    tab.find_element("#by-table tbody th a")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "!!new URLSearchParams(location.search).get('unit')",
+        "a unit",
+    );
+    assert_eq!(
+        js(&tab, "new URLSearchParams(location.search).get('month')"),
+        "1"
+    );
+    for (digits, what) in [(3, "a 类"), (5, "its 款")] {
+        tab.find_element("#subject-table tbody th a")
+            .unwrap()
+            .click()
+            .unwrap();
+        wait_js(
+            &tab,
+            &format!(
+                "(new URLSearchParams(location.search).get('code') || '').length === {digits}"
+            ),
+            what,
+        );
+    }
+    assert!(
+        js(&tab, "document.querySelectorAll('#crumbs a').length")
+            .as_u64()
+            .unwrap()
+            == 6,
+        "全部部门 › department › unit › 全部科目 › 类 › 款"
+    );
+
+    // The whole province as of September: dismiss the first pace warning with a note; it stays dismissed.
+    open(&tab, &server.url("/money/execution"));
+    let before = js(
+        &tab,
+        "document.querySelectorAll('#findings-list li').length",
+    )
+    .as_u64()
+    .unwrap();
+    assert!(before > 0, "planted problems give warnings");
+    tab.find_element("#findings-list li input[name=note]")
+        .unwrap()
+        .type_into("学校基建工程按合同节点付款")
+        .unwrap();
+    tab.find_element("#findings-list li button[value=dismiss]")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.hash === '#findings' && document.querySelector('#findings-list li').textContent.includes('已排除')",
+        "the dismissed warning",
+    );
+    assert!(
+        js(
+            &tab,
+            "document.querySelector('#findings-list li').textContent.includes('学校基建工程按合同节点付款')"
+        )
+        .as_bool()
+        .unwrap()
+    );
+    screenshot(&tab, "execution-findings.png");
 }

@@ -60,6 +60,12 @@ fn push(
     (status, r.json().unwrap())
 }
 
+fn get_json(client: &reqwest::blocking::Client, url: &str) -> serde_json::Value {
+    let r = client.get(url).send().unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{url}");
+    r.json().unwrap()
+}
+
 #[test]
 fn a_finance_system_pushes_batches_and_staff_follow_the_pace() {
     let dir = tempfile::tempdir().unwrap();
@@ -151,12 +157,10 @@ fn a_finance_system_pushes_batches_and_staff_follow_the_pace() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // Staff: the dashboard as of March. 一中 30 of 120, 二中 3 of 100; time line 25%.
-    let v: serde_json::Value = staff_client
-        .get(format!("{base}/api/money/execution?year=2025"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let v = get_json(
+        &staff_client,
+        &format!("{base}/api/money/execution?year=2025"),
+    );
     let d = &v["dashboard"];
     assert_eq!(d["month"], 3);
     assert_eq!(d["total"]["available"], 220.0);
@@ -188,12 +192,7 @@ fn a_finance_system_pushes_batches_and_staff_follow_the_pace() {
         .text()
         .unwrap();
     assert!(csv.contains("东湖市教育局,220.00,0.00,220.00"), "{csv}");
-    let v: serde_json::Value = staff_client
-        .get(format!("{base}/api/money/execution"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let v = get_json(&staff_client, &format!("{base}/api/money/execution"));
     let key = v["findings"][0]["key"].as_str().unwrap().to_string();
     let r = staff_client
         .post(format!("{base}/api/money/execution/findings"))
@@ -201,13 +200,20 @@ fn a_finance_system_pushes_batches_and_staff_follow_the_pace() {
         .send()
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let v: serde_json::Value = staff_client
-        .get(format!("{base}/api/money/execution"))
+    let v = get_json(&staff_client, &format!("{base}/api/money/execution"));
+    assert_eq!(v["findings"][0]["decision"]["verdict"], "已排除");
+    // The 预警 list points staff at them.
+    let alerts = staff_client
+        .get(format!("{base}/alerts"))
         .send()
         .unwrap()
-        .json()
+        .text()
         .unwrap();
-    assert_eq!(v["findings"][0]["decision"]["verdict"], "已排除");
+    assert!(
+        alerts.contains("执行进度预警 1 条，其中待核实 0 条"),
+        "{alerts}"
+    );
+
     // A correction for March (a later batch) replaces that unit's month; the sequence gap is reported.
     let fix = format!(
         "{HEADER}2025,3,东湖市教育局,东湖市第二中学,2050203,初中教育,30201,一般公共预算,100,0,10,40\n"
@@ -228,12 +234,7 @@ fn a_finance_system_pushes_batches_and_staff_follow_the_pace() {
     assert!(v["findings"].as_array().unwrap().is_empty(), "{v}");
 
     // The batch list, newest first: the correction, the refused batch, the first (a duplicate is not a batch).
-    let list: serde_json::Value = staff_client
-        .get(format!("{base}/api/feed/batches"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let list = get_json(&staff_client, &format!("{base}/api/feed/batches"));
     let statuses: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -241,4 +242,55 @@ fn a_finance_system_pushes_batches_and_staff_follow_the_pace() {
         .map(|b| b["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["已入库", "已拒收", "已入库"]);
+}
+
+#[test]
+fn files_dropped_into_the_inbox_are_applied_or_set_aside_with_their_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus_with_reference(dir.path());
+    let lib = yusuan::library::Library::open(config(dir.path())).unwrap();
+    let inbox = lib.config.feed_inbox_dir();
+    std::fs::create_dir_all(&inbox).unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    let drop = |name: &str, text: &str, settled: bool| {
+        let p = inbox.join(name);
+        std::fs::write(&p, text).unwrap();
+        if settled {
+            std::fs::File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+    };
+    drop("2025年3月执行.csv", &batch(3), true);
+    let bad = batch(1)
+        + "2025,13,东湖市教育局,东湖市第一中学,2050203,初中教育,30201,一般公共预算,1,0,0,1\n";
+    drop("2025-04.csv", &bad, true);
+    // Still being written: left for the next scan.
+    drop("2025-05.csv", &batch(5), false);
+    drop("说明.txt", "not a batch", true);
+    let handled = yusuan::budget::execution::inbox::scan(&lib).unwrap();
+    assert_eq!(handled.len(), 2, "{handled:?}");
+    assert!(inbox.join("done/2025年3月执行.csv").exists());
+    assert!(inbox.join("rejected/2025-04.csv").exists());
+    let errors = std::fs::read_to_string(inbox.join("rejected/2025-04.csv.errors.txt")).unwrap();
+    assert!(
+        errors.starts_with("第 4 行 月份：月份 13 不在 1–12 之间"),
+        "{errors}"
+    );
+    assert!(inbox.join("2025-05.csv").exists() && inbox.join("说明.txt").exists());
+    let batches = lib.store().execution_batches().unwrap();
+    assert_eq!(batches.len(), 2);
+    let applied = batches
+        .iter()
+        .find(|b| b.status == yusuan::budget::execution::BatchStatus::Applied)
+        .unwrap();
+    assert_eq!(
+        (applied.source.as_str(), applied.seq, applied.rows),
+        ("收件箱", 1, 6)
+    );
+    let cols = lib.execution_cache().get(lib.store()).unwrap();
+    assert_eq!(cols.executed.iter().sum::<f64>(), 33.0);
 }

@@ -384,6 +384,8 @@ pub struct AlertsPage {
     pub clear_url: Option<String>,
     /// The orders the list can take: label, URL, whether it is the current one.
     pub sorts: Vec<LinkView>,
+    /// For staff: the pace warnings over the execution data (undecided, all), listed on the execution page.
+    pub execution: Option<(usize, usize)>,
 }
 
 /// `GET /alerts`: the list, or its export with `format=csv|json`.
@@ -394,8 +396,22 @@ async fn list_page(
 ) -> Result<Response, PageError> {
     let filter = Filter::parse(raw.as_deref())?;
     let scope = viewer.scope();
-    let docs = st
-        .blocking(move |lib| Ok(alerts::all_findings(lib, &scope)?))
+    let staff = viewer.can(crate::auth::Role::Staff);
+    let (docs, execution) = st
+        .blocking(move |lib| {
+            let execution = if staff {
+                let pace = crate::budget::execution::review::findings(lib, None, None)?;
+                (!pace.is_empty()).then(|| {
+                    (
+                        pace.iter().filter(|f| f.decision.is_none()).count(),
+                        pace.len(),
+                    )
+                })
+            } else {
+                None
+            };
+            Ok((alerts::all_findings(lib, &scope)?, execution))
+        })
         .await?;
     let (rows, facets) = rows_and_facets(&docs, &filter);
     match filter.format.as_deref() {
@@ -422,6 +438,7 @@ async fn list_page(
     .iter()
     .any(|v| v.is_some());
     Ok(AlertsPage {
+        execution,
         chrome: chrome(&st, "预警", ""),
         documents: docs.iter().filter(|d| !d.findings.is_empty()).count(),
         errors: rows

@@ -121,6 +121,15 @@ async fn push(
             )?)
         })
         .await?;
+    if matches!(outcome, Outcome::Applied(_)) {
+        // The dashboard's columns are rebuilt now, not on the next reader's first view.
+        let lib = st.lib.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = lib.execution_cache().get(lib.store()) {
+                tracing::warn!("the execution columns could not be built: {e}");
+            }
+        });
+    }
     let (status, word) = match &outcome {
         Outcome::Applied(_) => (StatusCode::OK, "applied"),
         Outcome::Duplicate(_) => (StatusCode::OK, "duplicate"),
@@ -313,14 +322,19 @@ async fn api(
 fn wan(v: f64) -> String {
     let s = format!("{:.2}", v.abs());
     let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    format!("{}{}.{frac}", if v < 0.0 { "-" } else { "" }, grouped(int))
+}
+
+/// Digits grouped by thousands (1234567 → 1,234,567).
+fn grouped(digits: &str) -> String {
     let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
-    format!("{}{out}.{frac}", if v < 0.0 { "-" } else { "" })
+    out
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -596,12 +610,7 @@ async fn page(
             rule_name: f.rule_name.clone(),
             where_: format!("{} · {} · {}", f.unit, f.code, f.fund.label()),
             message: f.message.clone(),
-            months: f
-                .months
-                .iter()
-                .map(|m| format!("{m}月"))
-                .collect::<Vec<_>>()
-                .join("、"),
+            months: months_label(&f.months),
             status: f.status(),
             decided: f.decision.is_some(),
             note: f
@@ -628,7 +637,7 @@ async fn page(
             pct(Some(d.timeline)),
             pct(d.total.progress),
             applied.len(),
-            a.rows,
+            grouped(&a.rows.to_string()),
             {
                 let mut sources: Vec<&str> = applied.iter().map(|b| b.source.as_str()).collect();
                 sources.sort_unstable();
@@ -699,6 +708,22 @@ async fn page(
         here,
     }
     .into_response())
+}
+
+/// Months as read: 1–9月 when they run on, else 3月、5月.
+fn months_label(months: &[u8]) -> String {
+    match months {
+        [] => String::new(),
+        [m] => format!("{m}月"),
+        [first, .., last] if months.windows(2).all(|w| w[1] == w[0] + 1) => {
+            format!("{first}–{last}月")
+        }
+        _ => months
+            .iter()
+            .map(|m| format!("{m}月"))
+            .collect::<Vec<_>>()
+            .join("、"),
+    }
 }
 
 fn first_issue(b: &BatchRecord) -> String {

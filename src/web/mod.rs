@@ -475,6 +475,21 @@ pub async fn serve(config: Config, addr: &str) -> anyhow::Result<()> {
             tracing::warn!("the facts columns could not be loaded at start: {e}");
         }
     });
+    // Execution batches dropped into the data folder's feed-inbox/ are applied every few seconds.
+    let inbox = state.lib.clone();
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            match crate::budget::execution::inbox::scan(&inbox) {
+                Ok(handled) => {
+                    for h in handled {
+                        tracing::info!(file = %h.file.display(), ok = h.outcome.is_ok(), "feed inbox");
+                    }
+                }
+                Err(e) => tracing::warn!("the feed inbox could not be read: {e}"),
+            }
+        }
+    });
     let lib = state.lib.clone();
     run(listener, state).await?;
     tokio::task::spawn_blocking(move || lib.close()).await??;

@@ -14,6 +14,7 @@ pub mod columns;
 pub mod dashboard;
 pub mod feed;
 pub mod generate;
+pub mod inbox;
 pub mod pace;
 pub mod parse;
 pub mod review;
