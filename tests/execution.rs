@@ -173,6 +173,7 @@ fn a_finance_system_pushes_batches_and_staff_follow_the_pace() {
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0]["rule"], "behind_schedule");
     assert_eq!(findings[0]["unit"], "东湖市第二中学");
+    assert_eq!(findings[0]["subject"], "初中教育");
 
     // The page, its download and a decision on a finding (二中 is behind as of March).
     let page = staff_client

@@ -30,6 +30,8 @@ pub struct ExecBench {
     /// Building the columns from the store after the last push.
     pub build_seconds: f64,
     pub entries: usize,
+    /// The columns' own size, and the whole process's resident memory (which includes the store's cache).
+    pub columns_mb: f64,
     pub rss_after_build_mb: f64,
     /// The dashboard (the whole province, latest month): median and p95 of 20 runs, in ms.
     pub dashboard_ms: f64,
@@ -110,6 +112,7 @@ pub fn run(work: &Path, corpus: &Path, units: usize, months: u8) -> Result<ExecB
     let cols = lib.execution_cache().get(lib.store())?;
     r.build_seconds = t.elapsed().as_secs_f64();
     r.entries = cols.len();
+    r.columns_mb = cols.memory_bytes() as f64 / 1e6;
     r.rss_after_build_mb = rss_mb();
     let taxonomy = &lib.reference().taxonomy;
     let name = |c: &str| taxonomy.name(c).map(str::to_string);

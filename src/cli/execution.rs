@@ -341,8 +341,8 @@ pub fn bench(work: &Path, corpus: &Path, units: usize, months: u8, json: bool) -
         r.store_mb
     );
     println!(
-        "columns: {} entries built in {:.2} s, resident {:.0} MB (peak {:.0} MB)",
-        r.entries, r.build_seconds, r.rss_after_build_mb, r.peak_rss_mb
+        "columns: {} entries ({:.0} MB) built in {:.2} s; process resident {:.0} MB (peak {:.0} MB)",
+        r.entries, r.columns_mb, r.build_seconds, r.rss_after_build_mb, r.peak_rss_mb
     );
     println!(
         "dashboard {:.1} ms (p95 {:.1}); department × 类 {:.1} ms (p95 {:.1}); unit × 款 {:.1} ms (p95 {:.1}); pace rules {:.0} ms, {} findings",

@@ -608,7 +608,7 @@ async fn page(
             key: f.key.clone(),
             severity: f.severity.label(),
             rule_name: f.rule_name.clone(),
-            where_: format!("{} · {} · {}", f.unit, f.code, f.fund.label()),
+            where_: format!("{} · {} {} · {}", f.unit, f.code, f.subject, f.fund.label()),
             message: f.message.clone(),
             months: months_label(&f.months),
             status: f.status(),
@@ -819,6 +819,7 @@ fn download(a: &Answer, part: Part, d: Download) -> AppResult<Response> {
                 "部门".into(),
                 "预算单位".into(),
                 "科目".into(),
+                "科目名称".into(),
                 "资金性质".into(),
                 "月份".into(),
                 "说明".into(),
@@ -831,6 +832,7 @@ fn download(a: &Answer, part: Part, d: Download) -> AppResult<Response> {
                     f.department.clone(),
                     f.unit.clone(),
                     f.code.clone(),
+                    f.subject.clone(),
                     f.fund.label().to_string(),
                     f.months
                         .iter()

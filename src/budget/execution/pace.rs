@@ -112,6 +112,9 @@ pub struct PaceFinding {
     pub department: String,
     pub region: String,
     pub code: String,
+    /// The subject's name, where the subject tree has it (filled in by `review`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub subject: String,
     pub fund: Fund,
     /// The months the finding is about.
     pub months: Vec<u8>,
@@ -226,6 +229,7 @@ fn series_findings(
             department: cols.departments[unit.department as usize].clone(),
             region: cols.regions[unit.region as usize].clone(),
             code: code.clone(),
+            subject: String::new(),
             fund,
             months,
             evidence: vars

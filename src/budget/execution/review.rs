@@ -18,6 +18,12 @@ pub fn findings(lib: &Library, year: Option<i32>, month: Option<u8>) -> Result<V
     };
     let month = month.unwrap_or(latest).clamp(1, 12);
     let mut found = pace::check(&cols, year, month, &lib.reference().execution_rules);
+    let taxonomy = &lib.reference().taxonomy;
+    for f in found.iter_mut() {
+        if let Some(name) = taxonomy.name(&f.code) {
+            f.subject = name.to_string();
+        }
+    }
     let decisions = lib.store().pace_decisions()?;
     if !decisions.is_empty() {
         for f in found.iter_mut() {
