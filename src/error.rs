@@ -6,34 +6,34 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
     /// The file's extension or content is not a supported format.
-    #[error("unsupported file type: {0}")]
+    #[error("不支持的文件类型：{0}")]
     Unsupported(String),
     /// The file holds no bytes or no text at all.
-    #[error("the file is empty")]
+    #[error("文件是空的")]
     Empty,
     /// The file is larger than the configured limit.
-    #[error("the file is {size} bytes, over the limit of {limit} bytes")]
+    #[error("文件有 {size} 字节，超过上限 {limit} 字节")]
     TooLarge { size: u64, limit: u64 },
     /// The bytes could not be decoded as text in any supported encoding.
-    #[error("the text could not be decoded: {0}")]
+    #[error("无法识别文字编码：{0}")]
     Encoding(String),
     /// A PDF without a text layer (a scanned image): it needs OCR.
-    #[error("the PDF has no text layer (scanned pages need OCR)")]
+    #[error("PDF 没有文字层（扫描件，需要先做文字识别）")]
     PdfNoText,
     /// The PDF parser failed or panicked on this file.
-    #[error("the PDF could not be read: {0}")]
+    #[error("PDF 无法读取：{0}")]
     PdfBroken(String),
     /// The PDF parser did not finish within the time limit.
-    #[error("the PDF was not extracted within {0} seconds")]
+    #[error("PDF 未能在 {0} 秒内读完")]
     PdfTimeout(u64),
     /// Reading the file would pass a limit of cells, unpacked bytes, nesting depth or time (a "bomb").
-    #[error("the file exceeds a reading limit: {0}")]
+    #[error("文件超出读取限制：{0}")]
     OverLimit(String),
     /// A container format (DOCX, XLSX) or markup is damaged.
-    #[error("the file is damaged: {0}")]
+    #[error("文件已损坏：{0}")]
     Corrupt(String),
     /// Reading the file failed.
-    #[error("the file could not be read: {0}")]
+    #[error("文件无法读取：{0}")]
     Io(#[from] std::io::Error),
 }
 
@@ -48,14 +48,14 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The sled store failed.
-    #[error("store: {0}")]
+    #[error("数据存储出错：{0}")]
     Store(#[from] sled::Error),
     /// The tantivy index failed.
-    #[error("index: {0}")]
+    #[error("检索索引出错：{0}")]
     Index(#[from] tantivy::TantivyError),
     /// The data folder is in use by another process.
     #[error(
-        "the data folder {0} is in use by another yusuan process (stop it, or use its HTTP API)"
+        "数据目录 {0} 正被另一个 yusuan 进程（通常是运行中的 `yusuan serve`）使用：请先停止它，或通过它的网页和 HTTP API 操作 (the data folder is in use by another yusuan process)"
     )]
     Locked(PathBuf),
     /// The store cannot be read (its checksums fail): nothing in it can be trusted.
@@ -70,16 +70,16 @@ pub enum Error {
     )]
     StoreLost { missing: usize, example: String },
     /// A stored record could not be decoded (a format from another version, or damage).
-    #[error("stored record {key} is unreadable: {reason}")]
+    #[error("存储的记录 {key} 无法读取（可能来自其他版本或已损坏）：{reason}")]
     Corrupt { key: String, reason: String },
     /// The user's query could not be understood.
-    #[error("invalid query: {0}")]
+    #[error("查询无效：{0}")]
     Query(String),
     /// Some user input (a parameter, a reference-data line, a sidecar) is invalid.
-    #[error("invalid input: {0}")]
+    #[error("输入无效：{0}")]
     Invalid(String),
     /// The requested record does not exist.
-    #[error("not found: {0}")]
+    #[error("找不到：{0}")]
     NotFound(String),
     /// A file could not be extracted.
     #[error("{path}: {source}")]

@@ -21,6 +21,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "yusuan=info,warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only on a terminal: a log file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match yusuan::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -222,8 +222,11 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
     log_in(&tab, &server);
     tab.set_default_timeout(Duration::from_secs(30));
 
-    // `/` focuses the search box; typing a query and Enter searches.
+    // The landing page: the newest documents, deadlines, 预警, topics and tips; `/` focuses the search box, and
+    // typing a query and Enter searches.
     open(&tab, &server.url("/"));
+    tab.wait_for_element("#home-recent li a").unwrap();
+    screenshot(&tab, "home.png");
     tab.wait_for_element("body").unwrap().click().unwrap();
     tab.press_key("/").unwrap();
     assert_eq!(js(&tab, "document.activeElement.id"), "q");

@@ -322,10 +322,22 @@ fn search_page_shows_highlights_facets_paging_and_keeps_state_in_links() {
     .text();
     assert!(html.contains("class=\"on\" aria-current=\"true\">按文档</a>"));
     assert!(html.contains("class=\"on\" aria-current=\"true\">日期</a>"));
-    // An empty query browses the library.
+    // An empty query browses the library; the landing page lists the newest documents and sends a `/` with
+    // a query (an old link) to the search page.
+    assert!(
+        get(&state, "/search")
+            .text()
+            .contains("中华人民共和国示范预算法")
+    );
     let home = get(&state, "/");
     assert_eq!(home.status, StatusCode::OK);
-    assert!(home.text().contains("中华人民共和国示范预算法"));
+    let html = home.text();
+    assert!(html.contains("id=\"home-recent\""), "{html}");
+    assert!(html.contains("中华人民共和国示范预算法"), "{html}");
+    assert!(html.contains("收录 4 篇文件"), "{html}");
+    let old = get(&state, &format!("/?q={}", enc("预算")));
+    assert_eq!(old.status, StatusCode::SEE_OTHER);
+    assert_eq!(old.header("location"), format!("/search?q={}", enc("预算")));
 }
 
 #[test]
@@ -555,7 +567,7 @@ fn api_upload_becomes_a_task_and_then_searchable() {
         done["files"][1]["reason"]
             .as_str()
             .unwrap()
-            .contains("empty"),
+            .contains("文件是空的"),
         "{done}"
     );
     assert_eq!(done["files"][2]["status"], "failed", "{done}");
@@ -853,4 +865,78 @@ fn as_staff<B>(mut req: axum::http::Request<B>) -> axum::http::Request<B> {
         req.extensions_mut().insert(common::staff());
     }
     req
+}
+
+/// The `/api` paths the router serves, read from the `.route("/api/…"` registrations of `src/web/`.
+fn routed_api_paths() -> std::collections::BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    let mut out = std::collections::BTreeSet::new();
+    for f in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(f.unwrap().path()).unwrap_or_default();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(".route(") {
+            rest = &rest[i + ".route(".len()..];
+            let t = rest.trim_start();
+            if let Some(path) = t.strip_prefix("\"/api/")
+                && let Some(end) = path.find('"')
+            {
+                out.insert(format!("/api/{}", &path[..end]));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_api_route_is_documented_and_the_document_is_valid_openapi() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path());
+    let state = started(dir.path());
+    let spec = get(&state, "/api/openapi.json").json();
+    let document: openapiv3::OpenAPI =
+        serde_json::from_value(spec.clone()).expect("a valid OpenAPI 3.0 document");
+    assert_eq!(document.openapi, "3.0.3");
+    let documented: std::collections::BTreeSet<String> =
+        spec["paths"].as_object().unwrap().keys().cloned().collect();
+    let routed = routed_api_paths();
+    assert!(routed.len() >= 30, "{routed:?}");
+    assert_eq!(
+        routed.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "served but not documented"
+    );
+    assert_eq!(
+        documented.difference(&routed).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "documented but not served"
+    );
+    // Every documented method answers on its path (a handler's answer, not the router's 404 or 405).
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let uri = path.replace("{id}", "x").replace("{code}", "201");
+        for method in item.as_object().unwrap().keys() {
+            if path == "/api/admin/backup" {
+                continue;
+            }
+            let req = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&uri)
+                .header("content-type", "application/x-unknown")
+                .body(Body::empty())
+                .unwrap();
+            let r = send_as(&state, req, admin_viewer());
+            assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert!(
+                !(r.status == StatusCode::NOT_FOUND && r.text().contains("没有这个页面")),
+                "{method} {path} is not served"
+            );
+        }
+    }
+}
+
+fn admin_viewer() -> yusuan::auth::Viewer {
+    yusuan::auth::Viewer {
+        user: Some("admin".into()),
+        role: yusuan::auth::Role::Admin,
+        deputy: None,
+    }
 }

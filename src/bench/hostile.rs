@@ -29,7 +29,7 @@ pub fn files() -> Vec<HostileFile> {
         file("单元格过多.xlsx", xlsx_many_cells(2_100_000), Some("cells")),
         file("膨胀.pdf", pdf_inflating_to(300 << 20), Some("inflate")),
         file("嵌套.html", html_nesting_bomb(), Some("nested")),
-        file("截断.xlsx", truncated_xlsx, Some("damaged")),
+        file("截断.xlsx", truncated_xlsx, Some("已损坏")),
         file(
             "截断.pdf",
             pdf_inflating_to(4 << 10)[..300].to_vec(),
@@ -38,7 +38,7 @@ pub fn files() -> Vec<HostileFile> {
         file(
             "乱码.docx",
             b"PK\x03\x04 not really a zip".to_vec(),
-            Some("damaged"),
+            Some("已损坏"),
         ),
         file("超长正文.txt", long_text(), None),
         file(

@@ -7,7 +7,7 @@ use super::AppState;
 use super::budget::Download;
 use super::error::{AppError, AppResult};
 use super::pages::{Chrome, LinkView, PageError, chrome};
-use super::params::{bad, link, parse_pairs, script_json};
+use super::params::{bad, grouped, link, parse_pairs, script_json, wan};
 use crate::auth::{Role, Viewer};
 use crate::budget::checks::Verdict;
 use crate::budget::execution::dashboard::{Dashboard, ExecQuery, Line, dashboard};
@@ -317,24 +317,6 @@ async fn api(
         "batches": a.batches.iter().filter(|b| b.status == BatchStatus::Applied).count(),
         "rows": a.rows,
     })))
-}
-
-fn wan(v: f64) -> String {
-    let s = format!("{:.2}", v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    format!("{}{}.{frac}", if v < 0.0 { "-" } else { "" }, grouped(int))
-}
-
-/// Digits grouped by thousands (1234567 → 1,234,567).
-fn grouped(digits: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn pct(v: Option<f64>) -> String {

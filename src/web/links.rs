@@ -985,7 +985,7 @@ const FISCAL_UNITS: usize = 10;
 const FISCAL_LINES: usize = 5;
 
 fn fiscal_view(f: &linking::DossierFiscal) -> Result<FiscalView, PageError> {
-    use super::money::wan;
+    use super::params::wan;
     let p = &f.pivot;
     let show = |v: Option<f64>| v.map(wan).unwrap_or_else(|| "—".into());
     let rows = p

@@ -33,9 +33,11 @@ pub mod client;
 /// 对比分析: units × subjects × years as a pivot, with budget against actual, as table or chart.
 pub mod compare;
 pub mod error;
-/// `AppError`: statuses and safe messages for every failure, in one place.
 /// 预算执行（联网）: the push API, the execution dashboard and its pace warnings.
 pub mod execution;
+/// `AppError`: statuses and safe messages for every failure, in one place.
+/// The landing page `/`: newest documents, proposals near their deadline, 预警, topics, search tips.
+pub mod home;
 /// Links to budget subjects and topics: the subject tree, topic dossiers, a document's links and decisions.
 pub mod links;
 /// The accept loop: HTTP/1 connections with a header-read timeout and graceful shutdown.
@@ -215,7 +217,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.lib.config.max_body_bytes;
     let upload_limit = DefaultBodyLimit::max(max_upload);
     let pages = Router::new()
-        .route("/", get(pages::search_page))
+        .route("/", get(home::page))
         .route("/search", get(pages::search_page))
         .route("/documents/{id}", get(pages::document_page))
         .route("/documents/{id}/original", get(pages::download))

@@ -150,20 +150,7 @@ async fn api(
     ))
 }
 
-/// An amount in 万元 with two decimals and thousands separators (12,345.60).
-pub(super) fn wan(v: f64) -> String {
-    let s = format!("{:.2}", v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    let sign = if v < 0.0 && s != "0.00" { "-" } else { "" };
-    format!("{sign}{grouped}.{frac}")
-}
+pub(super) use super::params::wan;
 
 pub(super) fn percent(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "—".into())

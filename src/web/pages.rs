@@ -138,6 +138,10 @@ pub struct HitView {
 pub struct SearchPage {
     pub chrome: Chrome,
     pub total: usize,
+    /// The total as printed (1,234).
+    pub total_shown: String,
+    /// A question: its results are ranked by relevance and many match only some words, so no total is shown.
+    pub question: bool,
     pub first: usize,
     pub last: usize,
     pub ms: String,
@@ -468,6 +472,8 @@ fn search_view(
     SearchPage {
         chrome,
         total: resp.total,
+        total_shown: super::params::grouped(&resp.total.to_string()),
+        question: resp.mode == "question",
         first: if shown == 0 { 0 } else { req.offset + 1 },
         last: req.offset + shown,
         ms: format!("{:.0}", took.as_secs_f64() * 1000.0),

@@ -448,6 +448,26 @@ impl SearchParams {
     }
 }
 
+/// Digits grouped by thousands (63727 → 63,727).
+pub fn grouped(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// An amount in 万元 with two decimals and thousands separators (12,345.60).
+pub fn wan(v: f64) -> String {
+    let s = format!("{:.2}", v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let sign = if v < 0.0 && s != "0.00" { "-" } else { "" };
+    format!("{sign}{}.{frac}", grouped(int))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
