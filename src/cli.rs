@@ -539,6 +539,100 @@ pub fn config(cli: &Cli) -> Config {
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<()> {
+    let audited = cli.command.audited();
+    let result = run_command(&cli);
+    if let Some((action, target)) = audited {
+        audit_operator(&cli, action, &target, &result);
+    }
+    result
+}
+
+impl Command {
+    /// The audit action and line of a command that changes the data folder (ingest, imports, removals,
+    /// access, accounts, settings, relink, restore); `None` for reads.
+    fn audited(&self) -> Option<(crate::auth::audit::AuditAction, String)> {
+        use crate::auth::audit::AuditAction::{Admin, Change, Ingest};
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let line = args.join(" ");
+        let action = match self {
+            Command::Ingest { .. } => Ingest,
+            Command::Remove { .. } | Command::Access { .. } | Command::Relink { .. } => Change,
+            Command::Proposals {
+                command: proposals::ProposalsCommand::Import { .. },
+            }
+            | Command::Series {
+                command: series::SeriesCommand::Import { .. },
+            }
+            | Command::Feed {
+                command: execution::FeedCommand::Push { .. },
+            } => Ingest,
+            Command::Proposals {
+                command: proposals::ProposalsCommand::Event { .. },
+            } => Change,
+            Command::User { command }
+                if !matches!(
+                    command,
+                    users::UserCommand::List { .. } | users::UserCommand::Tokens
+                ) =>
+            {
+                Admin
+            }
+            Command::Settings {
+                anonymous,
+                audit_days,
+                audit_max_entries,
+            } if anonymous.is_some() || audit_days.is_some() || audit_max_entries.is_some() => {
+                Admin
+            }
+            Command::Restore { .. } => Admin,
+            _ => return None,
+        };
+        // Passwords never reach the log.
+        let line = if matches!(self, Command::User { .. }) {
+            args.iter()
+                .take_while(|a| !a.contains("password"))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            line
+        };
+        Some((action, line))
+    }
+}
+
+/// Records a command-line change in the audit log, under the operating-system account that ran it. A data
+/// folder held by a running server is not opened: the command was refused there and changed nothing.
+fn audit_operator(
+    cli: &Cli,
+    action: crate::auth::audit::AuditAction,
+    line: &str,
+    result: &Result<()>,
+) {
+    let Ok(store) = crate::store::Store::open(&config(cli).store_dir()) else {
+        return;
+    };
+    let who = std::env::var("USER").unwrap_or_else(|_| "?".into());
+    let entry = crate::auth::audit::AuditEntry {
+        seq: 0,
+        time: chrono::Utc::now(),
+        user: Some(format!("(命令行 {who})")),
+        role: crate::auth::Role::Admin,
+        action,
+        target: format!("yusuan {line}"),
+        detail: match result {
+            Ok(()) => String::new(),
+            Err(e) => format!("失败：{e}"),
+        },
+        status: if result.is_ok() { 200 } else { 500 },
+        ip: None,
+    };
+    if let Err(e) = crate::auth::audit::record(&store, entry) {
+        eprintln!("警告：无法写入审计日志：{e}");
+    }
+}
+
+fn run_command(cli: &Cli) -> Result<()> {
     match &cli.command {
         Command::ExtractPdf { file } => {
             std::process::exit(crate::ingest::extract::pdf_worker(file));
@@ -554,7 +648,7 @@ pub fn run(cli: Cli) -> Result<()> {
             {
                 bail!("--public-url must start with http:// or https://: {url}");
             }
-            let mut config = limits.apply(config(&cli));
+            let mut config = limits.apply(config(cli));
             config.public_url = public_url.clone();
             config.trust_forwarded_proto = *trust_forwarded_proto;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -580,7 +674,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => token.clone(),
             };
             backup_command(
-                &cli,
+                cli,
                 dir.as_deref(),
                 server.as_deref(),
                 token.as_deref(),
@@ -588,7 +682,7 @@ pub fn run(cli: Cli) -> Result<()> {
             )
         }
         Command::Restore { dir, json } => {
-            let r = crate::backup::restore(dir, &config(&cli))
+            let r = crate::backup::restore(dir, &config(cli))
                 .with_context(|| format!("restoring {}", dir.display()))?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
@@ -653,11 +747,11 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User { command } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             users::run_user(&lib, command)
         }
         Command::Audit(args) => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             users::run_audit(&lib, args)
         }
         Command::Settings {
@@ -665,11 +759,11 @@ pub fn run(cli: Cli) -> Result<()> {
             audit_days,
             audit_max_entries,
         } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             users::run_settings(&lib, anonymous.as_deref(), *audit_days, *audit_max_entries)
         }
         Command::Ingest { paths, json } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             let report = ingest_with_progress(&lib, paths)?;
             lib.close()?;
             if *json {
@@ -680,7 +774,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Search(args) => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             let req = args.request()?;
             let resp = search::search(&lib, &req)?;
             if args.json {
@@ -691,7 +785,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Remove { targets } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             let mut ids = Vec::new();
             for t in targets {
                 let found = pipeline::resolve_targets(&lib, t)?;
@@ -708,7 +802,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Access { id, access } => {
             let access = Access::parse_any(access)
                 .ok_or_else(|| anyhow!("unknown access: {access} (public, restricted)"))?;
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             if !pipeline::set_access(&lib, &DocId(id.clone()), access)? {
                 bail!("no document with id {id}");
             }
@@ -717,13 +811,13 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Show { id, json } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             show(&lib, id, *json)
         }
         Command::Eval {
             suite: EvalSuite::Stard { file, limit, json },
         } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             let mut questions = crate::eval::read_questions(file)?;
             if let Some(n) = limit {
                 questions.truncate(*n);
@@ -751,7 +845,7 @@ pub fn run(cli: Cli) -> Result<()> {
             work,
             json,
         } => {
-            let r = crate::bench::run(&config(&cli), corpus, work, questions.as_deref())?;
+            let r = crate::bench::run(&config(cli), corpus, work, questions.as_deref())?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -797,7 +891,7 @@ pub fn run(cli: Cli) -> Result<()> {
             undo,
             by,
         } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             links_command(&lib, target, *json, *all, (confirm, reject, undo), by)
         }
         Command::BenchChecks {
@@ -810,25 +904,25 @@ pub fn run(cli: Cli) -> Result<()> {
             budget::bench_facts(*facts, work, &cli.corpus, *json)
         }
         Command::Facts(args) => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             budget::facts_command(&lib, args)
         }
         Command::Check { ids, json } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             checks::check_command(&lib, ids, *json)
         }
         Command::Tables { id, json } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             budget::tables_command(&lib, id, *json)
         }
-        Command::Proposals { command } => proposals::run(command, &cli),
-        Command::Series { command } => series::run(command, &cli),
+        Command::Proposals { command } => proposals::run(command, cli),
+        Command::Series { command } => series::run(command, cli),
         Command::Feed { command } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             execution::feed(&lib, command)
         }
         Command::Execution(args) => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             execution::execution(&lib, args)
         }
         Command::BenchExecution {
@@ -842,7 +936,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => execution::eval_execution(*units, *seed, *json),
         Command::Gen { what } => proposals::gen_command(what),
         Command::Relink { json } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             let tty = std::io::stderr().is_terminal();
             let progress = move |done: usize, total: usize| {
                 if tty {
@@ -873,7 +967,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     verbose,
                     json,
                 },
-        } => eval_links(&cli, file, shared, *reuse_index, *verbose, *json),
+        } => eval_links(cli, file, shared, *reuse_index, *verbose, *json),
         Command::Eval {
             suite:
                 EvalSuite::Tables {
@@ -891,9 +985,9 @@ pub fn run(cli: Cli) -> Result<()> {
                     verbose,
                     json,
                 },
-        } => series::eval_macro(&cli, labels, reports, *verbose, *json),
+        } => series::eval_macro(cli, labels, reports, *verbose, *json),
         Command::Status { json } => {
-            let lib = open(&cli)?;
+            let lib = open(cli)?;
             let disk = lib.disk_usage()?;
             let status = serde_json::json!({
                 "documents": lib.store().count_documents(),

@@ -494,6 +494,14 @@ fn a_one_time_password_must_be_changed_before_anything_else() {
         ],
     );
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // While the one-time password limited what the account could do, the audit log named its own role.
+    let entries = audit::recent(state.lib.store(), &AuditFilter::default(), 1000).unwrap();
+    let by_zhou: Vec<_> = entries
+        .iter()
+        .filter(|e| e.user.as_deref() == Some("zhou") && e.target.starts_with("/account"))
+        .collect();
+    assert!(by_zhou.len() >= 2, "{entries:?}");
+    assert!(by_zhou.iter().all(|e| e.role == Role::Staff), "{by_zhou:?}");
     // The old password no longer works, the new one does and opens the search.
     assert_eq!(
         Client::new(&state).log_in("zhou", &otp).status,
@@ -1034,6 +1042,92 @@ fn first_start_without_a_password_prints_a_one_time_password_for_admin() {
     assert!(admin.password.starts_with("$argon2id$"));
     assert!(!admin.password.contains(&password));
     assert!(admin.must_change);
+}
+
+#[test]
+fn command_line_changes_and_web_uploads_are_in_the_audit_log_with_what_they_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus(dir.path());
+    let data = dir.path().join("index");
+    let out = run_yusuan(&data, &["ingest", corpus.join("laws").to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_yusuan(&data, &["user", "add", "zhao", "--role", "staff"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A read is not logged; a failed change is, with its error.
+    run_yusuan(&data, &["search", "预算"]);
+    let failed = run_yusuan(&data, &["remove", "no-such-document"]);
+    let out = run_yusuan(&data, &["audit", "--format", "jsonl"]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let targets: Vec<&str> = lines
+        .iter()
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    assert!(
+        targets
+            .iter()
+            .any(|t| t.contains(" ingest ") && t.ends_with("laws")),
+        "{targets:?}"
+    );
+    assert!(
+        targets
+            .iter()
+            .any(|t| t.ends_with(" user add zhao --role staff")),
+        "{targets:?}"
+    );
+    assert!(!targets.iter().any(|t| t.contains("search")), "{targets:?}");
+    let ingest = lines
+        .iter()
+        .find(|e| e["target"].as_str().unwrap().contains(" ingest "))
+        .unwrap();
+    assert_eq!(ingest["action"], "ingest");
+    assert!(
+        ingest["user"].as_str().unwrap().starts_with("(命令行"),
+        "{ingest}"
+    );
+    if !failed.status.success() {
+        let removal = lines
+            .iter()
+            .find(|e| {
+                e["target"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(" remove no-such-document")
+            })
+            .unwrap();
+        assert_eq!(removal["status"], 500, "{removal}");
+    }
+
+    // A web upload's line names its files.
+    let state = web::start(config(dir.path())).unwrap();
+    wait_idle(&state);
+    let boundary = "XyZ";
+    let body = multipart(
+        boundary,
+        &[("files", "审计样例.txt", "第一条 审计。".as_bytes())],
+    );
+    let req = Request::post("/api/ingest")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let r = send_as(&state, req, staff());
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let entries = yusuan::auth::audit::recent(state.lib.store(), &Default::default(), 10).unwrap();
+    let upload = entries.iter().find(|e| e.target == "/api/ingest").unwrap();
+    assert!(upload.detail.contains("审计样例.txt"), "{upload:?}");
 }
 
 #[test]

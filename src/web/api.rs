@@ -278,6 +278,12 @@ pub async fn read_uploads(mut mp: Multipart, limit: usize) -> AppResult<UploadFo
     })
 }
 
+/// The audit line of an upload: its task and the names of its files.
+pub fn upload_note(task: &super::tasks::Task) -> super::auth::AuditNote {
+    let names: Vec<&str> = task.files.iter().map(|f| f.name.as_str()).collect();
+    super::auth::AuditNote(format!("任务 {}：{}", task.id, names.join("、")))
+}
+
 /// `POST /api/ingest`: multipart files → 202 with the queued task and its `Location`.
 pub async fn ingest(
     State(st): State<AppState>,
@@ -288,12 +294,15 @@ pub async fn ingest(
     let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access))
         .await??;
     let location = format!("/api/tasks/{}", task.id);
-    Ok((
+    let note = upload_note(&task);
+    let mut resp = (
         StatusCode::ACCEPTED,
         [(header::LOCATION, location)],
         Json(task),
     )
-        .into_response())
+        .into_response();
+    resp.extensions_mut().insert(note);
+    Ok(resp)
 }
 
 /// `GET /api/tasks/{id}`.

@@ -281,6 +281,22 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         Ok(x) => x,
         Err(e) => return refuse(e, &path, &here),
     };
+    // The audit log names the account's own role, also while a one-time password limits what it may do.
+    let audited = if must_change {
+        match st
+            .lib
+            .store()
+            .get_user(viewer.user.as_deref().unwrap_or(""))
+        {
+            Ok(Some(u)) => Viewer {
+                role: u.role,
+                ..viewer.clone()
+            },
+            _ => viewer.clone(),
+        }
+    } else {
+        viewer.clone()
+    };
     let mut req = req;
     let settings = st.settings();
     let mut need = required_role(&method, &path);
@@ -304,7 +320,7 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         if viewer.role != Role::Anonymous || write {
             record(
                 &st,
-                &viewer,
+                &audited,
                 AuditAction::Denied,
                 &path,
                 &format!("{method} needs {need}"),
@@ -343,7 +359,7 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         {
             record(
                 &st,
-                &viewer,
+                &audited,
                 AuditAction::Denied,
                 &path,
                 "CSRF",
@@ -359,7 +375,7 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     {
         record(
             &st,
-            &viewer,
+            &audited,
             AuditAction::Denied,
             &path,
             "CSRF",
@@ -380,10 +396,17 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     }
     req.extensions_mut().insert(viewer.clone());
     let resp = next.run(req).await;
+    // What the handler adds to the audit line (an upload's file names, a batch's id).
+    if let Some(AuditNote(note)) = resp.extensions().get::<AuditNote>() {
+        if !detail.is_empty() {
+            detail.push(' ');
+        }
+        detail.push_str(note);
+    }
     if let Some(action) = audit_kind(&method, &path) {
         let recorded = record(
             &st,
-            &viewer,
+            &audited,
             action,
             &path,
             &detail,
@@ -401,6 +424,11 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     };
     fill_page(resp, &viewer, csrf).await
 }
+
+/// A handler's addition to its request's audit line, put on the response: what was uploaded or pushed, which
+/// the gate cannot read from a multipart or raw body.
+#[derive(Debug, Clone)]
+pub struct AuditNote(pub String);
 
 /// Whether an unsafe request made with a session cookie carries the session's CSRF token: in the header,
 /// in the form's field, or (for file uploads, whose body is not read here) in the action URL.

@@ -135,11 +135,18 @@ async fn push(
         Outcome::Duplicate(_) => (StatusCode::OK, "duplicate"),
         Outcome::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
     };
-    let mut v = summary(outcome.record());
+    let r = outcome.record();
+    let note = super::auth::AuditNote(format!(
+        "批次 {} 序号 {}：{word}，{} 行，错误 {}",
+        r.id, r.seq, r.rows, r.error_count
+    ));
+    let mut v = summary(r);
     if let Some(o) = v.as_object_mut() {
         o.insert("outcome".into(), word.into());
     }
-    Ok((status, Json(v)).into_response())
+    let mut resp = (status, Json(v)).into_response();
+    resp.extensions_mut().insert(note);
+    Ok(resp)
 }
 
 /// `GET /api/feed/batches`: every batch record, newest first.

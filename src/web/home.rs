@@ -1,6 +1,6 @@
 //! The landing page `/`: what an office opens the day with, within the reader's scope: the newest documents,
 //! proposals past or near their deadline, the 预警 waiting for a decision, the topics, and how to search. A `/`
-//! with a query is the search page (`/search?…`), as old links expect.
+//! with a query answers as the search page, as old links expect.
 
 use super::AppState;
 use super::pages::{Chrome, PageError, chrome};
@@ -12,7 +12,7 @@ use crate::search::{SearchRequest, search};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 /// A document or proposal as listed.
 pub struct Item {
@@ -46,8 +46,11 @@ pub async fn page(
     viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Some(q) = raw.filter(|q| !q.is_empty()) {
-        return Ok(Redirect::to(&format!("/search?{q}")).into_response());
+    if raw.as_deref().is_some_and(|q| !q.is_empty()) {
+        // An old link (`/?q=…`): the search page, as it used to be.
+        return Ok(super::pages::search_page(State(st), viewer, RawQuery(raw))
+            .await
+            .into_response());
     }
     let scope = viewer.scope();
     let staff = viewer.can(Role::Staff);

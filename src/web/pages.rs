@@ -1087,7 +1087,9 @@ pub async fn ingest_upload(
     let tasks = st.tasks.clone();
     let task = tokio::task::spawn_blocking(move || tasks.submit_uploads(form.files, form.access))
         .await??;
-    Ok(Redirect::to(&format!("/tasks/{}", task.id)).into_response())
+    let mut resp = Redirect::to(&format!("/tasks/{}", task.id)).into_response();
+    resp.extensions_mut().insert(api::upload_note(&task));
+    Ok(resp)
 }
 
 /// One file of a task, for the page.
