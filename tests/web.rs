@@ -940,3 +940,48 @@ fn admin_viewer() -> yusuan::auth::Viewer {
         deputy: None,
     }
 }
+
+#[test]
+fn staff_remove_a_document_from_its_page_after_confirming_and_the_earlier_version_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let id = law_id(&state);
+    let form = |confirm: &str| {
+        Request::post(format!("/documents/{id}/remove"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!("confirm={}", enc(confirm))))
+            .unwrap()
+    };
+    // The page offers the form to staff only.
+    let page = send_as(
+        &state,
+        Request::get(format!("/documents/{id}"))
+            .body(Body::empty())
+            .unwrap(),
+        staff(),
+    );
+    assert!(page.text().contains("id=\"remove-form\""));
+    // A deputy may not; staff must type 删除.
+    assert_eq!(
+        send_as(&state, form("删除"), outside_deputy()).status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send_as(&state, form("好"), staff()).status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&state, &format!("/api/documents/{id}")).status,
+        StatusCode::OK
+    );
+    let r = send_as(&state, form("删除"), staff());
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.headers.get("location").unwrap(), "/");
+    assert_eq!(
+        get(&state, &format!("/api/documents/{id}")).status,
+        StatusCode::NOT_FOUND
+    );
+    // The earlier version of the law is the one in force now.
+    let now = law_id(&state);
+    assert_ne!(now, id);
+}

@@ -225,6 +225,10 @@ pub fn router(state: AppState) -> Router {
             "/documents/{id}/access",
             axum::routing::post(pages::access_form),
         )
+        .route(
+            "/documents/{id}/remove",
+            axum::routing::post(pages::remove_form),
+        )
         .route("/articles/{id}", get(pages::article_page))
         .route(
             "/ingest",

@@ -542,6 +542,8 @@ pub struct DocumentPage {
     pub restricted: bool,
     /// Where staff post the access form; `None` for viewers who may not change it.
     pub access_url: Option<String>,
+    /// Staff: the form that removes the document (not a proposal's, which belongs to its record).
+    pub remove_url: Option<String>,
     /// The document's tables.
     pub tables: Vec<TableHtml>,
     /// The 预警 findings of its facts and text.
@@ -765,6 +767,12 @@ pub async fn document_page(
                         super::params::encode_component(doc.id.as_str())
                     )
                 }),
+                remove_url: (staff && doc.kind != DocKind::Proposal).then(|| {
+                    format!(
+                        "/documents/{}/remove",
+                        super::params::encode_component(doc.id.as_str())
+                    )
+                }),
                 id: doc.id.to_string(),
                 title: doc.title.clone(),
                 validity: badge(doc.kind, doc.validity).0,
@@ -852,6 +860,52 @@ pub async fn access_form(
         super::params::encode_component(&id)
     ))
     .into_response())
+}
+
+/// The removal form on the document page: `confirm` must be 删除.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// `POST /documents/{id}/remove`: removes a document from store and index (staff, after typing 删除 to
+/// confirm; the audit log keeps who and which); an earlier version of a law comes back into force. A proposal's
+/// document stays with its record. Answers with the landing page.
+pub async fn remove_form(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    path: Result<Path<String>, PathRejection>,
+    form: Result<axum::Form<RemoveForm>, axum::extract::rejection::FormRejection>,
+) -> PageResult<Response> {
+    let Path(id) = path?;
+    if !viewer.can(Role::Staff) {
+        return Err(AppError::Forbidden.into());
+    }
+    let axum::Form(form) = form.map_err(|e| {
+        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
+    })?;
+    if form.confirm.trim() != "删除" {
+        return Err(AppError::BadRequest(
+            "请在确认框中输入「删除」后再提交 (not confirmed)".into(),
+        )
+        .into());
+    }
+    let doc = DocId(id);
+    st.blocking(move |lib| {
+        let Some(meta) = lib.store().get_meta(&doc)? else {
+            return Err(AppError::NotFound("没有这个文档 (no such document)".into()));
+        };
+        if meta.kind == DocKind::Proposal {
+            return Err(AppError::BadRequest(
+                "代表建议的文档随建议记录保存，不能单独删除".into(),
+            ));
+        }
+        crate::pipeline::remove(lib, std::slice::from_ref(&doc))?;
+        Ok(())
+    })
+    .await?;
+    Ok(Redirect::to("/").into_response())
 }
 
 /// The MIME type of an original file, by extension.
