@@ -389,3 +389,48 @@ fn proposal_pages_list_dashboard_proposal_and_event_form() {
     assert!(html.contains("<p>已将学前教育经费纳入中期财政规划。</p>"));
     assert!(!html.contains("已逾期："));
 }
+
+#[test]
+fn a_number_several_sessions_use_shows_the_newest_and_lists_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("corpus")).unwrap();
+    let state = common::started(dir.path());
+    let csv = "编号,届次,年份,类型,标题,内容,领衔代表,主办单位,状态,公开\n\
+        1005,第十六届人民代表大会第三次会议,2023,建议,关于加大学前教育经费投入的建议,内容一,张三,市教育局,待交办,是\n\
+        1005,第十六届人民代表大会第四次会议,2024,建议,关于改善农村公路养护的建议,内容二,李四,市交通运输局,待交办,是\n";
+    let (s, r) = post(
+        &state,
+        "/api/proposals/import?name=p.csv",
+        csv.as_bytes().to_vec(),
+    );
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["added"], 2, "{r}");
+    let (s, body) = send(
+        &state,
+        Request::get("/proposals/1005").body(Body::empty()).unwrap(),
+    );
+    assert_eq!(s, StatusCode::OK);
+    let html = String::from_utf8_lossy(&body);
+    assert!(
+        html.contains("关于改善农村公路养护的建议"),
+        "the newest session is shown"
+    );
+    assert!(html.contains("id=\"same-number\""), "{html}");
+    assert!(
+        html.contains("关于加大学前教育经费投入的建议"),
+        "the other is listed"
+    );
+    // Asked by its full id, a proposal shows no such list.
+    let (_, list) = get(&state, "/api/proposals?q=%E5%AD%A6%E5%89%8D");
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, body) = send(
+        &state,
+        Request::get(format!("/proposals/{id}"))
+            .body(Body::empty())
+            .unwrap(),
+    );
+    let html = String::from_utf8_lossy(&body);
+    assert!(
+        html.contains("关于加大学前教育经费投入的建议") && !html.contains("id=\"same-number\"")
+    );
+}

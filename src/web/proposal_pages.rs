@@ -650,6 +650,8 @@ pub struct FormView {
 #[template(path = "proposal.html")]
 pub struct ProposalPage {
     pub chrome: Chrome,
+    /// Other proposals the number given in the URL also names (other sessions): label and link.
+    pub same_number: Vec<(String, String)>,
     pub title: String,
     pub number: String,
     pub session: String,
@@ -688,11 +690,29 @@ async fn proposal_view(
     form: Option<(EventForm, String)>,
     scope: Scope,
 ) -> Result<ProposalPage, PageError> {
-    let v = st
+    let (v, same_number) = st
         .blocking(move |lib| {
             let id = resolve(lib, &key, &scope)?;
-            proposals::show(lib, &id, today, &scope)?
-                .ok_or_else(|| AppError::NotFound(format!("没有这件建议：{id}")))
+            // A bare number that several sessions use: the newest is shown, the others listed.
+            let mut same_number = Vec::new();
+            if id.as_str() != key.trim() {
+                for other in proposals::resolve(lib, &key)? {
+                    if other == id {
+                        continue;
+                    }
+                    if let Some(p) = lib.store().get_proposal(&other)?
+                        && proposals::visible(&p, &scope)
+                    {
+                        same_number.push((
+                            format!("{} 第{}号：{}", p.session.name, p.number, p.title),
+                            proposal_url(other.as_str()),
+                        ));
+                    }
+                }
+            }
+            let v = proposals::show(lib, &id, today, &scope)?
+                .ok_or_else(|| AppError::NotFound(format!("没有这件建议：{id}")))?;
+            Ok((v, same_number))
         })
         .await?;
     let p = &v.proposal;
@@ -841,6 +861,7 @@ async fn proposal_view(
         ),
     };
     Ok(ProposalPage {
+        same_number,
         chrome: chrome(st, p.title.clone(), ""),
         title: p.title.clone(),
         number: p.number.to_string(),
