@@ -49,6 +49,9 @@ pub struct IngestReport {
     pub seconds: f64,
     /// Ids of the documents added or updated.
     pub doc_ids: Vec<DocId>,
+    /// Proposal tables imported as proposals instead of documents: their path and what the import did.
+    #[serde(default)]
+    pub proposal_tables: Vec<(String, TableImport)>,
 }
 
 /// A file to ingest and the key it is known by.
@@ -60,6 +63,8 @@ pub struct Input {
     /// Who may read it, as chosen at upload; a sidecar or manifest may also say, and a stored staff
     /// decision (`set_access`) wins over both.
     pub access: Option<Access>,
+    /// The name a reader knows the file by, where it differs from the path's (an upload's own name).
+    pub name: Option<String>,
 }
 
 /// Whether a walked file is a document (not a sidecar, manifest, hidden file or reference data).
@@ -110,6 +115,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<(Vec<Input>, Manifests)> {
             source: path.to_string_lossy().to_string(),
             path,
             access: None,
+            name: None,
         })
         .collect();
     Ok((inputs, manifests))
@@ -380,6 +386,15 @@ pub fn ingest_inputs(
                     (0, _) => report.updated += 1,
                     _ => report.added += 1,
                 }
+                report.proposal_tables.push((
+                    path.clone(),
+                    TableImport {
+                        added: r.added,
+                        updated: r.updated,
+                        unchanged: r.unchanged,
+                        errors: r.errors.len(),
+                    },
+                ));
                 report.failed.extend(r.errors.iter().map(|e| FileFailure {
                     path: format!("{path} 第{}行", e.line),
                     reason: e.reason.clone(),
@@ -477,6 +492,15 @@ pub fn ingest_inputs(
     report.failed.sort_by(|a, b| a.path.cmp(&b.path));
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// What an import of a proposal table did (for the task that carried it).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TableImport {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub errors: usize,
 }
 
 /// Removes documents by id, in the crash-safe order, and lets an earlier version of a law come back into

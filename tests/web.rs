@@ -985,3 +985,39 @@ fn staff_remove_a_document_from_its_page_after_confirming_and_the_earlier_versio
     let now = law_id(&state);
     assert_ne!(now, id);
 }
+
+#[test]
+fn an_uploaded_proposal_table_is_reported_as_proposals_under_its_own_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let csv = "编号,届次,年份,类型,标题,内容,领衔代表,主办单位,状态,公开\n\
+        2001,第十六届人民代表大会第四次会议,2024,建议,关于完善社区养老服务的建议,内容,王五,市民政局,待交办,是\n";
+    let r = post_files(
+        &state,
+        "/api/ingest",
+        &[("files", "新建议.csv", csv.as_bytes())],
+    );
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let done = wait_task(&state, &id);
+    let file = &done["files"][0];
+    assert_eq!(file["status"], "proposals", "{done}");
+    assert!(
+        file["reason"].as_str().unwrap().contains("新增 1"),
+        "{done}"
+    );
+    assert!(
+        file.get("doc_id").is_none(),
+        "no document page to link to: {done}"
+    );
+    assert_eq!(done["summary"]["added"], 1);
+    // The proposal names the file as it was uploaded, not the kept copy.
+    let p = get(&state, "/api/proposals/2001").json();
+    assert_eq!(p["proposal"]["source"], "新建议.csv", "{p}");
+    // The task page links the file to the proposals, not to a missing document.
+    let page = get(&state, &format!("/tasks/{id}")).text();
+    assert!(
+        page.contains("href=\"/proposals\"") && page.contains("已导入代表建议"),
+        "{page}"
+    );
+}

@@ -1185,11 +1185,14 @@ pub fn import_tables(
             continue;
         }
         let format = TableFormat::of(&input.path).unwrap_or(TableFormat::Csv);
-        let name = input
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
+        // The name the reader knows the file by (an upload's own name, not its kept copy's).
+        let name = input.name.clone().unwrap_or_else(|| {
+            input
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default()
+        });
         reports.push((
             input.path.display().to_string(),
             import_bytes(lib, &name, format, &bytes),

@@ -1188,16 +1188,19 @@ pub async fn task_page(
             name: f.name.clone(),
             status: f.status.label(),
             status_class: match f.status {
-                FileStatus::Indexed => "valid",
+                FileStatus::Indexed | FileStatus::Proposals => "valid",
                 FileStatus::Unchanged => "amended",
                 FileStatus::Failed => "repealed",
                 FileStatus::Pending => "queued",
             },
             reason: f.reason.clone().unwrap_or_default(),
-            doc_url: f
-                .doc_id
-                .as_ref()
-                .map(|d| markup::document_url(d.as_str(), "")),
+            doc_url: if f.status == FileStatus::Proposals {
+                Some("/proposals".to_string())
+            } else {
+                f.doc_id
+                    .as_ref()
+                    .map(|d| markup::document_url(d.as_str(), ""))
+            },
         })
         .collect();
     Ok(TaskPage {

@@ -57,6 +57,8 @@ pub enum FileStatus {
     Indexed,
     /// The same bytes were already ingested.
     Unchanged,
+    /// A proposal table: imported as proposals (the counts in `reason`), not a document.
+    Proposals,
     /// The file could not be ingested; see `reason`.
     Failed,
 }
@@ -67,6 +69,7 @@ impl FileStatus {
             FileStatus::Pending => "等待",
             FileStatus::Indexed => "已入库",
             FileStatus::Unchanged => "内容未变",
+            FileStatus::Proposals => "已导入代表建议",
             FileStatus::Failed => "失败",
         }
     }
@@ -476,6 +479,13 @@ impl WorkerCtx {
                 let (mut inputs, manifests) = pipeline::collect_inputs(&paths)?;
                 for input in &mut inputs {
                     input.access = task.access;
+                    input.name = task
+                        .files
+                        .iter()
+                        .find(|f| {
+                            f.stored.as_deref() == input.path.file_name().and_then(|n| n.to_str())
+                        })
+                        .map(|f| f.name.clone());
                 }
                 let base = std::fs::canonicalize(&dir).unwrap_or(dir);
                 (inputs, manifests, base)
@@ -530,7 +540,26 @@ impl WorkerCtx {
                         f.reason = Some("文件未保存".into());
                         continue;
                     };
-                    if let Some(reason) = failed_reason(&input.path) {
+                    let table = report
+                        .proposal_tables
+                        .iter()
+                        .find(|(p, _)| Path::new(p) == input.path)
+                        .map(|(_, t)| t);
+                    if let Some(t) = table {
+                        // A proposal table became proposals, not a document.
+                        f.status = FileStatus::Proposals;
+                        f.reason = Some(format!(
+                            "代表建议：新增 {}、更新 {}、未变 {}{}",
+                            t.added,
+                            t.updated,
+                            t.unchanged,
+                            if t.errors > 0 {
+                                format!("，{} 行有误", t.errors)
+                            } else {
+                                String::new()
+                            }
+                        ));
+                    } else if let Some(reason) = failed_reason(&input.path) {
                         f.status = FileStatus::Failed;
                         f.reason = Some(reason);
                     } else {
