@@ -437,6 +437,26 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
         ) == Value::Bool(true)
     );
     screenshot(&tab, "document-phone.png");
+    // A law on a phone: its text starts right after the metadata card, before the table of contents.
+    open(
+        &tab,
+        &server.url(&format!("/search?q={}&unit=document", enc("示范预算法"))),
+    );
+    tab.find_element(".hit a.name").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "!!document.querySelector('.doc .art')",
+        "a law's articles",
+    );
+    assert_eq!(
+        js(
+            &tab,
+            "(() => { const top = s => document.querySelector(s).getBoundingClientRect().top; \
+              return top('.doc .meta') < top('.doc .art') && top('.doc .art') < top('.doc > .side'); })()"
+        ),
+        Value::Bool(true)
+    );
+    screenshot(&tab, "law-phone.png");
     phone(&tab, false);
 }
 
