@@ -207,16 +207,22 @@ fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
         .into_bytes()
 }
 
-#[test]
-fn proposal_pages_list_dashboard_proposal_and_event_form() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("corpus")).unwrap();
-    let state = common::started(dir.path());
+/// A started library with the sample proposals imported.
+fn with_sample_proposals(dir: &Path) -> AppState {
+    std::fs::create_dir_all(dir.join("corpus")).unwrap();
+    let state = common::started(dir);
     let csv =
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/samples/proposals.csv"))
             .unwrap();
     let (s, r) = post(&state, "/api/proposals/import?name=proposals.csv", csv);
     assert_eq!(s, StatusCode::OK, "{r}");
+    state
+}
+
+#[test]
+fn proposal_pages_list_dashboard_proposal_and_event_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = with_sample_proposals(dir.path());
 
     // The list: every proposal, counts per filter value, export links, the nav link.
     let (s, html) = page(&state, "/proposals?today=2025-06-01");
@@ -433,4 +439,47 @@ fn a_number_several_sessions_use_shows_the_newest_and_lists_the_others() {
     assert!(
         html.contains("关于加大学前教育经费投入的建议") && !html.contains("id=\"same-number\"")
     );
+}
+
+#[test]
+fn an_import_says_what_it_replaces_and_generated_rows_never_replace_real_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = with_sample_proposals(dir.path());
+    let header = "编号,届次,年份,类型,标题,内容,领衔代表,主办单位,状态,公开\n";
+    let row = |text: &str| {
+        format!(
+            "{header}1005,第十六届人民代表大会第三次会议,2023,建议,关于加大学前教育投入的建议（修改）,{text},张三,市教育局,待交办,是\n"
+        )
+    };
+    // A generated row with the number and session of a real proposal is refused, and the real one kept.
+    let (_, r) = post(
+        &state,
+        "/api/proposals/import?name=gen.csv",
+        row("【生成数据】虚构内容").into_bytes(),
+    );
+    assert_eq!(
+        (r["added"].as_u64(), r["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
+    assert!(
+        r["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("生成数据不会覆盖"),
+        "{r}"
+    );
+    let (_, p) = get(&state, "/api/proposals/1005");
+    assert_eq!(
+        p["proposal"]["title"], "关于加大学前教育经费投入的建议",
+        "{p}"
+    );
+    // A real correction replaces it, and the report names it.
+    let (_, r) = post(
+        &state,
+        "/api/proposals/import?name=fix.csv",
+        row("修改后的内容").into_bytes(),
+    );
+    assert_eq!(r["updated"], 1, "{r}");
+    assert_eq!(r["replaced"][0], p["proposal"]["id"], "{r}");
 }

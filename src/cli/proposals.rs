@@ -295,6 +295,14 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                         r.errors.len(),
                         r.seconds
                     );
+                    if !r.replaced.is_empty() {
+                        let ids: Vec<&str> = r.replaced.iter().map(|id| id.as_str()).collect();
+                        println!(
+                            "  更新了已有的建议：{}{}",
+                            ids.join("、"),
+                            if r.updated > ids.len() { " 等" } else { "" }
+                        );
+                    }
                     for e in &r.errors {
                         println!("  {e}");
                     }

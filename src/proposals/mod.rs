@@ -227,9 +227,15 @@ pub struct ImportReport {
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// The proposals an import changed that were there before (the first `REPLACED_LISTED`), so that the
+    /// reader sees what was replaced.
+    pub replaced: Vec<ProposalId>,
     pub errors: Vec<RowError>,
     pub seconds: f64,
 }
+
+/// Replaced proposals named in an import's report.
+pub const REPLACED_LISTED: usize = 200;
 
 /// The document id of a proposal.
 pub fn doc_id_of(id: &ProposalId) -> DocId {
@@ -421,6 +427,20 @@ pub fn import_bytes_with_progress(
     for (done, row) in parsed.rows.into_iter().enumerate() {
         let id = row.proposal.id.clone();
         let old = store.get_proposal(&id)?;
+        // Generated test data never replaces a real proposal that has the same session and number.
+        if let Some(o) = &old
+            && !o.is_generated()
+            && row.proposal.is_generated()
+        {
+            report.errors.push(RowError {
+                line: row.line,
+                reason: format!(
+                    "{}第{}号已有真实记录，生成数据不会覆盖它",
+                    o.session.name, o.number
+                ),
+            });
+            continue;
+        }
         let old_events = store.events_of(&id)?;
         let events = if old_events.iter().all(|e| e.actor == import::IMPORT_ACTOR) {
             row.events
@@ -455,6 +475,9 @@ pub fn import_bytes_with_progress(
         } else {
             if old.is_some() {
                 report.updated += 1;
+                if report.replaced.len() < REPLACED_LISTED {
+                    report.replaced.push(id.clone());
+                }
             } else {
                 report.added += 1;
             }
