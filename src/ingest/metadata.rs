@@ -108,6 +108,13 @@ pub fn read_sidecar(file: &Path) -> Result<Option<Sidecar>> {
 static DATE_CN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日").expect("valid regex")
 });
+/// A local people's congress standing committee that made a text, as its header names it (苏州市第十六届人民代表大会
+/// 常务委员会第二十一次会议通过; 示范省人民代表大会常务委员会通过). A list such as 省、自治区、直辖市 is not one.
+static LOCAL_CONGRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(^|[^、\p{Han}]|\d日)\s*([\p{Han}]{2,10}?(?:省|市|自治区|自治州|州|县|区|旗))(?:第[一二三四五六七八九十百]+届)?人民代表大会常务委员会(?:第[一二三四五六七八九十百]+次会议)?(?:通过|制定|批准|修订|修正|公布|公告)")
+        .expect("valid regex")
+});
+
 static DATE_ISO: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d{4})-(\d{1,2})-(\d{1,2})").expect("valid regex"));
 static DOC_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -191,7 +198,14 @@ fn kind_from_title(title: &str, text: &str) -> Option<DocKind> {
         return Some(DocKind::Law);
     }
     if t.ends_with("条例") {
-        let local = PROVINCES.iter().any(|r| t.starts_with(r)) || t.contains("自治");
+        // A province's, a city's or a county's people's congress makes 地方性法规 (立法法 第八十条, 第八十一条);
+        // the State Council makes 行政法规.
+        let head: String = text.chars().take(300).collect();
+        let local = PROVINCES.iter().any(|r| t.starts_with(r))
+            || t.contains("自治")
+            || LOCAL_CONGRESS
+                .captures(&head)
+                .is_some_and(|c| !c[2].ends_with("直辖市"));
         return Some(if local {
             DocKind::LocalRegulation
         } else {
@@ -464,5 +478,35 @@ mod tests {
         );
         assert_eq!(m.kind, Some(DocKind::Policy));
         assert_eq!(m.doc_number.as_deref(), Some("某财预〔2024〕12号"));
+    }
+
+    #[test]
+    fn a_regulation_a_local_congress_made_is_a_local_one() {
+        let kind = |title: &str, text: &str| kind_from_title(title, text);
+        assert_eq!(
+            kind(
+                "苏州市预算审查监督条例",
+                "（2019年10月31日苏州市第十六届人民代表大会常务委员会第二十一次会议通过）"
+            ),
+            Some(DocKind::LocalRegulation)
+        );
+        assert_eq!(
+            kind(
+                "示范监督条例",
+                "2020年1月1日 示范省人民代表大会常务委员会通过"
+            ),
+            Some(DocKind::LocalRegulation)
+        );
+        assert_eq!(
+            kind(
+                "中华人民共和国预算法实施条例",
+                "（1995年11月22日中华人民共和国国务院令第186号发布）省、自治区、直辖市人民代表大会常务委员会通过的决议"
+            ),
+            Some(DocKind::AdminRegulation)
+        );
+        assert_eq!(
+            kind("城市维护建设税暂行条例", "国务院发布"),
+            Some(DocKind::AdminRegulation)
+        );
     }
 }
