@@ -1095,18 +1095,20 @@ fn command_line_changes_and_web_uploads_are_in_the_audit_log_with_what_they_touc
         ingest["user"].as_str().unwrap().starts_with("(命令行"),
         "{ingest}"
     );
-    if !failed.status.success() {
-        let removal = lines
-            .iter()
-            .find(|e| {
-                e["target"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with(" remove no-such-document")
-            })
-            .unwrap();
-        assert_eq!(removal["status"], 500, "{removal}");
-    }
+    assert!(
+        !failed.status.success(),
+        "removing an unknown document fails"
+    );
+    let removal = lines
+        .iter()
+        .find(|e| {
+            e["target"]
+                .as_str()
+                .unwrap()
+                .ends_with(" remove no-such-document")
+        })
+        .unwrap();
+    assert_eq!(removal["status"], 500, "{removal}");
 
     // A web upload's line names its files.
     let state = web::start(config(dir.path())).unwrap();

@@ -225,25 +225,17 @@ pub fn execution(lib: &Library, a: &ExecArgs) -> Result<()> {
         pct(d.total.progress),
         pct(Some(d.timeline))
     );
-    println!("\n{}\t可用预算\t累计执行\t执行进度", d.by_label);
-    for l in &d.by {
-        println!(
-            "{}\t{:.2}\t{:.2}\t{}",
-            l.label,
-            l.progress.available,
-            l.progress.executed,
-            pct(l.progress.progress)
-        );
-    }
-    println!("\n科目\t可用预算\t累计执行\t执行进度");
-    for l in &d.subjects {
-        println!(
-            "{}\t{:.2}\t{:.2}\t{}",
-            l.label,
-            l.progress.available,
-            l.progress.executed,
-            pct(l.progress.progress)
-        );
+    for (heading, lines) in [(d.by_label, &d.by), ("科目", &d.subjects)] {
+        println!("\n{heading}\t可用预算\t累计执行\t执行进度");
+        for l in lines {
+            println!(
+                "{}\t{:.2}\t{:.2}\t{}",
+                l.label,
+                l.progress.available,
+                l.progress.executed,
+                pct(l.progress.progress)
+            );
+        }
     }
     Ok(())
 }

@@ -49,16 +49,12 @@ async fn apply(
     id: String,
     input: DecisionIn,
 ) -> AppResult<Option<Decision>> {
-    let verdict = match input.op.as_str() {
-        "confirm" => Some(Verdict::Confirmed),
-        "dismiss" => Some(Verdict::Dismissed),
-        "undo" => None,
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "操作「{other}」无效，应为 confirm、dismiss 或 undo (bad op)"
-            )));
-        }
-    };
+    let verdict = Verdict::from_op(&input.op).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "操作「{}」无效，应为 confirm、dismiss 或 undo (bad op)",
+            input.op
+        ))
+    })?;
     let scope = viewer.scope();
     let by = viewer.actor();
     st.blocking(move |lib| {

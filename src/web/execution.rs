@@ -863,12 +863,8 @@ async fn apply(
     input: &DecisionIn,
 ) -> AppResult<Option<crate::budget::checks::Decision>> {
     staff_only(viewer)?;
-    let verdict = match input.op.as_str() {
-        "confirm" => Some(Verdict::Confirmed),
-        "dismiss" => Some(Verdict::Dismissed),
-        "undo" => None,
-        other => return Err(bad("op", other, "confirm、dismiss 或 undo")),
-    };
+    let verdict = Verdict::from_op(&input.op)
+        .ok_or_else(|| bad("op", &input.op, "confirm、dismiss 或 undo"))?;
     let by = viewer.actor();
     let key = input.key.clone();
     let note = input.note.clone();

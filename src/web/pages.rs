@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::api::{self, indexing_message};
-use super::error::AppError;
+use super::error::{AppError, AppResult};
 use super::markup::{self, Block};
 use super::params::{FILTER_KEYS, SearchParams};
 use super::tasks::{FileStatus, Task, TaskKind, TaskStatus};
@@ -832,6 +832,22 @@ pub async fn document_page(
     })
 }
 
+/// The document id and the posted form of a staff-only form on the document page.
+fn staff_form<T>(
+    viewer: &Viewer,
+    path: Result<Path<String>, PathRejection>,
+    form: Result<axum::Form<T>, axum::extract::rejection::FormRejection>,
+) -> AppResult<(String, T)> {
+    let Path(id) = path?;
+    if !viewer.can(Role::Staff) {
+        return Err(AppError::Forbidden);
+    }
+    let axum::Form(form) = form.map_err(|e| {
+        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
+    })?;
+    Ok((id, form))
+}
+
 /// The access form on the document page.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct AccessForm {
@@ -845,13 +861,7 @@ pub async fn access_form(
     path: Result<Path<String>, PathRejection>,
     form: Result<axum::Form<AccessForm>, axum::extract::rejection::FormRejection>,
 ) -> PageResult<Response> {
-    let Path(id) = path?;
-    if !viewer.can(Role::Staff) {
-        return Err(AppError::Forbidden.into());
-    }
-    let axum::Form(form) = form.map_err(|e| {
-        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
-    })?;
+    let (id, form) = staff_form(&viewer, path, form)?;
     let doc = id.clone();
     st.blocking(move |lib| api::set_access(lib, &viewer, &doc, &form.access))
         .await?;
@@ -878,13 +888,7 @@ pub async fn remove_form(
     path: Result<Path<String>, PathRejection>,
     form: Result<axum::Form<RemoveForm>, axum::extract::rejection::FormRejection>,
 ) -> PageResult<Response> {
-    let Path(id) = path?;
-    if !viewer.can(Role::Staff) {
-        return Err(AppError::Forbidden.into());
-    }
-    let axum::Form(form) = form.map_err(|e| {
-        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
-    })?;
+    let (id, form) = staff_form(&viewer, path, form)?;
     if form.confirm.trim() != "删除" {
         return Err(AppError::BadRequest(
             "请在确认框中输入「删除」后再提交 (not confirmed)".into(),

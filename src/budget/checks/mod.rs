@@ -124,6 +124,32 @@ pub struct Decision {
     pub at: String,
 }
 
+impl Decision {
+    /// A decision taken now, its note trimmed and at most 2,000 characters.
+    pub fn new(key: &str, verdict: Verdict, note: &str, by: &str) -> Decision {
+        Decision {
+            key: key.to_string(),
+            verdict,
+            note: note.trim().chars().take(2000).collect(),
+            by: by.to_string(),
+            at: chrono::Local::now().to_rfc3339(),
+        }
+    }
+}
+
+impl Verdict {
+    /// The verdict a form or API `op` asks for: `confirm`, `dismiss`, or `undo` (no verdict); `None` for
+    /// anything else.
+    pub fn from_op(op: &str) -> Option<Option<Verdict>> {
+        match op {
+            "confirm" => Some(Some(Verdict::Confirmed)),
+            "dismiss" => Some(Some(Verdict::Dismissed)),
+            "undo" => Some(None),
+            _ => None,
+        }
+    }
+}
+
 /// The cell of a document's table a finding points at: the table's index among the document's tables and the
 /// cell's row and column in it (from 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

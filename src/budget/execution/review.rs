@@ -66,13 +66,7 @@ pub fn decide(
     let _writing = lib.writing();
     match verdict {
         Some(verdict) => {
-            let d = Decision {
-                key: key.to_string(),
-                verdict,
-                note: note.trim().chars().take(2000).collect(),
-                by: by.to_string(),
-                at: chrono::Local::now().to_rfc3339(),
-            };
+            let d = Decision::new(key, verdict, note, by);
             lib.store().put_pace_decision(&d)?;
             Ok(Some(d))
         }
