@@ -3,6 +3,8 @@
 
 /// The 预警 benchmark (a folder ingested end to end, then every document checked).
 pub mod checks;
+/// The command line while a server runs: commands through it, searches during a command-line ingest.
+pub mod cli;
 /// The execution benchmark (a generated province pushed month by month, then the dashboard and pace rules).
 pub mod execution;
 /// The facts benchmark (generated budgets: import, in-memory columns, filtered query, sum by 类).

@@ -5,10 +5,12 @@ use crate::library::Library;
 use crate::model::{Access, DocId, DocKind, Filters, Level, Scope, Sort, Unit, Validity};
 use crate::pipeline::{self, Progress};
 use crate::search::{self, SearchRequest, SearchResponse};
+use crate::{errln, errout, out, outln};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The `proposals` and `gen` commands.
@@ -34,6 +36,41 @@ pub struct Cli {
     pub corpus: PathBuf,
     #[command(subcommand)]
     pub command: Command,
+    /// The running server's library, when the server runs this command for a command line.
+    #[arg(skip)]
+    pub hosted: Option<Hosted>,
+}
+
+/// A running server's open library, lent to a command it runs for a command line.
+#[derive(Debug, Clone)]
+pub struct Hosted(pub Arc<Library>);
+
+/// A library a command works on: opened by this process, or the running server's.
+#[derive(Debug)]
+pub enum Opened {
+    Own(Box<Library>),
+    Server(Arc<Library>),
+}
+
+impl std::ops::Deref for Opened {
+    type Target = Library;
+    fn deref(&self) -> &Library {
+        match self {
+            Opened::Own(l) => l,
+            Opened::Server(l) => l,
+        }
+    }
+}
+
+impl Opened {
+    /// Releases what this process opened; on the server's library, flushes only (the server goes on).
+    pub fn close(&self) -> Result<()> {
+        match self {
+            Opened::Own(l) => l.close()?,
+            Opened::Server(l) => l.store().flush()?,
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +174,24 @@ pub enum Command {
         hostile: bool,
         /// Scratch folder for the load scripts.
         #[arg(long, default_value = "target/bench-scratch/load")]
+        work: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Command-line benchmark: a server on a scratch data folder; a folder ingested by the command line
+    /// through it while searches over HTTP run (their latency idle and during the ingest); then everyday
+    /// commands timed through the running server and, after it stops, in their own process.
+    BenchCli {
+        /// The folder to ingest (e.g. ../shared/corpus/laws).
+        folder: PathBuf,
+        /// Questions the searches ask (STARD format; the first 300).
+        #[arg(long)]
+        questions: Option<PathBuf>,
+        /// Runs of each command.
+        #[arg(long, default_value_t = 10)]
+        repeats: usize,
+        /// Scratch folder (its data folder is emptied first and left in place).
+        #[arg(long, default_value = "target/bench-scratch/cli")]
         work: PathBuf,
         #[arg(long)]
         json: bool,
@@ -454,6 +509,93 @@ pub struct SearchArgs {
 }
 
 impl Command {
+    /// Whether the command works on the data folder and can run through a running server (everything but
+    /// serving, restoring, benchmarks on scratch folders, generators and evaluations on their own folders).
+    pub fn runs_on_server(&self) -> bool {
+        match self {
+            Command::Ingest { .. }
+            | Command::Search(_)
+            | Command::Remove { .. }
+            | Command::Access { .. }
+            | Command::Show { .. }
+            | Command::Status { .. }
+            | Command::Links { .. }
+            | Command::Facts(_)
+            | Command::Check { .. }
+            | Command::Tables { .. }
+            | Command::Series { .. }
+            | Command::Feed { .. }
+            | Command::Execution(_)
+            | Command::User { .. }
+            | Command::Audit(_)
+            | Command::Settings { .. }
+            | Command::Relink { .. }
+            | Command::Eval {
+                suite: EvalSuite::Stard { .. },
+            } => true,
+            Command::Proposals { command } => {
+                !matches!(command, proposals::ProposalsCommand::Bench { .. })
+            }
+            // `--server` already names a server and a token.
+            Command::Backup { server, .. } => server.is_none(),
+            _ => false,
+        }
+    }
+
+    /// Whether the command reads its standard input (a password), which is then sent along to a server.
+    fn reads_stdin(&self) -> bool {
+        matches!(
+            self,
+            Command::User {
+                command: users::UserCommand::Add {
+                    password_stdin: true,
+                    ..
+                } | users::UserCommand::Passwd {
+                    password_stdin: true,
+                    ..
+                },
+            }
+        )
+    }
+
+    /// Makes the paths of a command sent by a command line absolute against the folder it was started in.
+    /// A removal or link target is a path only if it names something there (otherwise it is an id).
+    pub fn resolve_paths(&mut self, cwd: &Path) {
+        let abs = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = cwd.join(&*p);
+            }
+        };
+        let target = |t: &mut String| {
+            let p = cwd.join(&*t);
+            if Path::new(t).is_relative() && p.exists() {
+                *t = p.to_string_lossy().to_string();
+            }
+        };
+        match self {
+            Command::Ingest { paths, .. } => paths.iter_mut().for_each(abs),
+            Command::Remove { targets } => targets.iter_mut().for_each(target),
+            Command::Links { target: t, .. } => target(t),
+            Command::Eval {
+                suite: EvalSuite::Stard { file, .. },
+            } => abs(file),
+            Command::Backup { dir: Some(d), .. } => abs(d),
+            Command::Audit(args) => args.out.iter_mut().for_each(abs),
+            Command::Series {
+                command: series::SeriesCommand::Import { files },
+            } => files.iter_mut().for_each(abs),
+            Command::Feed {
+                command: execution::FeedCommand::Push { file, .. },
+            } => abs(file),
+            Command::Proposals { command } => match command {
+                proposals::ProposalsCommand::Import { files, .. } => files.iter_mut().for_each(abs),
+                proposals::ProposalsCommand::List(args) => args.export.iter_mut().for_each(abs),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
     /// Whether the command prints to standard output and may be piped into a reader that stops early.
     pub fn writes_to_pipe(&self) -> bool {
         !matches!(self, Command::Serve { .. })
@@ -537,12 +679,122 @@ pub fn config(cli: &Cli) -> Config {
     config
 }
 
-/// Runs the command line.
+/// Runs the command line: through the running server of the data folder when there is one and the command
+/// works on the data folder, in this process otherwise.
 pub fn run(cli: Cli) -> Result<()> {
-    let audited = cli.command.audited();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if cli.command.runs_on_server()
+        && let Some(server) = crate::web::local::find_server(&config(&cli).server_file())
+        && let Some(result) = forward(&server, &args, &cli)?
+    {
+        return result;
+    }
+    let audited = cli.command.audited(&args);
     let result = run_command(&cli);
     if let Some((action, target)) = audited {
-        audit_operator(&cli, action, &target, &result);
+        // A folder held by a process other than a server (another command line) is not opened: the command
+        // was refused there and changed nothing.
+        if let Ok(store) = crate::store::Store::open(&config(&cli).store_dir()) {
+            audit_operator(&store, &operator(), action, &target, &result);
+        }
+    }
+    result
+}
+
+/// The operating-system account running this process.
+fn operator() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        // SAFETY: `getuid` cannot fail.
+        .unwrap_or_else(|| format!("uid {}", unsafe { libc::getuid() }))
+}
+
+/// Sends the command to the running server and prints its output as it comes. `None` when the server does
+/// not answer (it is stopping, or its file is stale): the command then runs in this process.
+fn forward(
+    server: &crate::web::local::ServerFile,
+    args: &[String],
+    cli: &Cli,
+) -> Result<Option<Result<()>>> {
+    use crate::web::local::{Line, LocalRun, TOKEN_HEADER};
+    let stdin = if cli.command.reads_stdin() {
+        Some(crate::console::read_line().context("reading standard input")?)
+    } else {
+        None
+    };
+    let req = LocalRun {
+        args: args.to_vec(),
+        cwd: std::env::current_dir().context("finding the current folder")?,
+        user: operator(),
+        stdout_terminal: std::io::stdout().is_terminal(),
+        stderr_terminal: std::io::stderr().is_terminal(),
+        stdin,
+    };
+    let headers = [
+        ("Content-Type", "application/json".to_string()),
+        (TOKEN_HEADER, server.token.clone()),
+    ];
+    let mut end: Option<Result<()>> = None;
+    let mut on_line = |line: &str| match serde_json::from_str::<Line>(line) {
+        Ok(Line::Out(t)) => out!("{t}"),
+        Ok(Line::Err(t)) => errout!("{t}"),
+        Ok(Line::Done) => end = Some(Ok(())),
+        Ok(Line::Failed(chain)) => {
+            let mut chain = chain.into_iter().rev();
+            let mut e = anyhow!(chain.next().unwrap_or_default());
+            for outer in chain {
+                e = e.context(outer);
+            }
+            end = Some(Err(e));
+        }
+        Err(_) => errln!("{line}"),
+    };
+    let sent = crate::web::client::request_lines(
+        &server.url,
+        "/api/local/run",
+        &headers,
+        &serde_json::to_vec(&req)?,
+        &mut on_line,
+    );
+    match sent {
+        // Nothing listens: a stale file; the command runs here (and finds the folder free, or says who holds it).
+        Err(crate::error::Error::Io { .. }) if end.is_none() => Ok(None),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("运行中的服务 {} 中断了命令", server.url))),
+        Ok(Err(reply)) => {
+            let msg = serde_json::from_slice::<serde_json::Value>(&reply.body)
+                .ok()
+                .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+                .unwrap_or_else(|| reply.text());
+            bail!("运行中的服务 {} 拒绝了命令（{}）：{msg}", server.url, reply.status)
+        }
+        Ok(Ok(())) => Ok(Some(end.unwrap_or_else(|| {
+            Err(anyhow!(
+                "运行中的服务 {} 在命令结束前断开了连接 (the server ended the answer before the command ended)",
+                server.url
+            ))
+        }))),
+    }
+}
+
+/// Runs a command line's command in the running server, on its open library (the server's runner).
+pub fn run_hosted(lib: Arc<Library>, req: &crate::web::local::LocalRun) -> Result<()> {
+    let mut cli =
+        Cli::try_parse_from(std::iter::once("yusuan".to_string()).chain(req.args.iter().cloned()))
+            .map_err(|e| anyhow!("{}", e.to_string().trim_end()))?;
+    if !cli.command.runs_on_server() {
+        bail!(
+            "该命令不能由运行中的服务执行，请先停止服务 (this command does not run through a server)"
+        );
+    }
+    cli.command.resolve_paths(&req.cwd);
+    cli.index = lib.config.data_dir.clone();
+    cli.corpus = lib.config.corpus_dir.clone();
+    cli.hosted = Some(Hosted(lib.clone()));
+    let audited = cli.command.audited(&req.args);
+    let result = run_command(&cli);
+    if let Some((action, target)) = audited {
+        audit_operator(lib.store(), &req.user, action, &target, &result);
     }
     result
 }
@@ -550,9 +802,8 @@ pub fn run(cli: Cli) -> Result<()> {
 impl Command {
     /// The audit action and line of a command that changes the data folder (ingest, imports, removals,
     /// access, accounts, settings, relink, restore); `None` for reads.
-    fn audited(&self) -> Option<(crate::auth::audit::AuditAction, String)> {
+    fn audited(&self, args: &[String]) -> Option<(crate::auth::audit::AuditAction, String)> {
         use crate::auth::audit::AuditAction::{Admin, Change, Ingest};
-        let args: Vec<String> = std::env::args().skip(1).collect();
         let line = args.join(" ");
         let action = match self {
             Command::Ingest { .. } => Ingest,
@@ -601,18 +852,14 @@ impl Command {
     }
 }
 
-/// Records a command-line change in the audit log, under the operating-system account that ran it. A data
-/// folder held by a running server is not opened: the command was refused there and changed nothing.
+/// Records a command-line change in the audit log, under the operating-system account that ran it.
 fn audit_operator(
-    cli: &Cli,
+    store: &crate::store::Store,
+    who: &str,
     action: crate::auth::audit::AuditAction,
     line: &str,
     result: &Result<()>,
 ) {
-    let Ok(store) = crate::store::Store::open(&config(cli).store_dir()) else {
-        return;
-    };
-    let who = std::env::var("USER").unwrap_or_else(|_| "?".into());
     let entry = crate::auth::audit::AuditEntry {
         seq: 0,
         time: chrono::Utc::now(),
@@ -627,8 +874,8 @@ fn audit_operator(
         status: if result.is_ok() { 200 } else { 500 },
         ip: None,
     };
-    if let Err(e) = crate::auth::audit::record(&store, entry) {
-        eprintln!("警告：无法写入审计日志：{e}");
+    if let Err(e) = crate::auth::audit::record(store, entry) {
+        errln!("警告：无法写入审计日志：{e}");
     }
 }
 
@@ -652,7 +899,7 @@ fn run_command(cli: &Cli) -> Result<()> {
             config.public_url = public_url.clone();
             config.trust_forwarded_proto = *trust_forwarded_proto;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(crate::web::serve(config, addr))
+            runtime.block_on(crate::web::serve(config, addr, Some(Arc::new(run_hosted))))
         }
         Command::Backup {
             dir,
@@ -682,12 +929,19 @@ fn run_command(cli: &Cli) -> Result<()> {
             )
         }
         Command::Restore { dir, json } => {
+            if let Some(server) = crate::web::local::find_server(&config(cli).server_file()) {
+                bail!(
+                    "数据目录 {} 正由运行中的服务 {} 使用：请先停止服务（Ctrl-C），再恢复备份 (stop the server first)",
+                    cli.index.display(),
+                    server.url
+                );
+            }
             let r = crate::backup::restore(dir, &config(cli))
                 .with_context(|| format!("restoring {}", dir.display()))?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
-                println!(
+                outln!(
                     "已恢复到 {}：文档 {} · 条文 {} · 建议 {}",
                     r.data_dir.display(),
                     r.manifest.documents,
@@ -695,7 +949,7 @@ fn run_command(cli: &Cli) -> Result<()> {
                     r.manifest.proposals
                 );
                 if let Some(p) = &r.previous {
-                    println!("原数据目录已移至 {}（未删除）", p.display());
+                    outln!("原数据目录已移至 {}（未删除）", p.display());
                 }
             }
             Ok(())
@@ -740,9 +994,31 @@ fn run_command(cli: &Cli) -> Result<()> {
             };
             let r = crate::bench::load::run(&opts, work)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
-                print!("{}", crate::bench::load::render(&r));
+                out!("{}", crate::bench::load::render(&r));
+            }
+            Ok(())
+        }
+        Command::BenchCli {
+            folder,
+            questions,
+            repeats,
+            work,
+            json,
+        } => {
+            let opts = crate::bench::cli::CliOptions {
+                exe: std::env::current_exe().context("finding the yusuan binary")?,
+                corpus: std::path::absolute(&cli.corpus)?,
+                folder: folder.clone(),
+                questions: questions.clone(),
+                repeats: *repeats,
+            };
+            let r = crate::bench::cli::run(&opts, work)?;
+            if *json {
+                outln!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                out!("{}", crate::bench::cli::render(&r));
             }
             Ok(())
         }
@@ -767,7 +1043,7 @@ fn run_command(cli: &Cli) -> Result<()> {
             let report = ingest_with_progress(&lib, paths)?;
             lib.close()?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                outln!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print_report(&report);
             }
@@ -778,9 +1054,9 @@ fn run_command(cli: &Cli) -> Result<()> {
             let req = args.request()?;
             let resp = search::search(&lib, &req)?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&resp)?);
+                outln!("{}", serde_json::to_string_pretty(&resp)?);
             } else {
-                print_search(&resp, std::io::stdout().is_terminal());
+                print_search(&resp, crate::console::stdout_is_terminal());
             }
             Ok(())
         }
@@ -796,7 +1072,7 @@ fn run_command(cli: &Cli) -> Result<()> {
             }
             let n = pipeline::remove(&lib, &ids)?;
             lib.close()?;
-            println!("已删除 {n} 个文档");
+            outln!("已删除 {n} 个文档");
             Ok(())
         }
         Command::Access { id, access } => {
@@ -807,7 +1083,7 @@ fn run_command(cli: &Cli) -> Result<()> {
                 bail!("no document with id {id}");
             }
             lib.close()?;
-            println!("{id}: {}", access.label());
+            outln!("{id}: {}", access.label());
             Ok(())
         }
         Command::Show { id, json } => {
@@ -825,9 +1101,9 @@ fn run_command(cli: &Cli) -> Result<()> {
             let started = std::time::Instant::now();
             let m = crate::eval::evaluate(&lib, &questions)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&m)?);
+                outln!("{}", serde_json::to_string_pretty(&m)?);
             } else {
-                println!(
+                outln!(
                     "questions {}  Recall@10 {:.3}  Recall@100 {:.3}  MRR@10 {:.3}  nDCG@10 {:.3}  ({:.1} s)",
                     m.questions,
                     m.recall_at_10,
@@ -847,36 +1123,47 @@ fn run_command(cli: &Cli) -> Result<()> {
         } => {
             let r = crate::bench::run(&config(cli), corpus, work, questions.as_deref())?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
-                println!(
+                outln!(
                     "files {} · documents {} · articles {} · text {:.1} MB",
-                    r.files, r.documents, r.articles, r.text_mb
+                    r.files,
+                    r.documents,
+                    r.articles,
+                    r.text_mb
                 );
-                println!(
+                outln!(
                     "segmentation (jieba search mode, 1 thread)   {:>8.1} MB/s",
                     r.segment_mb_per_s
                 );
-                println!(
+                outln!(
                     "bare index loop (same schema and analyzers)  {:>8.1} MB/s  ({:.1} s)",
-                    r.bare_index_mb_per_s, r.bare_index_seconds
+                    r.bare_index_mb_per_s,
+                    r.bare_index_seconds
                 );
-                println!(
+                outln!(
                     "full ingest                                  {:>8.1} MB/s  ({:.1} s, {:.0} docs/s)",
-                    r.ingest_mb_per_s, r.ingest_seconds, r.ingest_docs_per_s
+                    r.ingest_mb_per_s,
+                    r.ingest_seconds,
+                    r.ingest_docs_per_s
                 );
-                println!(
+                outln!(
                     "full ingest / bare loop                      {:>8.2}",
                     r.ingest_vs_bare
                 );
-                println!(
+                outln!(
                     "index {:.1} MB · store {:.1} MB · peak memory {:.0} MB",
-                    r.index_mb, r.store_mb, r.peak_rss_mb
+                    r.index_mb,
+                    r.store_mb,
+                    r.peak_rss_mb
                 );
                 if r.queries > 0 {
-                    println!(
+                    outln!(
                         "query latency over {} questions: p50 {:.1} ms · p95 {:.1} ms · p99 {:.1} ms",
-                        r.queries, r.query_p50_ms, r.query_p95_ms, r.query_p99_ms
+                        r.queries,
+                        r.query_p50_ms,
+                        r.query_p95_ms,
+                        r.query_p99_ms
                     );
                 }
             }
@@ -937,23 +1224,27 @@ fn run_command(cli: &Cli) -> Result<()> {
         Command::Gen { what } => proposals::gen_command(what),
         Command::Relink { json } => {
             let lib = open(cli)?;
-            let tty = std::io::stderr().is_terminal();
+            let tty = crate::console::stderr_is_terminal();
             let progress = move |done: usize, total: usize| {
                 if tty {
-                    eprint!("\r{done} / {total} 个文档");
+                    errout!("\r{done} / {total} 个文档");
                     if done == total {
-                        eprintln!();
+                        errln!();
                     }
                 }
             };
             let r = crate::linking::relink(&lib, &progress)?;
             lib.close()?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
-                println!(
+                outln!(
                     "文档 {} · 科目关联 {} · 专题关联 {} · 新见科目 {} · {:.1} 秒",
-                    r.documents, r.subject_links, r.topic_links, r.observed_subjects, r.seconds
+                    r.documents,
+                    r.subject_links,
+                    r.topic_links,
+                    r.observed_subjects,
+                    r.seconds
                 );
             }
             Ok(())
@@ -1001,9 +1292,9 @@ fn run_command(cli: &Cli) -> Result<()> {
                 "free_bytes": disk.free_bytes,
             });
             if *json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                outln!("{}", serde_json::to_string_pretty(&status)?);
             } else {
-                println!(
+                outln!(
                     "文档 {} · 条文 {} · 检索单元 {} · 索引 {:.1} MB · 存储 {:.1} MB",
                     status["documents"],
                     status["articles"],
@@ -1011,7 +1302,7 @@ fn run_command(cli: &Cli) -> Result<()> {
                     lib.index().size_bytes() as f64 / 1e6,
                     lib.store().size_bytes() as f64 / 1e6
                 );
-                println!("磁盘：{}", disk.line());
+                outln!("磁盘：{}", disk.line());
             }
             Ok(())
         }
@@ -1019,7 +1310,7 @@ fn run_command(cli: &Cli) -> Result<()> {
 }
 
 fn print_manifest(dir: &str, m: &crate::backup::Manifest) {
-    println!(
+    outln!(
         "已备份到 {dir}：文档 {} · 条文 {} · 建议 {} · 文件 {} · {:.1} MB",
         m.documents,
         m.articles,
@@ -1051,19 +1342,30 @@ fn backup_command(
             bail!("the server refused the backup ({status}): {msg}");
         }
         if json {
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?);
         } else {
             let m: crate::backup::Manifest = serde_json::from_value(value["manifest"].clone())?;
             print_manifest(value["dir"].as_str().unwrap_or(""), &m);
         }
         return Ok(());
     }
-    let Some(dir) = dir else {
-        bail!(
+    let chosen;
+    let dir = match (dir, &cli.hosted) {
+        (Some(d), _) => d,
+        // The running server chooses, as on its admin page.
+        (None, Some(Hosted(lib))) => {
+            chosen = crate::backup::default_dir(&lib.config);
+            &chosen
+        }
+        (None, None) => bail!(
             "name the backup folder: yusuan backup DIR (or let a running server choose: --server URL)"
-        );
+        ),
     };
-    let lib = match Library::open(config(cli)) {
+    let opened = match &cli.hosted {
+        Some(Hosted(lib)) => Ok(Opened::Server(lib.clone())),
+        None => Library::open(config(cli)).map(|l| Opened::Own(Box::new(l))),
+    };
+    let lib = match opened {
         Ok(lib) => lib,
         Err(crate::error::Error::Locked(_)) => bail!(
             "数据目录 {} 正被运行中的服务使用；请通过服务备份：yusuan backup {} --server http://127.0.0.1:端口 (the data folder is in use: back up through the running server)",
@@ -1078,7 +1380,7 @@ fn backup_command(
     let m = crate::backup::backup(&lib, dir)?;
     lib.close()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&m)?);
+        outln!("{}", serde_json::to_string_pretty(&m)?);
     } else {
         print_manifest(&dir.display().to_string(), &m);
     }
@@ -1108,22 +1410,25 @@ fn http_post_json(
     Ok((r.status, r.text()))
 }
 
-/// Opens the data folder named on the command line.
-pub fn open(cli: &Cli) -> Result<Library> {
+/// Opens the data folder named on the command line, or lends the server's when the server runs the command.
+pub fn open(cli: &Cli) -> Result<Opened> {
+    if let Some(Hosted(lib)) = &cli.hosted {
+        return Ok(Opened::Server(lib.clone()));
+    }
     Library::open(config(cli))
+        .map(|l| Opened::Own(Box::new(l)))
         .with_context(|| format!("opening the data folder {}", cli.index.display()))
 }
 
 /// Ingests with a progress line on a terminal.
 pub fn ingest_with_progress(lib: &Library, paths: &[PathBuf]) -> Result<pipeline::IngestReport> {
-    let tty = std::io::stderr().is_terminal();
+    let tty = crate::console::stderr_is_terminal();
     let progress = move |p: Progress| {
         if tty && (p.done.is_multiple_of(25) || p.done == p.total) {
             let mbps = p.bytes as f64 / 1e6 / p.elapsed.as_secs_f64().max(1e-3);
-            let mut err = std::io::stderr();
-            let _ = write!(err, "\r{} / {} 个文件  {:.1} MB/s ", p.done, p.total, mbps);
+            errout!("\r{} / {} 个文件  {:.1} MB/s ", p.done, p.total, mbps);
             if p.done == p.total {
-                let _ = writeln!(err);
+                errln!();
             }
         }
     };
@@ -1131,7 +1436,7 @@ pub fn ingest_with_progress(lib: &Library, paths: &[PathBuf]) -> Result<pipeline
 }
 
 fn print_report(r: &pipeline::IngestReport) {
-    println!(
+    outln!(
         "文件 {} · 新增 {} · 更新 {} · 未变 {} · 失败 {} · 条文 {} · {:.1} MB · {:.1} 秒",
         r.files,
         r.added,
@@ -1143,18 +1448,18 @@ fn print_report(r: &pipeline::IngestReport) {
         r.seconds
     );
     for f in &r.failed {
-        println!("  失败: {}: {}", f.path, f.reason);
+        outln!("  失败: {}: {}", f.path, f.reason);
     }
 }
 
 fn print_search(resp: &SearchResponse, color: bool) {
-    println!("共 {} 条结果", resp.total);
+    outln!("共 {} 条结果", resp.total);
     for (i, h) in resp.hits.iter().enumerate() {
         let mut tags = vec![h.kind.label().to_string(), h.validity.label().to_string()];
         if let Some(y) = h.year {
             tags.push(y.to_string());
         }
-        println!(
+        outln!(
             "{:>3}. {}  [{}]  {:.2}",
             resp.offset + i + 1,
             h.name,
@@ -1171,8 +1476,8 @@ fn print_search(resp: &SearchResponse, color: bool) {
                 line.push_str(&s.text);
             }
         }
-        println!("     {line}");
-        println!("     id: {}", h.id);
+        outln!("     {line}");
+        outln!("     id: {}", h.id);
     }
     for f in &resp.facets {
         if f.values.is_empty() {
@@ -1184,7 +1489,7 @@ fn print_search(resp: &SearchResponse, color: bool) {
             .take(12)
             .map(|v| format!("{} {}", v.value, v.count))
             .collect();
-        println!("{}: {}", f.field.as_str(), values.join(" · "));
+        outln!("{}: {}", f.field.as_str(), values.join(" · "));
     }
 }
 
@@ -1192,9 +1497,9 @@ fn show(lib: &Library, id: &str, json: bool) -> Result<()> {
     use crate::model::{ArticleId, DocId};
     if let Some(a) = lib.store().get_article(&ArticleId(id.to_string()))? {
         if json {
-            println!("{}", serde_json::to_string_pretty(&a)?);
+            outln!("{}", serde_json::to_string_pretty(&a)?);
         } else {
-            println!("{}\n{}\n\n{}", a.name, a.path.join(" / "), a.text);
+            outln!("{}\n{}\n\n{}", a.name, a.path.join(" / "), a.text);
         }
         return Ok(());
     }
@@ -1202,16 +1507,19 @@ fn show(lib: &Library, id: &str, json: bool) -> Result<()> {
         bail!("no document or article has the id {id}");
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&d)?);
+        outln!("{}", serde_json::to_string_pretty(&d)?);
     } else {
-        println!(
+        outln!(
             "{}\n类别: {} · 效力: {} · 来源: {}",
-            d.title, d.kind, d.validity, d.source
+            d.title,
+            d.kind,
+            d.validity,
+            d.source
         );
         for h in &d.history {
-            println!("  {h}");
+            outln!("  {h}");
         }
-        println!("条文 {} 条\n\n{}", d.articles.len(), d.body);
+        outln!("条文 {} 条\n\n{}", d.articles.len(), d.body);
     }
     Ok(())
 }
@@ -1263,9 +1571,9 @@ fn links_command(
     }
     if json {
         if let [one] = all_links.as_slice() {
-            println!("{}", serde_json::to_string_pretty(one)?);
+            outln!("{}", serde_json::to_string_pretty(one)?);
         } else {
-            println!("{}", serde_json::to_string_pretty(&all_links)?);
+            outln!("{}", serde_json::to_string_pretty(&all_links)?);
         }
         return Ok(());
     }
@@ -1305,14 +1613,14 @@ fn print_links(l: &crate::linking::DocLinks) {
         Some(Verdict::Rejected) => " [已否决]",
         None => "",
     };
-    println!("{}  ({})", l.title, l.doc_id);
-    println!("科目:");
+    outln!("{}  ({})", l.title, l.doc_id);
+    outln!("科目:");
     if l.subjects.is_empty() {
-        println!("  (无)");
+        outln!("  (无)");
     }
     for s in &l.subjects {
         let observed = if s.observed { " [新见]" } else { "" };
-        println!(
+        outln!(
             "  {} {}  {:.2}{}{}",
             s.code,
             s.name,
@@ -1321,15 +1629,15 @@ fn print_links(l: &crate::linking::DocLinks) {
             mark(Target::Subject(s.code.clone()))
         );
         for e in s.evidence.iter().take(4) {
-            println!("      {}", evidence(e));
+            outln!("      {}", evidence(e));
         }
     }
-    println!("专题:");
+    outln!("专题:");
     if l.topics.is_empty() {
-        println!("  (无)");
+        outln!("  (无)");
     }
     for t in &l.topics {
-        println!(
+        outln!(
             "  {} ({})  {:.2}{}",
             t.name,
             t.id,
@@ -1337,7 +1645,7 @@ fn print_links(l: &crate::linking::DocLinks) {
             mark(Target::Topic(t.id.clone()))
         );
         for e in t.evidence.iter().take(4) {
-            println!("      {}", evidence(e));
+            outln!("      {}", evidence(e));
         }
     }
 }
@@ -1359,6 +1667,7 @@ fn eval_links(
         let mut config = config(cli);
         config.data_dir = temp.clone();
         Library::open(config)
+            .map(|l| Opened::Own(Box::new(l)))
             .with_context(|| format!("opening a temporary data folder {}", temp.display()))?
     };
     let result = crate::linking::eval::evaluate(&lib, &labels, shared);
@@ -1371,37 +1680,51 @@ fn eval_links(
     }
     let m = result?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&m)?);
+        outln!("{}", serde_json::to_string_pretty(&m)?);
         return Ok(());
     }
-    println!("标注文档 {} · 未能读入 {}", m.documents, m.missing.len());
+    outln!("标注文档 {} · 未能读入 {}", m.documents, m.missing.len());
     for (p, why) in &m.missing {
-        println!("  未能读入: {p}: {why}");
+        outln!("  未能读入: {p}: {why}");
     }
-    println!("科目类 recall@3（前三个类中含预期类）:");
+    outln!("科目类 recall@3（前三个类中含预期类）:");
     for c in &m.classes {
-        println!(
+        outln!(
             "  {} {:<14} {:>2}/{:<2}  {:.2}",
-            c.class, c.name, c.found_in_top3, c.expected, c.recall_at_3
+            c.class,
+            c.name,
+            c.found_in_top3,
+            c.expected,
+            c.recall_at_3
         );
     }
-    println!(
+    outln!(
         "  总体 {:.3}（仅前三条关联: {:.3}）",
-        m.recall_at_3, m.recall_at_3_strict
+        m.recall_at_3,
+        m.recall_at_3_strict
     );
-    println!("专题 precision / recall:");
+    outln!("专题 precision / recall:");
     for t in &m.topics {
-        println!(
+        outln!(
             "  {:<10} 预期 {:>2} · 给出 {:>2} · 正确 {:>2}  P {:.2}  R {:.2}",
-            t.topic, t.expected, t.predicted, t.correct, t.precision, t.recall
+            t.topic,
+            t.expected,
+            t.predicted,
+            t.correct,
+            t.precision,
+            t.recall
         );
     }
-    println!("  总体 P {:.3}  R {:.3}", m.topic_precision, m.topic_recall);
+    outln!("  总体 P {:.3}  R {:.3}", m.topic_precision, m.topic_recall);
     if verbose {
         for o in &m.outcomes {
-            println!(
+            outln!(
                 "{}\n    类 预期 {:?} 得到 {:?}\n    专题 预期 {:?} 得到 {:?}",
-                o.path, o.expected_classes, o.top_classes, o.expected_topics, o.topics
+                o.path,
+                o.expected_classes,
+                o.top_classes,
+                o.expected_topics,
+                o.topics
             );
         }
     }

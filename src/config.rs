@@ -100,6 +100,12 @@ impl Config {
         self.data_dir.join("feed-inbox")
     }
 
+    /// Where a running server leaves its address and the credential for command lines of its owner
+    /// (`server.json`, owner-only, removed when the server stops).
+    pub fn server_file(&self) -> PathBuf {
+        self.data_dir.join("server.json")
+    }
+
     /// Where uploaded originals are kept.
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")

@@ -10,6 +10,7 @@ pub mod bench;
 pub mod budget;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod csv_out;
 pub mod disk;
 pub mod error;

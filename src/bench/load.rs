@@ -197,7 +197,7 @@ end
 }
 
 /// Resident memory of a process, in MB.
-fn rss_mb(pid: u32) -> f64 {
+pub(super) fn rss_mb(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -209,9 +209,10 @@ fn rss_mb(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
-struct Server {
-    child: Child,
-    base: String,
+/// A `yusuan serve` process of a benchmark, killed when dropped.
+pub(super) struct Server {
+    pub(super) child: Child,
+    pub(super) base: String,
 }
 
 impl Drop for Server {
@@ -229,18 +230,23 @@ fn free_port() -> Result<u16> {
 }
 
 fn start_server(opts: &LoadOptions) -> Result<Server> {
+    serve(&opts.exe, &opts.data, &opts.corpus)
+}
+
+/// Starts `yusuan serve` on a free loopback port and waits until it is healthy and idle.
+pub(super) fn serve(exe: &Path, data: &Path, corpus: &Path) -> Result<Server> {
     let port = free_port()?;
-    let child = Command::new(&opts.exe)
+    let child = Command::new(exe)
         .arg("--index")
-        .arg(&opts.data)
+        .arg(data)
         .arg("--corpus")
-        .arg(&opts.corpus)
+        .arg(corpus)
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| Error::io(&opts.exe, e))?;
+        .map_err(|e| Error::io(exe, e))?;
     let server = Server {
         child,
         base: format!("http://127.0.0.1:{port}"),

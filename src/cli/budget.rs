@@ -5,6 +5,7 @@ use crate::budget::query::{self, FactQuery};
 use crate::budget::recognise::CodeLevel;
 use crate::library::Library;
 use crate::model::{DocId, Scope};
+use crate::{errln, outln};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -76,11 +77,11 @@ impl FactsArgs {
 pub fn facts_command(lib: &Library, args: &FactsArgs) -> Result<()> {
     let list = query::facts(lib, &args.query()?, &Scope::All)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
     for f in &list.facts {
-        println!(
+        outln!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.2}\t{}\t第{}页",
             f.unit.as_deref().unwrap_or("-"),
             f.year.map_or("-".into(), |y| y.to_string()),
@@ -95,7 +96,7 @@ pub fn facts_command(lib: &Library, args: &FactsArgs) -> Result<()> {
             f.page.map_or("-".into(), |p| p.to_string()),
         );
     }
-    println!("共 {} 条（万元）", list.total);
+    outln!("共 {} 条（万元）", list.total);
     Ok(())
 }
 
@@ -105,11 +106,11 @@ pub fn tables_command(lib: &Library, id: &str, json: bool) -> Result<()> {
         bail!("没有编号为 {id} 的文档 (no such document)");
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&tables)?);
+        outln!("{}", serde_json::to_string_pretty(&tables)?);
         return Ok(());
     }
     if tables.is_empty() {
-        println!("该文档没有表格");
+        outln!("该文档没有表格");
     }
     for t in &tables {
         let pages = match t.pages {
@@ -117,7 +118,7 @@ pub fn tables_command(lib: &Library, id: &str, json: bool) -> Result<()> {
             Some((a, b)) => format!(" · 第{a}–{b}页"),
             None => String::new(),
         };
-        println!(
+        outln!(
             "表{} {}（{}）{}{}",
             t.index + 1,
             t.title,
@@ -134,9 +135,9 @@ pub fn tables_command(lib: &Library, id: &str, json: bool) -> Result<()> {
                 .iter()
                 .map(|c| if c.covered { "〃" } else { c.text.as_str() })
                 .collect();
-            println!("{mark}\t{}", cells.join("\t"));
+            outln!("{mark}\t{}", cells.join("\t"));
         }
-        println!();
+        outln!();
     }
     Ok(())
 }
@@ -223,7 +224,7 @@ pub fn gen_budgets(
             }
         }
     }
-    eprintln!("已生成 {files} 个文件（生成数据）: {}", out.display());
+    errln!("已生成 {files} 个文件（生成数据）: {}", out.display());
     Ok(())
 }
 
@@ -248,26 +249,35 @@ pub fn bench_facts(
     empty_scratch(work)?;
     let r = crate::bench::facts::run(work, corpus, facts)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        outln!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "imported {} facts of {} documents in {:.1} s (store {:.0} MB)",
-        r.facts, r.documents, r.import_seconds, r.store_mb
+        r.facts,
+        r.documents,
+        r.import_seconds,
+        r.store_mb
     );
-    println!(
+    outln!(
         "columns built in {:.2} s; resident memory {:.0} MB → {:.0} MB (peak {:.0} MB)",
-        r.load_seconds, r.rss_before_mb, r.rss_after_mb, r.peak_rss_mb
+        r.load_seconds,
+        r.rss_before_mb,
+        r.rss_after_mb,
+        r.peak_rss_mb
     );
-    println!(
+    outln!(
         "filtered query (code, table, column, year): {} facts in {:.2} ms",
-        r.query_hits, r.query_ms
+        r.query_hits,
+        r.query_ms
     );
-    println!(
+    outln!(
         "sum by 类 of all 项 facts (支出表 本年支出合计): {} classes in {:.1} ms; within one city: {:.1} ms",
-        r.classes, r.sum_ms, r.sum_filtered_ms
+        r.classes,
+        r.sum_ms,
+        r.sum_filtered_ms
     );
-    println!(
+    outln!(
         "money view by 类: {:.1} ms (p95 {:.1}); units under 2080505: {} units in {:.1} ms (p95 {:.1})",
         r.money_class_ms,
         r.money_class_p95_ms,
@@ -275,7 +285,7 @@ pub fn bench_facts(
         r.money_units_ms,
         r.money_units_p95_ms
     );
-    println!(
+    outln!(
         "comparison 类 × years: {:.1} ms (p95 {:.1}); {} units × years under 2080505 with 完成率: {:.1} ms (p95 {:.1}); one city's units × 类: {:.1} ms (p95 {:.1})",
         r.pivot_years_ms,
         r.pivot_years_p95_ms,
@@ -285,9 +295,11 @@ pub fn bench_facts(
         r.pivot_city_ms,
         r.pivot_city_p95_ms
     );
-    println!(
+    outln!(
         "after a restart: the first money view in {:.0} ms reading the saved columns ({:.0} MB), {:.0} ms building them from the store",
-        r.restart_first_view_ms, r.saved_mb, r.restart_without_file_ms
+        r.restart_first_view_ms,
+        r.saved_mb,
+        r.restart_without_file_ms
     );
     Ok(())
 }
@@ -315,7 +327,7 @@ pub fn eval_tables(reference: &Path, documents: &Path, verbose: bool, json: bool
         if verbose && !json {
             for t in &extracted.tables {
                 let (first, last) = t.pages.unwrap_or_default();
-                println!(
+                outln!(
                     "  表「{}」 {} · 第 {first}–{last} 页 · {} 行 × {} 列",
                     t.title,
                     t.unit.as_deref().unwrap_or("无单位"),
@@ -332,7 +344,7 @@ pub fn eval_tables(reference: &Path, documents: &Path, verbose: bool, json: bool
             .iter()
             .map(|(s, secs)| serde_json::json!({"score": s, "seconds": secs, "accuracy": s.total.accuracy(), "text_accuracy": s.total.text_accuracy(), "code_accuracy": s.total.code_accuracy()}))
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({"documents": docs, "total": total, "accuracy": total.accuracy(), "text_accuracy": total.text_accuracy(), "code_accuracy": total.code_accuracy()})
@@ -341,7 +353,7 @@ pub fn eval_tables(reference: &Path, documents: &Path, verbose: bool, json: bool
         return Ok(());
     }
     let line = |name: &str, s: &Score| {
-        println!(
+        outln!(
             "{name}: 单元格 {}/{} ({:.2}%) · 有文字的 {}/{} ({:.2}%) · 科目编码 {}/{} ({:.2}%)",
             s.correct,
             s.cells,
@@ -362,11 +374,11 @@ pub fn eval_tables(reference: &Path, documents: &Path, verbose: bool, json: bool
             }
         }
         for m in &score.missing {
-            println!("  未找到：{m}");
+            outln!("  未找到：{m}");
         }
         if verbose {
             for e in &score.errors {
-                println!("  {e}");
+                outln!("  {e}");
             }
         }
     }

@@ -3,6 +3,7 @@
 use crate::budget::alerts::findings;
 use crate::library::Library;
 use crate::model::{DocId, Scope};
+use crate::outln;
 use anyhow::{Result, bail};
 
 /// Prints the findings of each document (`{"doc_id", "findings": [...]}` per document with `--json`).
@@ -30,7 +31,7 @@ pub fn check_command(lib: &Library, ids: &[String], json: bool) -> Result<()> {
         } else {
             serde_json::Value::Array(docs)
         };
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     for (id, found) in &out {
@@ -42,7 +43,7 @@ pub fn check_command(lib: &Library, ids: &[String], json: bool) -> Result<()> {
             .get_meta(id)?
             .map(|d| d.title)
             .unwrap_or_default();
-        println!("{title}（{id}）：{} 条", found.len());
+        outln!("{title}（{id}）：{} 条", found.len());
         for f in found {
             let page = f.page.map(|p| format!("第{p}页 ")).unwrap_or_default();
             let cmp = match (&f.expected, &f.found) {
@@ -50,12 +51,14 @@ pub fn check_command(lib: &Library, ids: &[String], json: bool) -> Result<()> {
                 (None, Some(g)) => format!("（{g}）"),
                 _ => String::new(),
             };
-            println!(
+            outln!(
                 "  [{}] {page}{}{cmp} · {}",
-                f.severity, f.message, f.rule_name
+                f.severity,
+                f.message,
+                f.rule_name
             );
             if let Some(q) = &f.quote {
-                println!("      「{q}」");
+                outln!("      「{q}」");
             }
         }
     }
@@ -73,19 +76,21 @@ pub fn bench_checks(
     super::budget::empty_scratch(work)?;
     let r = crate::bench::checks::run(folder, work, corpus, repeats)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        outln!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "ingested {} documents in {:.2} s (end to end)",
-        r.documents, r.ingest_seconds
+        r.documents,
+        r.ingest_seconds
     );
     for (title, findings, ms) in &r.per_document {
-        println!("  {title}: {findings} findings, checked in {ms:.2} ms (median)");
+        outln!("  {title}: {findings} findings, checked in {ms:.2} ms (median)");
     }
-    println!(
+    outln!(
         "the whole 预警 list: {} findings in {:.2} ms (median of {repeats})",
-        r.findings, r.all_ms
+        r.findings,
+        r.all_ms
     );
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::budget::execution::parse::Format;
 use crate::budget::execution::{Fund, Outcome, Submission, review, submit};
 use crate::budget::recognise::MoneyUnit;
 use crate::library::Library;
+use crate::outln;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -101,10 +102,10 @@ pub fn feed(lib: &Library, cmd: &FeedCommand) -> Result<()> {
             )?;
             let r = outcome.record();
             if *json {
-                println!("{}", serde_json::to_string_pretty(r)?);
+                outln!("{}", serde_json::to_string_pretty(r)?);
             } else {
                 match &outcome {
-                    Outcome::Applied(_) => println!(
+                    Outcome::Applied(_) => outln!(
                         "批次 {} 已入库：{} 行，{} 个单位·月份{}",
                         r.id,
                         r.rows,
@@ -116,17 +117,17 @@ pub fn feed(lib: &Library, cmd: &FeedCommand) -> Result<()> {
                         }
                     ),
                     Outcome::Duplicate(_) => {
-                        println!("批次 {} 此前已入库（{}），未作改动", r.id, r.at)
+                        outln!("批次 {} 此前已入库（{}），未作改动", r.id, r.at)
                     }
                     Outcome::Rejected(_) => {
-                        println!("批次 {} 已拒收：{} 处错误，未作改动", r.id, r.error_count);
+                        outln!("批次 {} 已拒收：{} 处错误，未作改动", r.id, r.error_count);
                     }
                 }
                 if let Some((want, got)) = r.gap {
-                    println!("序号不连续：应为 {want}，收到 {got}");
+                    outln!("序号不连续：应为 {want}，收到 {got}");
                 }
                 for e in r.errors.iter().chain(&r.warnings).take(20) {
-                    println!("  第 {} 行 {}：{}", e.line, e.field, e.message);
+                    outln!("  第 {} 行 {}：{}", e.line, e.field, e.message);
                 }
             }
             if matches!(outcome, Outcome::Rejected(_)) {
@@ -138,11 +139,11 @@ pub fn feed(lib: &Library, cmd: &FeedCommand) -> Result<()> {
             let mut list = lib.store().execution_batches()?;
             list.reverse();
             if *json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                outln!("{}", serde_json::to_string_pretty(&list)?);
                 return Ok(());
             }
             for b in list {
-                println!(
+                outln!(
                     "{}\t{}\t{}\t序号 {}\t{} 行\t{}\t错误 {}\t提醒 {}",
                     b.id,
                     b.at,
@@ -179,10 +180,10 @@ pub fn execution(lib: &Library, a: &ExecArgs) -> Result<()> {
             })
             .collect();
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&found)?);
+            outln!("{}", serde_json::to_string_pretty(&found)?);
         } else {
             for f in &found {
-                println!(
+                outln!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     f.severity.label(),
                     f.rule_name,
@@ -192,7 +193,7 @@ pub fn execution(lib: &Library, a: &ExecArgs) -> Result<()> {
                     f.status()
                 );
             }
-            println!("共 {} 条", found.len());
+            outln!("共 {} 条", found.len());
         }
         return Ok(());
     }
@@ -210,14 +211,14 @@ pub fn execution(lib: &Library, a: &ExecArgs) -> Result<()> {
     };
     let d = dashboard(&cols, &q, &name);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&d)?);
+        outln!("{}", serde_json::to_string_pretty(&d)?);
         return Ok(());
     }
     let Some(year) = d.year else {
-        println!("还没有预算执行数据");
+        outln!("还没有预算执行数据");
         return Ok(());
     };
-    println!(
+    outln!(
         "{year}年截至{}月：可用预算 {:.2} 万元，累计执行 {:.2} 万元，执行进度 {}，时间进度 {}",
         d.month,
         d.total.available,
@@ -226,9 +227,9 @@ pub fn execution(lib: &Library, a: &ExecArgs) -> Result<()> {
         pct(Some(d.timeline))
     );
     for (heading, lines) in [(d.by_label, &d.by), ("科目", &d.subjects)] {
-        println!("\n{heading}\t可用预算\t累计执行\t执行进度");
+        outln!("\n{heading}\t可用预算\t累计执行\t执行进度");
         for l in lines {
-            println!(
+            outln!(
                 "{}\t{:.2}\t{:.2}\t{}",
                 l.label,
                 l.progress.available,
@@ -260,7 +261,7 @@ pub fn gen_execution(units: usize, year: i32, seed: u64, planted: f64, out: &Pat
         lines.push('\n');
     }
     std::fs::write(out.join("planted.jsonl"), lines)?;
-    println!(
+    outln!(
         "{} 个预算单位，每月 {} 行，12 个月写入 {}（生成数据；埋设问题 {} 处，见 planted.jsonl）",
         units,
         g.rows_per_month(),
@@ -292,7 +293,7 @@ pub fn eval_execution(units: usize, seed: u64, json: bool) -> Result<()> {
                 "correct": s.correct, "recall": s.recall(), "precision": s.precision(),
             }));
             if !json {
-                println!(
+                outln!(
                     "{month:>2}月 {rule:<17} 埋设 {:>4}  发现 {:>4}  正确 {:>4}  召回 {}  精确 {}",
                     s.planted,
                     s.found,
@@ -304,9 +305,9 @@ pub fn eval_execution(units: usize, seed: u64, json: bool) -> Result<()> {
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!(
+        outln!(
             "{units} 个单位、{} 个埋设问题（生成数据，种子 {seed}）",
             planted.len()
         );
@@ -319,10 +320,10 @@ pub fn bench(work: &Path, corpus: &Path, units: usize, months: u8, json: bool) -
     crate::cli::budget::empty_scratch(work)?;
     let r = crate::bench::execution::run(work, corpus, units, months)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        outln!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{} units, {} rows a month ({:.0} MB CSV): push per month {:?} s (max {:.1} s, {:.0} rows/s); store {:.0} MB",
         r.units,
         r.rows_per_month,
@@ -332,11 +333,15 @@ pub fn bench(work: &Path, corpus: &Path, units: usize, months: u8, json: bool) -
         r.rows_per_second,
         r.store_mb
     );
-    println!(
+    outln!(
         "columns: {} entries ({:.0} MB) built in {:.2} s; process resident {:.0} MB (peak {:.0} MB)",
-        r.entries, r.columns_mb, r.build_seconds, r.rss_after_build_mb, r.peak_rss_mb
+        r.entries,
+        r.columns_mb,
+        r.build_seconds,
+        r.rss_after_build_mb,
+        r.peak_rss_mb
     );
-    println!(
+    outln!(
         "dashboard {:.1} ms (p95 {:.1}); department × 类 {:.1} ms (p95 {:.1}); unit × 款 {:.1} ms (p95 {:.1}); pace rules {:.0} ms, {} findings",
         r.dashboard_ms,
         r.dashboard_p95_ms,

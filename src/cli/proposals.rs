@@ -8,6 +8,7 @@ use crate::proposals::model::{
     Event, EventKind, Grade, ProposalId, ProposalType, Satisfaction, Status,
 };
 use crate::proposals::{self, ListFilter};
+use crate::{errln, outln};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -232,7 +233,7 @@ fn one(lib: &Library, key: &str) -> Result<ProposalId> {
         [id] => Ok(id.clone()),
         ids => {
             // The newest session wins; say so.
-            eprintln!(
+            errln!(
                 "{key} 有 {} 件（{}），显示最新届次的一件；用 id 指定其他",
                 ids.len(),
                 ids.iter()
@@ -254,7 +255,7 @@ fn print_counts(label: &str, counts: &[(String, usize)], n: usize) {
         .take(n)
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    println!("{label}: {}", parts.join(" · "));
+    outln!("{label}: {}", parts.join(" · "));
 }
 
 /// Runs a `proposals` command.
@@ -269,10 +270,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                 let name = f.display().to_string();
                 let progress = |p: proposals::ImportProgress| {
                     if !*json && p.durable < p.total {
-                        use std::io::Write;
-                        let mut out = std::io::stdout().lock();
-                        let _ = writeln!(out, "{name}: 已写入 {} / {} 行", p.durable, p.total);
-                        let _ = out.flush();
+                        outln!("{name}: 已写入 {} / {} 行", p.durable, p.total);
                     }
                 };
                 reports.push(
@@ -282,10 +280,10 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
             }
             lib.close()?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&reports)?);
+                outln!("{}", serde_json::to_string_pretty(&reports)?);
             } else {
                 for r in &reports {
-                    println!(
+                    outln!(
                         "{}: 行 {} · 新增 {} · 更新 {} · 未变 {} · 错误 {} · {:.1} 秒",
                         r.file,
                         r.rows,
@@ -297,14 +295,14 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                     );
                     if !r.replaced.is_empty() {
                         let ids: Vec<&str> = r.replaced.iter().map(|id| id.as_str()).collect();
-                        println!(
+                        outln!(
                             "  更新了已有的建议：{}{}",
                             ids.join("、"),
                             if r.updated > ids.len() { " 等" } else { "" }
                         );
                     }
                     for e in &r.errors {
-                        println!("  {e}");
+                        outln!("  {e}");
                     }
                 }
             }
@@ -326,10 +324,10 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
             }
             let page = proposals::list(&lib, &filter, today)?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&page)?);
+                outln!("{}", serde_json::to_string_pretty(&page)?);
                 return Ok(());
             }
-            println!("共 {} 件", page.total);
+            outln!("共 {} 件", page.total);
             for s in &page.items {
                 let mut flags = Vec::new();
                 if s.overdue {
@@ -344,7 +342,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                 if s.generated {
                     flags.push("生成数据");
                 }
-                println!(
+                outln!(
                     "{}  {}{}  {}  [{}{}] {} {}",
                     s.id,
                     s.session,
@@ -362,9 +360,11 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
             print_counts("主办单位", &c.unit, 10);
             print_counts("答复类别", &c.grade, 4);
             print_counts("满意度", &c.satisfaction, 3);
-            println!(
+            outln!(
                 "逾期 {} · 14天内到期 {} · 重点督办 {}",
-                c.overdue, c.due_soon, c.key_supervision
+                c.overdue,
+                c.due_soon,
+                c.key_supervision
             );
             Ok(())
         }
@@ -372,20 +372,23 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
             let lib = open()?;
             let d = proposals::dashboard(&lib, day(today)?, &Scope::All)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&d)?);
+                outln!("{}", serde_json::to_string_pretty(&d)?);
                 return Ok(());
             }
-            println!("建议 {} 件（截至 {}）", d.total, d.today);
+            outln!("建议 {} 件（截至 {}）", d.total, d.today);
             print_counts("状态", &d.by_status, 10);
             print_counts("届次", &d.by_session, 10);
             print_counts("主办单位", &d.by_unit, 10);
             print_counts("专题", &d.by_topic, 10);
-            println!(
+            outln!(
                 "逾期 {} · 14天内到期 {} · 不满意 {} · 重点督办未办结 {}",
-                d.overdue_count, d.due_soon_count, d.unsatisfied_count, d.key_open_count
+                d.overdue_count,
+                d.due_soon_count,
+                d.unsatisfied_count,
+                d.key_open_count
             );
             for s in &d.overdue {
-                println!(
+                outln!(
                     "  逾期: {} {} {} 期限 {}",
                     s.id,
                     s.title,
@@ -394,7 +397,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                 );
             }
             for s in &d.due_soon {
-                println!(
+                outln!(
                     "  将到期: {} {} {} 期限 {}",
                     s.id,
                     s.title,
@@ -415,12 +418,12 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                 bail!("no proposal has the id {id}");
             };
             if *json {
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
                 return Ok(());
             }
             let p = &v.proposal;
-            println!("{}{} {}", p.session.name, p.number, p.title);
-            println!(
+            outln!("{}{} {}", p.session.name, p.number, p.title);
+            outln!(
                 "{} · 领衔 {} · {} · 主办 {} · 状态 {}{}",
                 p.kind,
                 p.lead,
@@ -429,7 +432,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                 v.state.status,
                 if v.overdue { "（逾期）" } else { "" }
             );
-            println!("\n{}\n", p.text);
+            outln!("\n{}\n", p.text);
             for e in &v.events {
                 let extra = [
                     e.grade.map(|g| format!("{g}类（{}）", g.meaning())),
@@ -440,13 +443,13 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" ");
-                println!("  {} {} {} {}", e.date, e.kind, e.actor, extra);
+                outln!("  {} {} {} {}", e.date, e.kind, e.actor, extra);
             }
             for r in &v.replies {
-                println!("答复文件: {} ({})", r.title, r.doc_id);
+                outln!("答复文件: {} ({})", r.title, r.doc_id);
             }
             for l in &v.laws {
-                println!("相关法规: 《{}》", l.name);
+                outln!("相关法规: 《{}》", l.name);
             }
             if let Some(links) = &v.links {
                 let topics: Vec<&str> = links.topics.iter().map(|t| t.name.as_str()).collect();
@@ -455,7 +458,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                     .iter()
                     .map(|s| format!("{} {}", s.code, s.name))
                     .collect();
-                println!("科目: {}  专题: {}", subjects.join("、"), topics.join("、"));
+                outln!("科目: {}  专题: {}", subjects.join("、"), topics.join("、"));
             }
             print_similar(&v.similar);
             Ok(())
@@ -469,7 +472,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
             let id = one(&lib, number)?;
             let r = proposals::similar(&lib, &id, *limit, &Scope::All)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 print_similar(&r);
             }
@@ -498,7 +501,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
             };
             let state = proposals::record_event(&lib, &id, event)?;
             lib.close()?;
-            println!(
+            outln!(
                 "{id}: {}，期限 {}",
                 state.status,
                 state.deadline.map(|d| d.to_string()).unwrap_or_default()
@@ -508,9 +511,9 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
         ProposalsCommand::Bench { n, work, json } => {
             let r = proposals::bench::run(&super::config(cli), *n, work)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
-                println!("{r}");
+                outln!("{r}");
             }
             Ok(())
         }
@@ -518,7 +521,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
 }
 
 fn print_similar(r: &proposals::SimilarReport) {
-    println!(
+    outln!(
         "相似建议（本议题第 {} 次提出{}）:",
         r.times_raised,
         if r.repeated_without_a {
@@ -528,10 +531,10 @@ fn print_similar(r: &proposals::SimilarReport) {
         }
     );
     if r.items.is_empty() {
-        println!("  (无)");
+        outln!("  (无)");
     }
     for s in &r.items {
-        println!(
+        outln!(
             "  {:.2} {}{} {} [{}{}] {}",
             s.score,
             s.session,
@@ -584,7 +587,7 @@ pub fn gen_command(cmd: &GenCommand) -> Result<()> {
             match out {
                 Some(p) => {
                     std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()))?;
-                    eprintln!("已生成 {n} 件建议（生成数据）: {}", p.display());
+                    errln!("已生成 {n} 件建议（生成数据）: {}", p.display());
                 }
                 None => {
                     use std::io::Write;

@@ -3,6 +3,7 @@
 use super::{Cli, open};
 use crate::budget::series::{self, Source, view};
 use crate::model::Scope;
+use crate::outln;
 use anyhow::Result;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -34,14 +35,14 @@ pub fn run(command: &SeriesCommand, cli: &Cli) -> Result<()> {
             let mut failed = false;
             for file in files {
                 let imported = view::import_file(&lib, file)?;
-                println!(
+                outln!(
                     "{}: 已导入 {} 个数值",
                     file.display(),
                     imported.values.len()
                 );
                 for e in &imported.errors {
                     failed = true;
-                    println!("  第 {} 行：{}", e.line, e.reason);
+                    outln!("  第 {} 行：{}", e.line, e.reason);
                 }
             }
             lib.close()?;
@@ -72,7 +73,7 @@ pub fn run(command: &SeriesCommand, cli: &Cli) -> Result<()> {
                 &Scope::All,
             )?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
                 return Ok(());
             }
             for r in &v.rows {
@@ -83,7 +84,7 @@ pub fn run(command: &SeriesCommand, cli: &Cli) -> Result<()> {
                     } => format!("《{title}》：{sentence}"),
                     Source::Import { file, line } => format!("{file} 第 {line} 行"),
                 };
-                println!(
+                outln!(
                     "{} {} {} {}{upper}{}{} · {source}",
                     r.name,
                     r.year,
@@ -110,7 +111,7 @@ pub fn eval_macro(
     let labels = series::eval::load_labels(labels)?;
     let e = series::eval::evaluate(&labels, reports, &reference.macro_indicators)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
+        outln!("{}", serde_json::to_string_pretty(&e)?);
         return Ok(());
     }
     let name = |id: &str| {
@@ -120,7 +121,7 @@ pub fn eval_macro(
             .map_or(id.to_string(), |i| i.name.clone())
     };
     let line = |label: String, s: &series::eval::Score| {
-        println!(
+        outln!(
             "{label}: 标注 {} · 抽取 {} · 正确 {} · 准确率 {:.3} · 召回率 {:.3}",
             s.labelled,
             s.extracted,
@@ -139,7 +140,7 @@ pub fn eval_macro(
     if verbose {
         for m in &e.misses {
             let show = |v: Option<f64>| v.map_or("—".to_string(), |v| v.to_string());
-            println!(
+            outln!(
                 "  {}年报告 {} {} {}：标注 {} · 抽取 {} · {}",
                 m.report,
                 name(&m.indicator),

@@ -5,9 +5,10 @@ use crate::auth::Role;
 use crate::auth::accounts;
 use crate::auth::audit::{self, AuditAction, AuditFilter};
 use crate::library::Library;
+use crate::{errln, outln};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -63,12 +64,7 @@ pub enum UserCommand {
 }
 
 fn read_password() -> Result<String> {
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    crate::console::read_line().context("reading the password from standard input")
 }
 
 fn role(s: &str) -> Result<Role> {
@@ -97,9 +93,9 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
                 deputy.as_deref(),
                 password.as_deref(),
             )?;
-            println!("已创建用户 {} ({})", made.user.name, made.user.role);
+            outln!("已创建用户 {} ({})", made.user.name, made.user.role);
             if let Some(p) = made.one_time_password {
-                println!("一次性密码 (one-time password, change at first login): {p}");
+                outln!("一次性密码 (one-time password, change at first login): {p}");
             }
         }
         UserCommand::List { json } => {
@@ -112,10 +108,10 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
                             "disabled": u.disabled, "must_change": u.must_change, "created": u.created})
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                outln!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 for u in users {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}\t{}{}",
                         u.name,
                         u.role,
@@ -132,11 +128,11 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
         }
         UserCommand::Disable { name } => {
             accounts::set_disabled(store, name, true)?;
-            println!("已停用 {name}");
+            outln!("已停用 {name}");
         }
         UserCommand::Enable { name } => {
             accounts::set_disabled(store, name, false)?;
-            println!("已启用 {name}");
+            outln!("已启用 {name}");
         }
         UserCommand::Passwd {
             name,
@@ -144,11 +140,11 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
         } => {
             if *password_stdin {
                 accounts::set_password(store, name, &read_password()?, false)?;
-                println!("已为 {name} 设置新密码");
+                outln!("已为 {name} 设置新密码");
             } else {
                 let p = accounts::random_password()?;
                 accounts::set_password(store, name, &p, true)?;
-                println!("一次性密码 (one-time password, change at next login): {p}");
+                outln!("一次性密码 (one-time password, change at next login): {p}");
             }
         }
         UserCommand::Role {
@@ -157,7 +153,7 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
             deputy,
         } => {
             accounts::set_role(store, name, role(r)?, deputy.as_deref())?;
-            println!("{name} 的角色已改为 {r}");
+            outln!("{name} 的角色已改为 {r}");
         }
         UserCommand::Token {
             name,
@@ -166,12 +162,12 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
         } => {
             let r = r.as_deref().map(role).transpose()?;
             let (t, secret) = accounts::create_token(store, name, r, label)?;
-            println!("令牌 {} ({}, {}):", t.id, t.user, t.role);
-            println!("{secret}");
+            outln!("令牌 {} ({}, {}):", t.id, t.user, t.role);
+            outln!("{secret}");
         }
         UserCommand::Tokens => {
             for t in store.list_tokens()? {
-                println!(
+                outln!(
                     "{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.user,
@@ -185,7 +181,7 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
             if !accounts::revoke_token(store, id)? {
                 bail!("no token {id}");
             }
-            println!("令牌 {id} 已作废");
+            outln!("令牌 {id} 已作废");
         }
     }
     Ok(())
@@ -240,7 +236,7 @@ pub fn run_audit(lib: &Library, args: &AuditArgs) -> Result<()> {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
         )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        None => Box::new(std::io::BufWriter::new(crate::console::Stdout::default())),
     };
     let n = match args.format.as_str() {
         "csv" => audit::export_csv(lib.store(), &filter, &mut out)?,
@@ -248,7 +244,7 @@ pub fn run_audit(lib: &Library, args: &AuditArgs) -> Result<()> {
         f => bail!("unknown format {f} (csv, jsonl)"),
     };
     out.flush()?;
-    eprintln!("{n} 条记录");
+    errln!("{n} 条记录");
     Ok(())
 }
 
@@ -278,13 +274,13 @@ pub fn run_settings(
         let removed =
             crate::auth::audit::prune(lib.store(), s.audit_retention, chrono::Utc::now())?;
         if removed > 0 {
-            println!("已删除超出保留期限的审计记录 {removed} 条");
+            outln!("已删除超出保留期限的审计记录 {removed} 条");
         }
     }
-    println!(
+    outln!(
         "匿名访问公开文件 (anonymous read access): {}",
         if s.allow_anonymous { "on" } else { "off" }
     );
-    println!("审计日志 (audit log): {}", s.audit_retention.describe());
+    outln!("审计日志 (audit log): {}", s.audit_retention.describe());
     Ok(())
 }

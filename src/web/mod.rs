@@ -42,6 +42,8 @@ pub mod home;
 pub mod links;
 /// The accept loop: HTTP/1 connections with a header-read timeout and graceful shutdown.
 pub mod listen;
+/// Command lines on the server's machine: `server.json` and `POST /api/local/run`.
+pub mod local;
 /// Turning document text into HTML: highlighted terms, article anchors, citation links.
 pub mod markup;
 /// 资金: the drill-down 类 → 款 → 项 → units as table or chart, its downloads and JSON.
@@ -105,6 +107,8 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// The instance settings, kept in memory and written through to the store.
     settings: Arc<RwLock<Settings>>,
+    /// Command lines of the server's account, when the server takes them (`yusuan serve`).
+    pub local: Option<local::LocalHost>,
 }
 
 /// How far the index is being built, for the banner and `/api/health`.
@@ -126,7 +130,16 @@ impl AppState {
             cookie_key,
             limiter: Arc::new(LoginLimiter::default()),
             settings: Arc::new(RwLock::new(settings)),
+            local: None,
         })
+    }
+
+    /// Reads the instance settings again from the store (after a command line changed them).
+    pub fn reload_settings(&self) {
+        match accounts::settings(self.lib.store()) {
+            Ok(s) => *self.settings.write().unwrap_or_else(|p| p.into_inner()) = s,
+            Err(e) => tracing::warn!("the settings could not be read again: {e}"),
+        }
     }
 
     /// The instance settings.
@@ -282,6 +295,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::gate))
+        // A command line's command carries its own credential and audits its own changes.
+        .route("/api/local/run", axum::routing::post(local::run))
         .layer(middleware::from_fn_with_state(max_body, limit_body))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(
@@ -461,17 +476,34 @@ pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> std::io:
     .await
 }
 
-/// `yusuan serve`: opens the data folder, queues the first-start ingest, serves on `addr`.
-pub async fn serve(config: Config, addr: &str) -> anyhow::Result<()> {
+/// `yusuan serve`: opens the data folder, queues the first-start ingest, serves on `addr`. With a runner,
+/// command lines of the same account run their commands through this server while it runs.
+pub async fn serve(
+    config: Config,
+    addr: &str,
+    runner: Option<local::Runner>,
+) -> anyhow::Result<()> {
     use anyhow::Context;
     let index = config.data_dir.display().to_string();
-    let state = tokio::task::spawn_blocking(move || start(config))
+    let server_file = config.server_file();
+    let mut state = tokio::task::spawn_blocking(move || start(config))
         .await?
         .with_context(|| format!("opening the data folder {index}"))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;
     let local = listener.local_addr()?;
+    if let Some(runner) = runner {
+        let token = local::new_token().context("making the local credential")?;
+        let file = local::ServerFile {
+            url: local::loopback_url(local),
+            pid: std::process::id(),
+            token: token.clone(),
+        };
+        local::write_server_file(&server_file, &file)
+            .with_context(|| format!("writing {}", server_file.display()))?;
+        state.local = Some(local::LocalHost { token, runner });
+    }
     tracing::info!("serving on http://{local}/");
     eprintln!("yusuan: http://{local}/");
     // The facts columns are read (or built) while the first visitor logs in, not on their first money page.
@@ -497,7 +529,12 @@ pub async fn serve(config: Config, addr: &str) -> anyhow::Result<()> {
         }
     });
     let lib = state.lib.clone();
-    run(listener, state).await?;
+    let token = state.local.as_ref().map(|h| h.token.clone());
+    let served = run(listener, state).await;
+    if let Some(token) = token {
+        local::remove_server_file(&server_file, &token);
+    }
+    served?;
     tokio::task::spawn_blocking(move || lib.close()).await??;
     Ok(())
 }
