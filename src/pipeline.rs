@@ -67,8 +67,8 @@ pub struct Input {
     pub name: Option<String>,
 }
 
-/// Whether a walked file is a document (not a sidecar, manifest, hidden file or reference data).
-fn is_document_file(path: &Path) -> bool {
+/// Whether a walked file is a document (not a sidecar, manifest, README or hidden file).
+pub fn is_document_file(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     !(name.starts_with('.')
         || name == "manifest.jsonl"

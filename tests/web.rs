@@ -663,6 +663,184 @@ fn upload_form_redirects_to_the_task_page() {
     get(&state, "/api/tasks/nope").error(StatusCode::NOT_FOUND, "not_found");
 }
 
+/// A ZIP archive of (path, bytes), deflated.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in entries {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(bytes).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+const PERF_RULE: &str = "# 示范绩效条例\n\n第一条 预算绩效目标应当与预算同步编制。\n\n第二条 绩效评价结果应当作为安排预算的重要依据。\n";
+
+#[test]
+fn a_zip_upload_keeps_its_folders_and_sidecars_and_a_bad_archive_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let zip = zip_of(&[
+        ("预算材料/法规/示范绩效条例.md", PERF_RULE.as_bytes()),
+        (
+            "预算材料/法规/示范绩效条例.md.meta.json",
+            r#"{"access": "restricted", "region": "甘肃省"}"#.as_bytes(),
+        ),
+        (
+            "预算材料/报告/说明.txt",
+            "关于海豚湾绩效评价的说明\n\n海豚湾项目绩效良好。\n".as_bytes(),
+        ),
+        ("__MACOSX/预算材料/._说明.txt", b"junk"),
+    ]);
+    let r = post_files(&state, "/api/ingest", &[("file", "材料.zip", &zip)]);
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let names: Vec<String> = r.json()["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "材料.zip/预算材料/法规/示范绩效条例.md",
+            "材料.zip/预算材料/报告/说明.txt"
+        ],
+        "one line per document; the sidecar and the clutter are not documents"
+    );
+    wait_idle(&state);
+    let task = get(&state, &r.header("location")).json();
+    for f in task["files"].as_array().unwrap() {
+        assert_eq!(f["status"], "indexed", "{task}");
+    }
+    // The sidecar inside the archive applied to its document.
+    let rule = task["files"][0]["doc_id"].as_str().unwrap();
+    let doc = get(&state, &format!("/api/documents/{rule}")).json();
+    assert_eq!(doc["access"], "内部", "{doc}");
+    assert_eq!(doc["region"], "甘肃省");
+    assert!(doc["title"].as_str().unwrap().contains("示范绩效条例"));
+    // The same archive again: nothing new.
+    let again = post_files(&state, "/api/ingest", &[("file", "材料.zip", &zip)]);
+    wait_idle(&state);
+    let task = get(&state, &again.header("location")).json();
+    for f in task["files"].as_array().unwrap() {
+        assert_eq!(f["status"], "unchanged", "{task}");
+    }
+
+    // An archive that climbs out of its folder, and a bomb, fail alone; the other file of the request is kept.
+    let escape = zip_of(&[("../../逃逸.md", b"# x")]);
+    let bomb = zip_of(&[("大.txt", &vec![b'0'; 80 << 20])]);
+    let r = post_files(
+        &state,
+        "/api/ingest",
+        &[
+            ("file", "逃逸.zip", &escape),
+            ("file", "炸弹.zip", &bomb),
+            (
+                "file",
+                "海豚湾补充.md",
+                "# 海豚湾补充\n\n补充说明。\n".as_bytes(),
+            ),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    wait_idle(&state);
+    let task = get(&state, &r.header("location")).json();
+    let files = task["files"].as_array().unwrap();
+    assert_eq!(files[0]["status"], "failed");
+    assert!(
+        files[0]["reason"].as_str().unwrap().contains("路径不安全"),
+        "{task}"
+    );
+    assert_eq!(files[1]["status"], "failed");
+    assert!(
+        files[1]["reason"].as_str().unwrap().contains("MiB"),
+        "{task}"
+    );
+    assert_eq!(files[2]["status"], "indexed", "{task}");
+    let data = dir.path().join("index");
+    assert!(!data.join("逃逸.md").exists() && !dir.path().join("逃逸.md").exists());
+}
+
+#[test]
+fn a_folder_chosen_in_the_browser_is_kept_as_a_folder_with_its_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    // Chromium names each file of a chosen folder by its path inside the folder.
+    let r = post_files(
+        &state,
+        "/ingest",
+        &[
+            ("file", "调研材料/示范绩效条例.md", PERF_RULE.as_bytes()),
+            (
+                "file",
+                "调研材料/二级/内部报告.txt",
+                "关于海豚湾审计整改的内部报告\n\n整改到位。\n".as_bytes(),
+            ),
+            (
+                "file",
+                "调研材料/manifest.jsonl",
+                "{\"path\": \"二级/内部报告.txt\", \"access\": \"内部\"}\n".as_bytes(),
+            ),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    wait_idle(&state);
+    let id = r
+        .header("location")
+        .trim_start_matches("/tasks/")
+        .to_string();
+    let task = get(&state, &format!("/api/tasks/{id}")).json();
+    let files = task["files"].as_array().unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["调研材料/示范绩效条例.md", "调研材料/二级/内部报告.txt"]
+    );
+    for f in files {
+        assert_eq!(f["status"], "indexed", "{task}");
+    }
+    let report = get(
+        &state,
+        &format!("/api/documents/{}", files[1]["doc_id"].as_str().unwrap()),
+    )
+    .json();
+    assert_eq!(
+        report["access"], "内部",
+        "the folder's manifest applied: {report}"
+    );
+    let rule = get(
+        &state,
+        &format!("/api/documents/{}", files[0]["doc_id"].as_str().unwrap()),
+    )
+    .json();
+    assert_eq!(rule["access"], "公开");
+    // A path that climbs out of the folder refuses the request, and nothing is kept.
+    let before = std::fs::read_dir(dir.path().join("index/uploads"))
+        .unwrap()
+        .count();
+    let r = post_files(
+        &state,
+        "/api/ingest",
+        &[
+            ("file", "调研材料/a.md", b"# a"),
+            ("file", "调研材料/../../b.md", b"# b"),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.text().contains("路径不安全"));
+    let after = std::fs::read_dir(dir.path().join("index/uploads"))
+        .unwrap()
+        .count();
+    assert_eq!(before, after);
+}
+
 #[test]
 fn a_task_running_at_a_restart_is_marked_failed_and_queued_ones_run() {
     let dir = tempfile::tempdir().unwrap();

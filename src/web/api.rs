@@ -243,7 +243,8 @@ pub struct UploadForm {
 /// Reads a multipart upload: every part with a file name (empty file inputs are skipped) and the optional
 /// `access` field; `limit` is the body limit that applied, for the message.
 pub async fn read_uploads(mut mp: Multipart, limit: usize) -> AppResult<UploadForm> {
-    const MAX_FILES: usize = 200;
+    // A folder chosen in the browser arrives as one file per document.
+    const MAX_FILES: usize = 5_000;
     let too_large = |e| AppError::from_multipart(e, limit);
     let mut uploads = Vec::new();
     let mut access = None;

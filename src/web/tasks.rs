@@ -4,6 +4,7 @@
 //! is queued again.
 
 use super::error::{AppError, AppResult};
+use crate::ingest::archive::{self, BundleFile, BundleLimits};
 use crate::library::Library;
 use crate::model::{Access, DocId};
 use crate::pipeline::{self, Input, Progress};
@@ -331,13 +332,20 @@ impl Tasks {
         if kept.is_err() {
             for path in written {
                 // Best effort: a file that cannot be removed is one the next upload of it reuses.
-                let _ = std::fs::remove_file(path);
+                if path.is_dir() {
+                    let _ = std::fs::remove_dir_all(path);
+                } else {
+                    let _ = std::fs::remove_file(path);
+                }
             }
         }
         kept
     }
 
-    /// The body of `keep_uploads`; every file it creates is added to `written`.
+    /// The body of `keep_uploads`; every file and folder it creates is added to `written`. A ZIP archive, and
+    /// the files of a folder chosen in the browser (named by their paths inside it), are kept as a folder
+    /// with their structure, so that their `manifest.jsonl` and `.meta.json` sidecars apply; an archive that
+    /// cannot be read within the limits fails alone, with its reason.
     fn write_uploads(
         &self,
         uploads: Vec<Upload>,
@@ -346,27 +354,71 @@ impl Tasks {
     ) -> AppResult<Task> {
         let dir = self.lib.config.uploads_dir();
         std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
+        let limits = BundleLimits {
+            max_file_bytes: self.lib.config.extract.max_file_bytes,
+            ..BundleLimits::default()
+        };
         let mut files = Vec::new();
+        let mut folder_files = Vec::new();
         for u in uploads {
-            let name = safe_name(&u.name);
-            let hash = blake3::hash(&u.bytes).to_hex();
-            let stored = stored_name(&hash, &name);
-            let path = dir.join(&stored);
-            if !path.exists() {
-                let tmp = dir.join(format!(".{stored}.part"));
-                written.push(tmp.clone());
-                std::fs::write(&tmp, &u.bytes).map_err(AppError::internal)?;
-                std::fs::rename(&tmp, &path).map_err(AppError::internal)?;
-                written.push(path);
+            if archive::is_zip_name(&u.name) {
+                let name = safe_name(&u.name);
+                match archive::unzip(&u.bytes, &limits) {
+                    Ok(bundle) => {
+                        let (stem, _) = split_extension(&name);
+                        let label = stem.to_string();
+                        files.extend(self.write_bundle(&dir, &name, &label, bundle, written)?);
+                    }
+                    Err(e) => files.push(TaskFile {
+                        name,
+                        stored: None,
+                        size: u.bytes.len() as u64,
+                        status: FileStatus::Failed,
+                        reason: Some(e.to_string()),
+                        doc_id: None,
+                    }),
+                }
+            } else if u.name.contains(['/', '\\']) {
+                folder_files.push((u.name, u.bytes.to_vec()));
+            } else {
+                files.push(self.write_file(&dir, u, written)?);
             }
-            files.push(TaskFile {
-                name,
-                stored: Some(stored),
-                size: u.bytes.len() as u64,
-                status: FileStatus::Pending,
-                reason: None,
-                doc_id: None,
+        }
+        if !folder_files.is_empty() {
+            let bundle = archive::folder(folder_files, &limits)
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            // The folder chosen is the first component every path shares; it names the kept folder.
+            let top = bundle
+                .first()
+                .and_then(|f| f.path.components().next())
+                .map(|c| c.as_os_str().to_string_lossy().to_string())
+                .unwrap_or_default();
+            let shared = bundle.iter().all(|f| {
+                f.path.components().count() > 1
+                    && f.path
+                        .components()
+                        .next()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        == Some(top.as_str().into())
             });
+            let (label, bundle) = if shared {
+                let inner = bundle
+                    .into_iter()
+                    .map(|f| BundleFile {
+                        path: f.path.components().skip(1).collect(),
+                        bytes: f.bytes,
+                    })
+                    .collect();
+                (top.clone(), inner)
+            } else {
+                ("文件夹".to_string(), bundle)
+            };
+            files.extend(self.write_bundle(&dir, &label, &label, bundle, written)?);
+        }
+        if files.is_empty() {
+            return Err(AppError::BadRequest(
+                "没有收到可入库的文件 (no file in the upload)".into(),
+            ));
         }
         let mut task = self.new_task(TaskKind::Upload, files);
         task.access = access;
@@ -374,6 +426,77 @@ impl Tasks {
         self.lib.store().flush()?;
         tracing::info!(task = %task.id, files = task.total, "upload queued");
         Ok(task)
+    }
+
+    /// Keeps one uploaded file under its content-addressed name.
+    fn write_file(&self, dir: &Path, u: Upload, written: &mut Vec<PathBuf>) -> AppResult<TaskFile> {
+        let name = safe_name(&u.name);
+        let hash = blake3::hash(&u.bytes).to_hex();
+        let stored = stored_name(&hash, &name);
+        let path = dir.join(&stored);
+        if !path.exists() {
+            let tmp = dir.join(format!(".{stored}.part"));
+            written.push(tmp.clone());
+            std::fs::write(&tmp, &u.bytes).map_err(AppError::internal)?;
+            std::fs::rename(&tmp, &path).map_err(AppError::internal)?;
+            written.push(path);
+        }
+        Ok(TaskFile {
+            name,
+            stored: Some(stored),
+            size: u.bytes.len() as u64,
+            status: FileStatus::Pending,
+            reason: None,
+            doc_id: None,
+        })
+    }
+
+    /// Keeps a bundle as the folder `<hash>-<label>/` (the same bundle again is the same folder, so its
+    /// documents are unchanged); one task file per document in it, named `<shown>/<path>`.
+    fn write_bundle(
+        &self,
+        dir: &Path,
+        shown: &str,
+        label: &str,
+        bundle: Vec<BundleFile>,
+        written: &mut Vec<PathBuf>,
+    ) -> AppResult<Vec<TaskFile>> {
+        let mut hasher = blake3::Hasher::new();
+        for f in &bundle {
+            let path = f.path.to_string_lossy();
+            hasher.update(&(path.len() as u64).to_le_bytes());
+            hasher.update(path.as_bytes());
+            hasher.update(&(f.bytes.len() as u64).to_le_bytes());
+            hasher.update(&f.bytes);
+        }
+        let folder = stored_name(&hasher.finalize().to_hex(), &safe_name(label));
+        let root = dir.join(&folder);
+        if !root.exists() {
+            let tmp = dir.join(format!(".{folder}.part"));
+            let _ = std::fs::remove_dir_all(&tmp);
+            written.push(tmp.clone());
+            for f in &bundle {
+                let path = tmp.join(&f.path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(AppError::internal)?;
+                }
+                std::fs::write(&path, &f.bytes).map_err(AppError::internal)?;
+            }
+            std::fs::rename(&tmp, &root).map_err(AppError::internal)?;
+            written.push(root);
+        }
+        Ok(bundle
+            .iter()
+            .filter(|f| pipeline::is_document_file(&f.path))
+            .map(|f| TaskFile {
+                name: format!("{shown}/{}", f.path.display()),
+                stored: Some(format!("{folder}/{}", f.path.display())),
+                size: f.bytes.len() as u64,
+                status: FileStatus::Pending,
+                reason: None,
+                doc_id: None,
+            })
+            .collect())
     }
 
     /// A task record with the live progress of a running task.
@@ -471,11 +594,16 @@ impl WorkerCtx {
         let (inputs, manifests, base): (Vec<Input>, _, PathBuf) = match task.kind {
             TaskKind::Upload => {
                 let dir = lib.config.uploads_dir();
-                let paths: Vec<PathBuf> = task
+                let base = std::fs::canonicalize(&dir).unwrap_or(dir);
+                // A kept file, or the folder of a bundle (walked whole, with its sidecars).
+                let mut paths: Vec<PathBuf> = task
                     .files
                     .iter()
-                    .filter_map(|f| f.stored.as_ref().map(|s| dir.join(s)))
+                    .filter_map(|f| f.stored.as_deref())
+                    .map(|s| base.join(s.split('/').next().unwrap_or(s)))
                     .collect();
+                paths.sort();
+                paths.dedup();
                 let (mut inputs, manifests) = pipeline::collect_inputs(&paths)?;
                 for input in &mut inputs {
                     input.access = task.access;
@@ -483,11 +611,12 @@ impl WorkerCtx {
                         .files
                         .iter()
                         .find(|f| {
-                            f.stored.as_deref() == input.path.file_name().and_then(|n| n.to_str())
+                            f.stored
+                                .as_ref()
+                                .is_some_and(|s| base.join(s) == input.path)
                         })
                         .map(|f| f.name.clone());
                 }
-                let base = std::fs::canonicalize(&dir).unwrap_or(dir);
                 (inputs, manifests, base)
             }
             TaskKind::Corpus => {
@@ -531,11 +660,15 @@ impl WorkerCtx {
         match task.kind {
             TaskKind::Upload => {
                 for f in &mut task.files {
-                    let Some(input) = f.stored.as_ref().and_then(|s| {
-                        inputs
-                            .iter()
-                            .find(|i| i.path.file_name() == Some(s.as_ref()))
-                    }) else {
+                    if f.status == FileStatus::Failed {
+                        // Refused at upload (an archive that could not be read), with its reason.
+                        continue;
+                    }
+                    let Some(input) = f
+                        .stored
+                        .as_ref()
+                        .and_then(|s| inputs.iter().find(|i| i.path == base.join(s)))
+                    else {
                         f.status = FileStatus::Failed;
                         f.reason = Some("文件未保存".into());
                         continue;
