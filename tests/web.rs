@@ -841,6 +841,117 @@ fn a_folder_chosen_in_the_browser_is_kept_as_a_folder_with_its_manifest() {
     assert_eq!(before, after);
 }
 
+/// Posts one file and a `confirm` field, as the document page's replace form does.
+fn post_replacement(state: &AppState, uri: &str, name: &str, bytes: &[u8], confirm: &str) -> Reply {
+    let boundary = "yusuan-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"confirm\"\r\n\r\n{confirm}\r\n"
+    )
+    .into_bytes();
+    body.extend(multipart(boundary, &[("file", name, bytes)]));
+    send(
+        state,
+        Request::post(uri)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap(),
+    )
+}
+
+#[test]
+fn a_document_is_replaced_from_its_page_only_once_the_new_file_is_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let r = post_files(
+        &state,
+        "/api/ingest",
+        &[(
+            "file",
+            "海豚湾.md",
+            "# 海豚湾报告\n\n海豚湾建设进展顺利。\n".as_bytes(),
+        )],
+    );
+    wait_idle(&state);
+    let task = get(&state, &r.header("location")).json();
+    let old = task["files"][0]["doc_id"].as_str().unwrap().to_string();
+    // Staff make it 内部 first: the replacement keeps that.
+    yusuan::pipeline::set_access(
+        &state.lib,
+        &yusuan::model::DocId(old.clone()),
+        yusuan::model::Access::Restricted,
+    )
+    .unwrap();
+    let page = get(&state, &format!("/documents/{old}")).text();
+    assert!(
+        page.contains("id=\"replace-form\""),
+        "staff see the replace form"
+    );
+    let url = format!("/documents/{old}/replace");
+
+    // Not confirmed: refused, nothing changes.
+    let r = post_replacement(&state, &url, "海豚湾修订.md", b"# x", "");
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    // A file that cannot be read: the old document stays, and the task says so.
+    let r = post_replacement(&state, &url, "海豚湾修订.pdf", b"%PDF-1.4 broken", "替换");
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    wait_idle(&state);
+    let html = get(&state, &r.header("location")).text();
+    assert!(
+        html.contains("新文件未能入库，原文档《海豚湾报告》保留未变"),
+        "{html}"
+    );
+    assert_eq!(
+        get(&state, &format!("/api/documents/{old}")).status,
+        StatusCode::OK
+    );
+
+    // A good file: in, then the old one goes; the new one keeps 内部.
+    let r = post_replacement(
+        &state,
+        &url,
+        "海豚湾修订.md",
+        "# 海豚湾报告（修订）\n\n海豚湾二期已经竣工。\n".as_bytes(),
+        "替换",
+    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    wait_idle(&state);
+    let html = get(&state, &r.header("location")).text();
+    assert!(html.contains("已替换原文档《海豚湾报告》"), "{html}");
+    assert_eq!(
+        get(&state, &format!("/api/documents/{old}")).status,
+        StatusCode::NOT_FOUND
+    );
+    let id = r
+        .header("location")
+        .trim_start_matches("/tasks/")
+        .to_string();
+    let task = get(&state, &format!("/api/tasks/{id}")).json();
+    let new = task["files"][0]["doc_id"].as_str().unwrap();
+    let doc = get(&state, &format!("/api/documents/{new}")).json();
+    assert!(
+        doc["body"].as_str().unwrap().contains("二期已经竣工"),
+        "{doc}"
+    );
+    assert_eq!(doc["access"], "内部");
+    assert_eq!(task["replaces"]["removed"], true);
+    // The audit log names the replaced document.
+    let audit = yusuan::auth::audit::recent(
+        state.lib.store(),
+        &yusuan::auth::audit::AuditFilter::default(),
+        50,
+    )
+    .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.detail.contains(&format!("替换文档 {old}"))),
+        "{audit:?}"
+    );
+}
+
 #[test]
 fn a_task_running_at_a_restart_is_marked_failed_and_queued_ones_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -238,19 +238,24 @@ pub struct UploadForm {
     pub files: Vec<Upload>,
     /// The `access` field (`public`/`restricted`, or 公开/内部); `None` when absent.
     pub access: Option<Access>,
+    /// The `confirm` field of a form that asks for one (replacing a document).
+    pub confirm: Option<String>,
 }
 
 /// Reads a multipart upload: every part with a file name (empty file inputs are skipped) and the optional
-/// `access` field; `limit` is the body limit that applied, for the message.
+/// `access` and `confirm` fields; `limit` is the body limit that applied, for the message.
 pub async fn read_uploads(mut mp: Multipart, limit: usize) -> AppResult<UploadForm> {
     // A folder chosen in the browser arrives as one file per document.
     const MAX_FILES: usize = 5_000;
     let too_large = |e| AppError::from_multipart(e, limit);
     let mut uploads = Vec::new();
     let mut access = None;
+    let mut confirm = None;
     while let Some(field) = mp.next_field().await.map_err(too_large)? {
         let Some(name) = field.file_name().map(str::to_string) else {
-            if field.name() == Some("access") {
+            if field.name() == Some("confirm") {
+                confirm = Some(field.text().await?);
+            } else if field.name() == Some("access") {
                 let value = field.text().await?;
                 if !value.trim().is_empty() {
                     access = Some(Access::parse_any(&value).ok_or_else(|| {
@@ -276,6 +281,7 @@ pub async fn read_uploads(mut mp: Multipart, limit: usize) -> AppResult<UploadFo
     Ok(UploadForm {
         files: uploads,
         access,
+        confirm,
     })
 }
 

@@ -242,6 +242,10 @@ pub fn router(state: AppState) -> Router {
             "/documents/{id}/remove",
             axum::routing::post(pages::remove_form),
         )
+        .route(
+            "/documents/{id}/replace",
+            axum::routing::post(pages::replace_form).layer(upload_limit),
+        )
         .route("/articles/{id}", get(pages::article_page))
         .route(
             "/ingest",

@@ -544,6 +544,8 @@ pub struct DocumentPage {
     pub access_url: Option<String>,
     /// Staff: the form that removes the document (not a proposal's, which belongs to its record).
     pub remove_url: Option<String>,
+    /// Staff: the form that replaces the document by a new file (as for removal).
+    pub replace_url: Option<String>,
     /// The document's tables.
     pub tables: Vec<TableHtml>,
     /// The 预警 findings of its facts and text.
@@ -773,6 +775,12 @@ pub async fn document_page(
                         super::params::encode_component(doc.id.as_str())
                     )
                 }),
+                replace_url: (staff && doc.kind != DocKind::Proposal).then(|| {
+                    format!(
+                        "/documents/{}/replace",
+                        super::params::encode_component(doc.id.as_str())
+                    )
+                }),
                 id: doc.id.to_string(),
                 title: doc.title.clone(),
                 validity: badge(doc.kind, doc.validity).0,
@@ -910,6 +918,59 @@ pub async fn remove_form(
     })
     .await?;
     Ok(Redirect::to("/").into_response())
+}
+
+/// `POST /documents/{id}/replace` (multipart: one `file`, `confirm` = 替换): queues the new file with the
+/// document's access; the task removes the old document once the new one is in, and keeps it if the file
+/// cannot be read. Answers with the task page.
+pub async fn replace_form(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    path: Result<Path<String>, PathRejection>,
+    mp: Result<Multipart, MultipartRejection>,
+) -> PageResult<Response> {
+    super::auth::require(&viewer, Role::Staff)?;
+    let Path(id) = path?;
+    let form = api::read_uploads(mp?, st.lib.config.max_upload_bytes).await?;
+    if form.confirm.as_deref().map(str::trim) != Some("替换") {
+        return Err(AppError::BadRequest(
+            "请在确认框中输入「替换」后再提交 (not confirmed)".into(),
+        )
+        .into());
+    }
+    let mut files = form.files;
+    if files.len() != 1 {
+        return Err(
+            AppError::BadRequest("请选择一个用来替换的文件 (choose one file)".into()).into(),
+        );
+    }
+    let upload = files.remove(0);
+    let doc = DocId(id);
+    let tasks = st.tasks.clone();
+    let task = st
+        .blocking(move |lib| {
+            let Some(meta) = lib.store().get_meta(&doc)? else {
+                return Err(AppError::NotFound("没有这个文档 (no such document)".into()));
+            };
+            if meta.kind == DocKind::Proposal {
+                return Err(AppError::BadRequest(
+                    "代表建议的文档随建议记录保存，不能单独替换".into(),
+                ));
+            }
+            tasks.submit_replacement(upload, &meta)
+        })
+        .await?;
+    let mut resp = Redirect::to(&format!("/tasks/{}", task.id)).into_response();
+    let note = api::upload_note(&task);
+    resp.extensions_mut().insert(super::auth::AuditNote(format!(
+        "替换文档 {}：{}",
+        task.replaces
+            .as_ref()
+            .map(|r| r.doc_id.as_str())
+            .unwrap_or(""),
+        note.0
+    )));
+    Ok(resp)
 }
 
 /// The MIME type of an original file, by extension.
@@ -1172,6 +1233,8 @@ pub struct TaskPage {
     pub total: usize,
     pub error: Option<String>,
     pub files: Vec<FileRow>,
+    /// What became of the document the upload replaces.
+    pub replaced: Option<String>,
 }
 
 /// `GET /tasks/{id}`: progress and per-file results; refreshes itself until the task has finished.
@@ -1219,5 +1282,10 @@ pub async fn task_page(
         total: task.total,
         error: task.error.clone(),
         files,
+        replaced: task.replaces.as_ref().map(|r| match r.removed {
+            Some(true) => format!("已替换原文档《{}》：原文档已删除。", r.title),
+            Some(false) => format!("新文件未能入库，原文档《{}》保留未变。", r.title),
+            None => format!("入库完成后将替换原文档《{}》。", r.title),
+        }),
     })
 }

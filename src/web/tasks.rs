@@ -125,6 +125,19 @@ pub struct Task {
     /// Who may read the uploaded documents, as chosen at upload (a sidecar decides otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
+    /// The document this upload replaces: removed once the new file is in, kept if it cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<Replacement>,
+}
+
+/// A document replaced by an upload, and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replacement {
+    pub doc_id: DocId,
+    pub title: String,
+    /// Whether it was removed (the new file is in); `None` until the task has run.
+    #[serde(default)]
+    pub removed: Option<bool>,
 }
 
 /// The task being run now and how far it is.
@@ -279,6 +292,7 @@ impl Tasks {
             summary: None,
             error: None,
             access: None,
+            replaces: None,
         }
     }
 
@@ -294,6 +308,34 @@ impl Tasks {
     /// Keeps uploaded files under the uploads folder and queues their ingest. Blocking. Refused with
     /// `AppError::Busy` when `Config::max_queued_tasks` tasks are queued or running.
     pub fn submit_uploads(&self, uploads: Vec<Upload>, access: Option<Access>) -> AppResult<Task> {
+        self.submit(uploads, access, None)
+    }
+
+    /// Queues the upload of one file that replaces a document, with the document's access.
+    pub fn submit_replacement(
+        &self,
+        upload: Upload,
+        old: &crate::model::Document,
+    ) -> AppResult<Task> {
+        if archive::is_zip_name(&upload.name) || upload.name.contains(['/', '\\']) {
+            return Err(AppError::BadRequest(
+                "替换只能用一个文件，不能用压缩包或文件夹 (replace with one file)".into(),
+            ));
+        }
+        let replaces = Replacement {
+            doc_id: old.id.clone(),
+            title: old.title.clone(),
+            removed: None,
+        };
+        self.submit(vec![upload], Some(old.access), Some(replaces))
+    }
+
+    fn submit(
+        &self,
+        uploads: Vec<Upload>,
+        access: Option<Access>,
+        replaces: Option<Replacement>,
+    ) -> AppResult<Task> {
         if uploads.is_empty() {
             return Err(AppError::BadRequest(
                 "没有收到文件，请选择要上传的文件 (no file in the upload)".into(),
@@ -312,7 +354,7 @@ impl Tasks {
                 "导入任务已满，请稍后再试（最多 {cap} 个任务排队或进行）(too many ingest tasks queued)"
             )));
         }
-        match self.keep_uploads(uploads, access) {
+        match self.keep_uploads(uploads, access, replaces) {
             Ok(task) => {
                 self.send(task.id.clone());
                 Ok(task)
@@ -326,9 +368,14 @@ impl Tasks {
 
     /// Writes the uploads and their task record (flushed). When any of it fails, the files this request wrote
     /// are removed again: no upload is left without its task.
-    fn keep_uploads(&self, uploads: Vec<Upload>, access: Option<Access>) -> AppResult<Task> {
+    fn keep_uploads(
+        &self,
+        uploads: Vec<Upload>,
+        access: Option<Access>,
+        replaces: Option<Replacement>,
+    ) -> AppResult<Task> {
         let mut written = Vec::new();
-        let kept = self.write_uploads(uploads, access, &mut written);
+        let kept = self.write_uploads(uploads, access, replaces, &mut written);
         if kept.is_err() {
             for path in written {
                 // Best effort: a file that cannot be removed is one the next upload of it reuses.
@@ -350,6 +397,7 @@ impl Tasks {
         &self,
         uploads: Vec<Upload>,
         access: Option<Access>,
+        replaces: Option<Replacement>,
         written: &mut Vec<PathBuf>,
     ) -> AppResult<Task> {
         let dir = self.lib.config.uploads_dir();
@@ -422,6 +470,7 @@ impl Tasks {
         }
         let mut task = self.new_task(TaskKind::Upload, files);
         task.access = access;
+        task.replaces = replaces;
         self.lib.store().put_task(&task.id, &task)?;
         self.lib.store().flush()?;
         tracing::info!(task = %task.id, files = task.total, "upload queued");
@@ -733,6 +782,22 @@ impl WorkerCtx {
             articles: report.articles,
             seconds: report.seconds,
         });
+        // A replaced document goes once the new file is in (and is another document); otherwise it stays.
+        if let Some(r) = &mut task.replaces {
+            let new = task
+                .files
+                .iter()
+                .filter(|f| matches!(f.status, FileStatus::Indexed | FileStatus::Unchanged))
+                .find_map(|f| f.doc_id.clone());
+            r.removed = Some(match new {
+                Some(new) if new != r.doc_id => {
+                    pipeline::remove(lib, std::slice::from_ref(&r.doc_id))?;
+                    true
+                }
+                Some(_) => true,
+                None => false,
+            });
+        }
         Ok(())
     }
 }
