@@ -302,6 +302,14 @@ pub enum Command {
     },
     /// Export the audit log (who searched, viewed, ingested or changed what) as CSV or JSON lines.
     Audit(users::AuditArgs),
+    /// The demonstration samples (示例, from the input folder's samples/): how many are in the data folder;
+    /// `--remove` removes them all (and a later first start does not ingest them again).
+    Samples {
+        #[arg(long)]
+        remove: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show or change instance settings.
     Settings {
         /// Whether visitors who are not logged in may read public documents: on or off.
@@ -529,6 +537,7 @@ impl Command {
             | Command::User { .. }
             | Command::Audit(_)
             | Command::Settings { .. }
+            | Command::Samples { .. }
             | Command::Relink { .. }
             | Command::Eval {
                 suite: EvalSuite::Stard { .. },
@@ -808,6 +817,7 @@ impl Command {
         let action = match self {
             Command::Ingest { .. } => Ingest,
             Command::Remove { .. } | Command::Access { .. } | Command::Relink { .. } => Change,
+            Command::Samples { remove: true, .. } => Change,
             Command::Proposals {
                 command: proposals::ProposalsCommand::Import { .. },
             }
@@ -1046,6 +1056,47 @@ fn run_command(cli: &Cli) -> Result<()> {
                 outln!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print_report(&report);
+            }
+            // Real documents next to the demonstration: ask whether the samples should go.
+            let real = paths.iter().any(|p| {
+                let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+                !crate::samples::is_sample_path(&lib, &p)
+                    && !crate::samples::is_sample_path(&lib, &p.join("samples"))
+            });
+            if real {
+                let samples = crate::samples::find(&lib)?;
+                if !samples.is_empty() {
+                    errln!(
+                        "提示：数据目录中仍有示例数据：{}（虚构，仅供演示）。删除它们：yusuan samples --remove",
+                        samples.label()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Samples { remove, json } => {
+            let lib = open(cli)?;
+            if *remove {
+                let r = crate::samples::remove(&lib)?;
+                lib.close()?;
+                if *json {
+                    outln!("{}", serde_json::to_string_pretty(&r)?);
+                } else {
+                    outln!(
+                        "已删除示例数据：文档 {} 个、代表建议 {} 件；以后首次启动不再导入 samples/",
+                        r.documents,
+                        r.proposals
+                    );
+                }
+            } else {
+                let set = crate::samples::find(&lib)?;
+                if *json {
+                    outln!("{}", serde_json::to_string_pretty(&set)?);
+                } else if set.is_empty() {
+                    outln!("数据目录中没有示例数据");
+                } else {
+                    outln!("{}（删除：yusuan samples --remove）", set.label());
+                }
             }
             Ok(())
         }

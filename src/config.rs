@@ -111,6 +111,11 @@ impl Config {
         self.data_dir.join("uploads")
     }
 
+    /// The fictional demonstration documents and proposals inside the corpus (the 示例 collection).
+    pub fn samples_dir(&self) -> PathBuf {
+        self.corpus_dir.join("samples")
+    }
+
     /// The reference data folder inside the corpus (not ingested as documents).
     pub fn reference_dir(&self) -> PathBuf {
         self.corpus_dir.join("reference")

@@ -24,6 +24,7 @@ pub mod model;
 pub mod pipeline;
 pub mod private;
 pub mod proposals;
+pub mod samples;
 pub mod search;
 pub mod store;
 pub mod text;

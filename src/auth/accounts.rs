@@ -75,6 +75,9 @@ pub struct Settings {
     /// How long audit entries are kept: older ones are removed.
     #[serde(default)]
     pub audit_retention: AuditRetention,
+    /// The demonstration samples were removed: the input folder's `samples/` is not ingested again.
+    #[serde(default)]
+    pub samples_removed: bool,
 }
 
 /// How much of the audit log is kept: entries older than `days`, and the oldest beyond `max_entries`, are

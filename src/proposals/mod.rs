@@ -549,6 +549,51 @@ pub fn reconcile(lib: &Library, reindexed: &[DocId]) -> Result<usize> {
     crate::pipeline::remove(lib, &orphans)
 }
 
+/// Removes proposals: their records and events first (flushed), then their documents. A run stopped between
+/// the two leaves documents without records, which the next open removes (`reconcile`). Returns how many
+/// records were removed.
+pub fn remove(lib: &Library, ids: &[ProposalId]) -> Result<usize> {
+    let mut docs = Vec::new();
+    {
+        let _writing = lib.writing();
+        for id in ids {
+            if let Some(p) = lib.store().get_proposal(id)? {
+                lib.store().delete_proposal(id)?;
+                docs.push(p.doc_id);
+            }
+        }
+        lib.store().flush()?;
+    }
+    lib.proposal_cache().clear();
+    crate::pipeline::remove(lib, &docs)?;
+    Ok(docs.len())
+}
+
+/// The proposals a table file defines that are stored as it has them (same title and text): those a later
+/// import of other data has not replaced.
+pub fn defined_by(lib: &Library, path: &std::path::Path) -> Result<Vec<ProposalId>> {
+    let Some(format) = TableFormat::of(path) else {
+        return Ok(Vec::new());
+    };
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if !import::is_proposal_table(path, &bytes) {
+        return Ok(Vec::new());
+    }
+    let Ok(parsed) = import::parse(format, &bytes, "", &doc_id_of) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for row in parsed.rows {
+        if let Some(p) = lib.store().get_proposal(&row.proposal.id)?
+            && p.title == row.proposal.title
+            && p.text == row.proposal.text
+        {
+            out.push(p.id);
+        }
+    }
+    Ok(out)
+}
+
 /// Creates or updates one proposal from an object with the import's Chinese keys (as `POST
 /// /api/proposals` receives it). A refused row is an `Invalid` error with its reason.
 pub fn create(lib: &Library, record: &serde_json::Value) -> Result<ProposalId> {

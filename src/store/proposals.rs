@@ -66,6 +66,20 @@ impl Store {
         }
     }
 
+    /// Deletes a proposal's record, its events and its number entry (its document is removed apart).
+    pub fn delete_proposal(&self, id: &ProposalId) -> Result<()> {
+        if let Some(p) = self.get_proposal(id)? {
+            self.proposal_numbers_tree()?
+                .remove(number_key(p.number, id.as_str()))?;
+        }
+        let events = self.proposal_events_tree()?;
+        for k in events.scan_prefix(event_prefix(id)).keys() {
+            events.remove(k?)?;
+        }
+        self.proposals_tree()?.remove(id.as_str())?;
+        Ok(())
+    }
+
     /// Every proposal, in id order.
     pub fn all_proposals(&self) -> Result<Vec<Proposal>> {
         self.proposals_tree()?

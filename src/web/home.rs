@@ -36,6 +36,8 @@ pub struct HomePage {
     pub pace: Option<usize>,
     pub topics: Vec<(String, String)>,
     pub staff: bool,
+    /// The demonstration samples still in the library (「8 个示例文档、12 件示例建议」).
+    pub samples: Option<String>,
 }
 
 const LISTED: usize = 8;
@@ -69,6 +71,7 @@ pub async fn page(
                     scope: scope.clone(),
                 },
             )?;
+            let samples = crate::samples::find(lib)?;
             let recent = resp
                 .hits
                 .iter()
@@ -76,6 +79,7 @@ pub async fn page(
                     title: h.title.clone(),
                     url: format!("/documents/{}", h.doc_id),
                     note: [
+                        samples.has(&h.doc_id).then(|| "示例".to_string()),
                         Some(h.kind.label().to_string()),
                         h.date.map(|d| d.to_string()),
                     ]
@@ -156,8 +160,27 @@ pub async fn page(
                 pace,
                 topics,
                 staff,
+                samples: (!samples.is_empty()).then(|| samples.label()),
             })
         })
         .await?;
     Ok(page.into_response())
+}
+
+/// `POST /samples/remove` (staff): removes the demonstration samples, documents and proposals, and keeps
+/// them out of later first-start ingests; back to the landing page.
+pub async fn remove_samples(
+    State(st): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    crate::web::auth::require(&viewer, Role::Staff)?;
+    let removed = st.blocking(|lib| Ok(crate::samples::remove(lib)?)).await?;
+    st.reload_settings();
+    let mut resp = axum::response::Redirect::to("/").into_response();
+    resp.extensions_mut()
+        .insert(crate::web::auth::AuditNote(format!(
+            "删除示例数据：文档 {} 个、代表建议 {} 件",
+            removed.documents, removed.proposals
+        )));
+    Ok(resp)
 }

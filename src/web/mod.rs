@@ -231,6 +231,7 @@ pub fn router(state: AppState) -> Router {
     let upload_limit = DefaultBodyLimit::max(max_upload);
     let pages = Router::new()
         .route("/", get(home::page))
+        .route("/samples/remove", axum::routing::post(home::remove_samples))
         .route("/search", get(pages::search_page))
         .route("/documents/{id}", get(pages::document_page))
         .route("/documents/{id}/original", get(pages::download))

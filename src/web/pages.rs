@@ -131,6 +131,8 @@ pub struct HitView {
     pub alerts: usize,
     /// The document's findings section.
     pub alerts_url: String,
+    /// A demonstration document (示例).
+    pub sample: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -237,7 +239,19 @@ pub async fn search_page(
                     alerts.insert(h.doc_id.clone(), n);
                 }
             }
-            Ok((resp, Labels { names, alerts }))
+            let samples = if resp.hits.is_empty() {
+                crate::samples::SampleSet::default()
+            } else {
+                crate::samples::find(lib)?
+            };
+            Ok((
+                resp,
+                Labels {
+                    names,
+                    alerts,
+                    samples,
+                },
+            ))
         })
         .await?;
     let chrome = chrome(
@@ -264,6 +278,8 @@ pub async fn search_page(
 struct Labels {
     names: std::collections::BTreeMap<String, String>,
     alerts: std::collections::BTreeMap<crate::model::DocId, usize>,
+    /// The demonstration documents (示例) among everything.
+    samples: crate::samples::SampleSet,
 }
 
 fn search_view(
@@ -316,6 +332,7 @@ fn search_view(
                 cited: h.cited,
                 restricted: h.access == Access::Restricted,
                 alerts: labels.alerts.get(&h.doc_id).copied().unwrap_or(0),
+                sample: labels.samples.has(&h.doc_id),
                 alerts_url: format!("{}#findings", markup::document_url(h.doc_id.as_str(), "")),
             }
         })
@@ -540,6 +557,8 @@ pub struct DocumentPage {
     pub links: super::links::LinksView,
     /// Marked 内部 (restricted).
     pub restricted: bool,
+    /// A demonstration document (示例).
+    pub sample: bool,
     /// Where staff post the access form; `None` for viewers who may not change it.
     pub access_url: Option<String>,
     /// Staff: the form that removes the document (not a proposal's, which belongs to its record).
@@ -763,6 +782,7 @@ pub async fn document_page(
                 }),
                 findings,
                 restricted: doc.access == Access::Restricted,
+                sample: crate::samples::find(lib)?.has(&doc.id),
                 access_url: staff.then(|| {
                     format!(
                         "/documents/{}/access",
@@ -1235,6 +1255,9 @@ pub struct TaskPage {
     pub files: Vec<FileRow>,
     /// What became of the document the upload replaces.
     pub replaced: Option<String>,
+    /// After an upload: the demonstration samples still in the library, offered for removal.
+    pub samples: Option<String>,
+    pub staff: bool,
 }
 
 /// `GET /tasks/{id}`: progress and per-file results; refreshes itself until the task has finished.
@@ -1248,6 +1271,13 @@ pub async fn task_page(
     let task = tokio::task::spawn_blocking(move || tasks.get(&lookup))
         .await??
         .ok_or_else(|| AppError::NotFound(format!("没有 id 为 {id} 的任务 (no such task)")))?;
+    // Real files are in: ask whether the demonstration samples should go.
+    let samples = if task.kind == TaskKind::Upload && task.status.finished() {
+        let set = st.blocking(|lib| Ok(crate::samples::find(lib)?)).await?;
+        (!set.is_empty()).then(|| set.label())
+    } else {
+        None
+    };
     let files = task
         .files
         .iter()
@@ -1287,5 +1317,8 @@ pub async fn task_page(
             Some(false) => format!("新文件未能入库，原文档《{}》保留未变。", r.title),
             None => format!("入库完成后将替换原文档《{}》。", r.title),
         }),
+        samples,
+        // Only staff reach the task pages.
+        staff: true,
     })
 }

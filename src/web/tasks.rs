@@ -670,7 +670,11 @@ impl WorkerCtx {
             }
             TaskKind::Corpus => {
                 let dir = lib.config.corpus_dir.clone();
-                let (inputs, manifests) = pipeline::collect_inputs(std::slice::from_ref(&dir))?;
+                let (mut inputs, manifests) = pipeline::collect_inputs(std::slice::from_ref(&dir))?;
+                // Samples an office removed stay out.
+                if crate::auth::accounts::settings(lib.store())?.samples_removed {
+                    inputs.retain(|i| !crate::samples::is_sample_path(lib, &i.path));
+                }
                 let base = std::fs::canonicalize(&dir).unwrap_or(dir);
                 (inputs, manifests, base)
             }
