@@ -5,7 +5,9 @@
 //! proposal list by a facet, opens a proposal, sees a refused event explained and records an accepted one.
 //! Another opens 资金 on generated budgets, switches to the chart, drills down three levels and downloads CSV.
 //! Another pushes a generated year of budget execution and walks the execution dashboard down to a unit, dismissing
-//! a pace warning on the way.
+//! a pace warning on the way. The last spends a day in the office with a real `yusuan serve` process: the
+//! samples marked, a folder ingested from the command line and a ZIP through the page while a script searches,
+//! a document replaced and another removed, the samples removed with one click.
 //!
 //! Without a Chromium binary the test is skipped with a printed reason, unless `CI=true`.
 
@@ -137,8 +139,13 @@ fn phone(tab: &Tab, on: bool) {
 
 /// Logs in as the first administrator through the login form.
 fn log_in(tab: &Tab, server: &Server) {
+    log_in_at(tab, &server.base);
+}
+
+/// Logs in as the first administrator on the server at `base` (http://host:port).
+fn log_in_at(tab: &Tab, base: &str) {
     tab.set_default_timeout(Duration::from_secs(30));
-    open(tab, &server.url("/search"));
+    open(tab, &format!("{base}/search"));
     // Not logged in: the search page sends the browser to the login form.
     assert!(tab.get_url().contains("/login?next="), "{}", tab.get_url());
     tab.wait_for_element("#name")
@@ -1336,4 +1343,221 @@ fn execution_dashboard_drill_down_and_a_pace_warning_in_chromium() {
         .unwrap()
     );
     screenshot(&tab, "execution-findings.png");
+}
+
+/// A day in the office: the server runs; a folder is ingested from the command line and a ZIP through the
+/// web page while searches go on; a document is replaced and another removed from their pages; the landing
+/// page shows what happened. Screenshots at laptop and phone widths.
+#[test]
+fn a_day_in_the_office_with_the_server_running_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus(dir.path());
+    write(
+        &corpus,
+        "samples/示例市预算审查监督条例.md",
+        "# 示例市预算审查监督条例\n\n【示例文档】\n\n第一条 为了加强预算审查监督，制定本条例。\n",
+    );
+    let data = dir.path().join("index");
+    let server = serve_process(&data, &corpus);
+    // Searches of a script run all day long, with a token made on the command line.
+    yusuan_ok(
+        &data,
+        &corpus,
+        &["user", "add", "script", "--role", "staff"],
+    );
+    let token = yusuan_ok(&data, &corpus, &["user", "token", "script"])
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let searching = {
+        let (stop, base, token) = (stop.clone(), server.base.clone(), token.clone());
+        std::thread::spawn(move || {
+            let http = reqwest::blocking::Client::new();
+            let mut statuses = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let r = http
+                    .get(format!("{base}/api/search?q={}", enc("预算 审查")))
+                    .bearer_auth(&token)
+                    .send()
+                    .unwrap();
+                statuses.push(r.status().as_u16());
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            statuses
+        })
+    };
+
+    let (browser, _profile) = launch(chrome);
+    let tab = browser.new_tab().unwrap();
+    log_in_at(&tab, &server.base);
+    // The first start brought the demonstration samples, marked as such.
+    open(&tab, &format!("{}/", server.base));
+    wait_js(
+        &tab,
+        "!!document.getElementById('samples-notice') || (location.reload(), false)",
+        "the samples notice",
+    );
+    screenshot(&tab, "office-samples.png");
+
+    // Morning: a folder of new rules from the command line, while the server serves.
+    write(
+        dir.path(),
+        "新到文件/示范绩效管理办法.md",
+        "# 示范绩效管理办法\n\n第一条 预算绩效目标应当与预算同步编制、同步审核。\n\n第二条 绩效评价结果应当作为安排预算的重要依据。\n",
+    );
+    write(
+        dir.path(),
+        "新到文件/示范债务管理办法.md",
+        "# 示范债务管理办法\n\n第一条 政府债务实行限额管理。\n",
+    );
+    let out = yusuan_ok(
+        &data,
+        &corpus,
+        &["ingest", dir.path().join("新到文件").to_str().unwrap()],
+    );
+    assert!(out.contains("新增 2"), "{out}");
+
+    // A ZIP of a hearing's papers through the web page.
+    let zip = {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            for (name, text) in [
+                (
+                    "听证材料/关于翡翠湾项目绩效的说明.txt",
+                    "关于翡翠湾项目绩效的说明\n\n翡翠湾项目绩效目标全部完成。\n",
+                ),
+                (
+                    "听证材料/附件/翡翠湾项目资金明细说明.txt",
+                    "翡翠湾项目资金明细说明\n\n资金拨付及时。\n",
+                ),
+            ] {
+                w.start_file(name, opts).unwrap();
+                w.write_all(text.as_bytes()).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        buf.into_inner()
+    };
+    let zip_path = dir.path().join("听证材料.zip");
+    std::fs::write(&zip_path, zip).unwrap();
+    open(&tab, &format!("{}/ingest", server.base));
+    tab.wait_for_element("#files")
+        .unwrap()
+        .set_input_files(&[zip_path.to_str().unwrap()])
+        .unwrap();
+    tab.find_element("#upload").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.pathname.startsWith('/tasks/') && !!document.getElementById('task-status') && document.getElementById('task-status').textContent === '已完成'",
+        "the ZIP's task to finish",
+    );
+    let files = js(&tab, "document.getElementById('task-files').textContent");
+    let files = files.as_str().unwrap();
+    assert!(
+        files.contains("听证材料.zip/听证材料/附件/翡翠湾项目资金明细说明.txt"),
+        "{files}"
+    );
+    assert_eq!(files.matches("已入库").count(), 2, "{files}");
+    // Real papers are in: the task page offers to remove the samples.
+    wait_js(
+        &tab,
+        "!!document.getElementById('remove-samples')",
+        "the offer to remove the samples",
+    );
+    screenshot(&tab, "office-zip-task.png");
+
+    // A revised rule replaces the one that came in the morning, from its page.
+    let revised = write(
+        dir.path(),
+        "修订/示范绩效管理办法（修订）.md",
+        "# 示范绩效管理办法\n\n第一条 预算绩效目标应当与预算同步编制、同步审核、同步批复。\n",
+    );
+    open(
+        &tab,
+        &format!("{}/search?q={}&unit=document", server.base, enc("同步审核")),
+    );
+    tab.wait_for_element(".hit .name").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "!!document.getElementById('replace-form')",
+        "the document page",
+    );
+    js(&tab, "document.getElementById('replace').open = true");
+    tab.wait_for_element("#replace-form input[type=file]")
+        .unwrap()
+        .set_input_files(&[revised.to_str().unwrap()])
+        .unwrap();
+    js(
+        &tab,
+        "document.querySelector('#replace-form [name=confirm]').value = '替换'; document.getElementById('replace-form').requestSubmit(); true",
+    );
+    wait_js(
+        &tab,
+        "!!document.getElementById('replace-note') && document.getElementById('replace-note').textContent.includes('已替换原文档')",
+        "the replacement to finish",
+    );
+    screenshot(&tab, "office-replaced.png");
+
+    // The debt rule was filed by mistake: removed from its page.
+    open(
+        &tab,
+        &format!("{}/search?q={}&unit=document", server.base, enc("限额管理")),
+    );
+    tab.wait_for_element(".hit .name").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "!!document.getElementById('remove-form')",
+        "the document page",
+    );
+    js(
+        &tab,
+        "document.getElementById('remove').open = true; document.querySelector('#remove-form [name=confirm]').value = '删除'; document.getElementById('remove-form').requestSubmit(); true",
+    );
+    wait_js(
+        &tab,
+        "location.pathname === '/'",
+        "back on the landing page",
+    );
+
+    // The landing page: the ZIP's papers and the revised rule among the newest; the removed rule gone.
+    let recent = js(&tab, "document.getElementById('home-recent').textContent");
+    let recent = recent.as_str().unwrap();
+    assert!(recent.contains("翡翠湾项目资金明细说明"), "{recent}");
+    assert!(recent.contains("示范绩效管理办法"), "{recent}");
+    assert!(!recent.contains("示范债务管理办法"), "{recent}");
+    // The samples go with one click (and the browser's confirmation).
+    js(
+        &tab,
+        "window.confirm = () => true; document.getElementById('remove-samples').click(); true",
+    );
+    wait_js(
+        &tab,
+        "location.pathname === '/' && document.readyState === 'complete' && !document.getElementById('samples-notice')",
+        "the samples removed",
+    );
+    let recent = js(&tab, "document.getElementById('home-recent').textContent");
+    assert!(!recent.as_str().unwrap().contains("示例市"), "{recent}");
+    screenshot(&tab, "office-home.png");
+    phone(&tab, true);
+    open(&tab, &format!("{}/", server.base));
+    screenshot(&tab, "office-home-phone.png");
+    phone(&tab, false);
+
+    // The searches of the day all succeeded, and the command line sees what the web did.
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let statuses = searching.join().unwrap();
+    assert!(statuses.len() > 10, "{}", statuses.len());
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let found = yusuan_ok(&data, &corpus, &["search", "同步批复"]);
+    assert!(found.contains("示范绩效管理办法"), "{found}");
+    assert!(yusuan_ok(&data, &corpus, &["search", "限额管理"]).contains("共 0 条结果"));
 }

@@ -4,52 +4,10 @@
 mod common;
 
 use common::*;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 const EXE: &str = env!("CARGO_BIN_EXE_yusuan");
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `yusuan serve` on a free port and waits until it prints its address (the corpus ingest of the
-/// first start runs in the background).
-fn serve(data: &Path, corpus: &Path) -> Server {
-    let mut child = Command::new(EXE)
-        .arg("--index")
-        .arg(data)
-        .arg("--corpus")
-        .arg(corpus)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("YUSUAN_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = std::io::BufReader::new(stderr).lines();
-    let addr = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.strip_prefix("yusuan: http://")
-                .map(|a| a.trim_end_matches('/').to_string())
-        })
-        .expect("the server prints its address");
-    // Keep draining the server's log so that it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
-}
 
 fn yusuan(data: &Path, cwd: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(EXE);
@@ -91,10 +49,10 @@ fn http() -> reqwest::blocking::Client {
         .unwrap()
 }
 
-fn wait_for_documents(addr: &str, token: &str, at_least: u64) {
+fn wait_for_documents(base: &str, token: &str, at_least: u64) {
     for _ in 0..600 {
         let v: serde_json::Value = http()
-            .get(format!("http://{addr}/api/health"))
+            .get(format!("{base}/api/health"))
             .bearer_auth(token)
             .send()
             .unwrap()
@@ -119,7 +77,7 @@ fn every_command_works_while_the_server_runs_through_the_server_with_the_same_ou
         "新文件/示范绩效条例(2023-05-01).md",
         "# 示范绩效条例\n\n第一条 预算绩效目标应当与预算同步编制。\n\n第二条 绩效评价结果应当作为安排预算的重要依据。\n",
     );
-    let server = serve(&data, &corpus);
+    let server = serve_process(&data, &corpus);
 
     // The server leaves its address and a credential for its own account only.
     let file = data.join("server.json");
@@ -141,19 +99,19 @@ fn every_command_works_while_the_server_runs_through_the_server_with_the_same_ou
     let token_out = ok(&yusuan(&data, &work, &["user", "token", "zhou"], None));
     let token = token_out.lines().nth(1).unwrap().trim().to_string();
     let me: serde_json::Value = http()
-        .get(format!("http://{}/api/me", server.addr))
+        .get(format!("{}/api/me", server.base))
         .bearer_auth(&token)
         .send()
         .unwrap()
         .json()
         .unwrap();
     assert_eq!(me["user"], "zhou", "{me}");
-    wait_for_documents(&server.addr, &token, 5);
+    wait_for_documents(&server.base, &token, 5);
     // The server itself sees what the command line ingested.
     let found: serde_json::Value = http()
         .get(format!(
-            "http://{}/api/search?q=绩效评价结果&unit=article",
-            server.addr
+            "{}/api/search?q=绩效评价结果&unit=article",
+            server.base
         ))
         .bearer_auth(&token)
         .send()
@@ -171,7 +129,7 @@ fn every_command_works_while_the_server_runs_through_the_server_with_the_same_ou
     // Settings changed on the command line take effect in the running server at once.
     let anonymous = || {
         http()
-            .get(format!("http://{}/api/search?q=预算", server.addr))
+            .get(format!("{}/api/search?q=预算", server.base))
             .send()
             .unwrap()
             .status()
@@ -210,7 +168,7 @@ fn every_command_works_while_the_server_runs_through_the_server_with_the_same_ou
     // The credential is required: none, or a wrong one, is refused.
     for header in [None, Some("0".repeat(64))] {
         let mut req = http()
-            .post(format!("http://{}/api/local/run", server.addr))
+            .post(format!("{}/api/local/run", server.base))
             .header("content-type", "application/json")
             .body(r#"{"args": ["status"], "cwd": "/", "user": "x"}"#);
         if let Some(h) = header {
@@ -264,7 +222,7 @@ fn a_server_killed_without_stopping_leaves_a_file_that_the_command_line_sees_thr
     let dir = tempfile::tempdir().unwrap();
     let corpus = corpus(dir.path());
     let data = dir.path().join("index");
-    let server = serve(&data, &corpus);
+    let server = serve_process(&data, &corpus);
     let file: PathBuf = data.join("server.json");
     assert!(file.exists());
     let mut server = server;

@@ -298,3 +298,63 @@ pub fn post_json_as(
         .unwrap();
     send_as(state, req, viewer)
 }
+
+/// A real `yusuan serve` process on a free port, killed when dropped.
+pub struct Serving {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `yusuan serve` on `data` and `corpus` and waits until it prints its address (the corpus ingest of
+/// the first start runs in the background); the server's log is drained so that it never blocks.
+pub fn serve_process(data: &Path, corpus: &Path) -> Serving {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(data)
+        .arg("--corpus")
+        .arg(corpus)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("YUSUAN_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("yusuan: ")
+                .map(|a| a.trim_end_matches('/').to_string())
+        })
+        .expect("the server prints its address");
+    std::thread::spawn(move || for _ in lines {});
+    Serving { child, base }
+}
+
+/// Runs the yusuan binary on `data` and `corpus`, asserts that it succeeded, returns its standard output.
+pub fn yusuan_ok(data: &Path, corpus: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_yusuan"))
+        .arg("--index")
+        .arg(data)
+        .arg("--corpus")
+        .arg(corpus)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "yusuan {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
