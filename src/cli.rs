@@ -620,7 +620,7 @@ pub fn parse_years(s: &str) -> Result<(Option<i32>, Option<i32>)> {
         }
         t.parse::<i32>()
             .map(Some)
-            .map_err(|_| anyhow!("'{t}' is not a year"))
+            .map_err(|_| anyhow!("「{t}」不是年份 (not a year)"))
     };
     match s.split_once("..") {
         Some((a, b)) => Ok((parse(a)?, parse(b)?)),
@@ -638,7 +638,7 @@ fn parse_all<T>(
 ) -> Result<Vec<T>> {
     values
         .iter()
-        .map(|v| parse(v).ok_or_else(|| anyhow!("unknown {what}: {v}")))
+        .map(|v| parse(v).ok_or_else(|| anyhow!("未知的{what}：{v}")))
         .collect()
 }
 
@@ -652,21 +652,25 @@ impl SearchArgs {
         Ok(SearchRequest {
             q: self.query.join(" "),
             filters: Filters {
-                kinds: parse_all(&self.kind, "kind", DocKind::parse)?,
-                levels: parse_all(&self.level, "level", Level::parse)?,
+                kinds: parse_all(&self.kind, "文档类别", DocKind::parse)?,
+                levels: parse_all(&self.level, "效力级别", Level::parse)?,
                 regions: self.region.clone(),
                 year_from,
                 year_to,
-                validity: parse_all(&self.status, "status", Validity::parse)?,
+                validity: parse_all(&self.status, "时效性", Validity::parse)?,
                 subjects: self.subject.clone(),
                 topics: self.topic.clone(),
             },
-            unit: Unit::parse(&self.unit)
-                .ok_or_else(|| anyhow!("unknown unit: {} (best, document, article)", self.unit))?,
+            unit: Unit::parse(&self.unit).ok_or_else(|| {
+                anyhow!(
+                    "未知的检索单位：{}（可用 best、document、article）",
+                    self.unit
+                )
+            })?,
             sort: match self.sort.as_str() {
                 "relevance" => Sort::Relevance,
                 "date" => Sort::Date,
-                s => bail!("unknown sort: {s} (relevance, date)"),
+                s => bail!("未知的排序：{s}（可用 relevance、date）"),
             },
             offset: self.offset,
             limit: self.limit,
@@ -728,13 +732,13 @@ fn forward(
 ) -> Result<Option<Result<()>>> {
     use crate::web::local::{Line, LocalRun, TOKEN_HEADER};
     let stdin = if cli.command.reads_stdin() {
-        Some(crate::console::read_line().context("reading standard input")?)
+        Some(crate::console::read_line().context("读取标准输入失败")?)
     } else {
         None
     };
     let req = LocalRun {
         args: args.to_vec(),
-        cwd: std::env::current_dir().context("finding the current folder")?,
+        cwd: std::env::current_dir().context("无法确定当前目录")?,
         user: operator(),
         stdout_terminal: std::io::stdout().is_terminal(),
         stderr_terminal: std::io::stderr().is_terminal(),
@@ -903,12 +907,12 @@ fn run_command(cli: &Cli) -> Result<()> {
             if let Some(url) = public_url
                 && !(url.starts_with("http://") || url.starts_with("https://"))
             {
-                bail!("--public-url must start with http:// or https://: {url}");
+                bail!("--public-url 须以 http:// 或 https:// 开头：{url}");
             }
             let mut config = limits.apply(config(cli));
             config.public_url = public_url.clone();
             config.trust_forwarded_proto = *trust_forwarded_proto;
-            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let runtime = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;
             runtime.block_on(crate::web::serve(config, addr, Some(Arc::new(run_hosted))))
         }
         Command::Backup {
@@ -921,7 +925,7 @@ fn run_command(cli: &Cli) -> Result<()> {
             let token = match token_file {
                 Some(file) => Some(
                     std::fs::read_to_string(file)
-                        .with_context(|| format!("reading the token file {}", file.display()))?
+                        .with_context(|| format!("读取令牌文件 {} 失败", file.display()))?
                         .lines()
                         .next()
                         .unwrap_or("")
@@ -947,7 +951,7 @@ fn run_command(cli: &Cli) -> Result<()> {
                 );
             }
             let r = crate::backup::restore(dir, &config(cli))
-                .with_context(|| format!("restoring {}", dir.display()))?;
+                .with_context(|| format!("恢复 {} 失败", dir.display()))?;
             if *json {
                 outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -979,7 +983,7 @@ fn run_command(cli: &Cli) -> Result<()> {
             let mut files = Vec::new();
             for p in ingest {
                 for e in walkdir::WalkDir::new(p).sort_by_file_name() {
-                    let e = e.with_context(|| format!("reading {}", p.display()))?;
+                    let e = e.with_context(|| format!("读取 {} 失败", p.display()))?;
                     let name = e.file_name().to_string_lossy().to_string();
                     if e.file_type().is_file()
                         && !name.ends_with(".jsonl")
@@ -991,7 +995,7 @@ fn run_command(cli: &Cli) -> Result<()> {
             }
             files.truncate(*ingest_max);
             let opts = crate::bench::load::LoadOptions {
-                exe: std::env::current_exe().context("finding the yusuan binary")?,
+                exe: std::env::current_exe().context("找不到 yusuan 程序文件")?,
                 data: cli.index.clone(),
                 corpus: cli.corpus.clone(),
                 questions: questions.clone(),
@@ -1018,7 +1022,7 @@ fn run_command(cli: &Cli) -> Result<()> {
             json,
         } => {
             let opts = crate::bench::cli::CliOptions {
-                exe: std::env::current_exe().context("finding the yusuan binary")?,
+                exe: std::env::current_exe().context("找不到 yusuan 程序文件")?,
                 corpus: std::path::absolute(&cli.corpus)?,
                 folder: folder.clone(),
                 questions: questions.clone(),
@@ -1117,7 +1121,7 @@ fn run_command(cli: &Cli) -> Result<()> {
             for t in targets {
                 let found = pipeline::resolve_targets(&lib, t)?;
                 if found.is_empty() {
-                    bail!("nothing was ingested from {t}");
+                    bail!("没有从 {t} 导入过文档，也没有编号为 {t} 的文档");
                 }
                 ids.extend(found);
             }
@@ -1127,11 +1131,12 @@ fn run_command(cli: &Cli) -> Result<()> {
             Ok(())
         }
         Command::Access { id, access } => {
-            let access = Access::parse_any(access)
-                .ok_or_else(|| anyhow!("unknown access: {access} (public, restricted)"))?;
+            let access = Access::parse_any(access).ok_or_else(|| {
+                anyhow!("未知的可见范围：{access}（可用 public/公开、restricted/内部）")
+            })?;
             let lib = open(cli)?;
             if !pipeline::set_access(&lib, &DocId(id.clone()), access)? {
-                bail!("no document with id {id}");
+                bail!("没有编号为 {id} 的文档");
             }
             lib.close()?;
             outln!("{id}: {}", access.label());
@@ -1387,10 +1392,10 @@ fn backup_command(
         };
         let (status, text) = http_post_json(server, "/api/admin/backup", &body.to_string(), token)?;
         let value: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("the server answered {status} with no JSON"))?;
+            .with_context(|| format!("服务返回 {status}，但内容不是 JSON"))?;
         if !(200..300).contains(&status) {
             let msg = value["error"]["message"].as_str().unwrap_or(&text);
-            bail!("the server refused the backup ({status}): {msg}");
+            bail!("服务拒绝了备份（{status}）：{msg}");
         }
         if json {
             outln!("{}", serde_json::to_string_pretty(&value)?);
@@ -1408,9 +1413,9 @@ fn backup_command(
             chosen = crate::backup::default_dir(&lib.config);
             &chosen
         }
-        (None, None) => bail!(
-            "name the backup folder: yusuan backup DIR (or let a running server choose: --server URL)"
-        ),
+        (None, None) => {
+            bail!("请指定备份目录：yusuan backup 目录（或由运行中的服务选择：--server 地址）")
+        }
     };
     let opened = match &cli.hosted {
         Some(Hosted(lib)) => Ok(Opened::Server(lib.clone())),
@@ -1424,8 +1429,9 @@ fn backup_command(
             dir.display()
         ),
         Err(e) => {
-            return Err(anyhow::Error::new(e)
-                .context(format!("opening the data folder {}", cli.index.display())));
+            return Err(
+                anyhow::Error::new(e).context(format!("无法打开数据目录 {}", cli.index.display()))
+            );
         }
     };
     let m = crate::backup::backup(&lib, dir)?;
@@ -1457,7 +1463,7 @@ fn http_post_json(
         body.as_bytes(),
         Duration::from_secs(3600),
     )
-    .with_context(|| format!("asking the server at {server}"))?;
+    .with_context(|| format!("无法连接服务 {server}"))?;
     Ok((r.status, r.text()))
 }
 
@@ -1468,7 +1474,7 @@ pub fn open(cli: &Cli) -> Result<Opened> {
     }
     Library::open(config(cli))
         .map(|l| Opened::Own(Box::new(l)))
-        .with_context(|| format!("opening the data folder {}", cli.index.display()))
+        .with_context(|| format!("无法打开数据目录 {}", cli.index.display()))
 }
 
 /// Ingests with a progress line on a terminal.
@@ -1555,7 +1561,7 @@ fn show(lib: &Library, id: &str, json: bool) -> Result<()> {
         return Ok(());
     }
     let Some(d) = lib.store().get_document(&DocId(id.to_string()))? else {
-        bail!("no document or article has the id {id}");
+        bail!("没有编号为 {id} 的文档或条文");
     };
     if json {
         outln!("{}", serde_json::to_string_pretty(&d)?);
@@ -1589,19 +1595,16 @@ fn links_command(
     use crate::link::{Target, Verdict};
     let ids = pipeline::resolve_targets(lib, target)?;
     if ids.is_empty() {
-        bail!("no document has the id {target}, and nothing was ingested from it");
+        bail!("没有编号为 {target} 的文档，也没有从它导入过文档");
     }
     let (confirm, reject, undo) = decisions;
     if !(confirm.is_empty() && reject.is_empty() && undo.is_empty()) {
         if ids.len() != 1 {
-            bail!(
-                "{target} names {} documents; decide on one document at a time",
-                ids.len()
-            );
+            bail!("{target} 对应 {} 个文档；请逐个文档作出决定", ids.len());
         }
         let parse = |s: &String| {
             Target::parse(s, lib.reference())
-                .ok_or_else(|| anyhow!("'{s}' is neither a subject code nor a topic"))
+                .ok_or_else(|| anyhow!("「{s}」既不是科目编码，也不是专题"))
         };
         for s in confirm {
             crate::linking::decide(lib, &ids[0], parse(s)?, Verdict::Confirmed, by)?;
@@ -1719,7 +1722,7 @@ fn eval_links(
         config.data_dir = temp.clone();
         Library::open(config)
             .map(|l| Opened::Own(Box::new(l)))
-            .with_context(|| format!("opening a temporary data folder {}", temp.display()))?
+            .with_context(|| format!("无法打开临时数据目录 {}", temp.display()))?
     };
     let result = crate::linking::eval::evaluate(&lib, &labels, shared);
     lib.close()?;

@@ -927,7 +927,7 @@ fn user_commands_add_list_disable_passwd_and_export_the_audit_log() {
     let (ok, _, err) = yusuan(&data, &["user", "add", "x", "--role", "deputy"], None);
     assert!(!ok && err.contains("代表姓名"), "{err}");
     let (ok, _, err) = yusuan(&data, &["user", "add", "y", "--role", "king"], None);
-    assert!(!ok && err.contains("unknown role"), "{err}");
+    assert!(!ok && err.contains("未知的角色"), "{err}");
     let (ok, out, _) = yusuan(&data, &["user", "list", "--json"], None);
     assert!(ok);
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();

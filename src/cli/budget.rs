@@ -171,7 +171,7 @@ pub fn gen_budgets(
     if first_year > last_year || last_year - first_year > 50 {
         bail!("年份范围无效：{years} (invalid year range)");
     }
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("无法创建 {}", out.display()))?;
     let plan = Plan {
         units,
         first_year,
@@ -205,7 +205,7 @@ pub fn gen_budgets(
                 }
                 let path = out.join(format!("{}.xlsx", doc.title));
                 book.save(&path)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                    .with_context(|| format!("无法写入 {}", path.display()))?;
                 files += 1;
             }
             GenFormat::Csv => {
@@ -214,7 +214,7 @@ pub fn gen_budgets(
                     let mut w = csv::WriterBuilder::new()
                         .flexible(true)
                         .from_path(&path)
-                        .with_context(|| format!("writing {}", path.display()))?;
+                        .with_context(|| format!("无法写入 {}", path.display()))?;
                     for row in &t.rows {
                         w.write_record(row.iter().map(|c| c.text.as_str()))?;
                     }
@@ -319,7 +319,7 @@ pub fn eval_tables(reference: &Path, documents: &Path, verbose: bool, json: bool
     for file in files {
         let r: Reference = serde_json::from_slice(&std::fs::read(&file)?)?;
         let path = documents.join(&r.file);
-        let bytes = std::fs::read(&path).with_context(|| format!("{}", path.display()))?;
+        let bytes = std::fs::read(&path).with_context(|| format!("无法读取 {}", path.display()))?;
         let started = std::time::Instant::now();
         let extracted = crate::ingest::extract::extract(&path, &bytes, &opts)?;
         let seconds = started.elapsed().as_secs_f64();

@@ -81,7 +81,8 @@ pub fn feed(lib: &Library, cmd: &FeedCommand) -> Result<()> {
                 .ok_or_else(|| anyhow!("{}: 只接受 .csv、.xlsx 或 .jsonl 文件", file.display()))?;
             let unit =
                 MoneyUnit::parse(unit).ok_or_else(|| anyhow!("金额单位应为 元、万元 或 亿元"))?;
-            let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
+            let bytes =
+                std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
             let id = id.clone().unwrap_or_else(|| {
                 file.file_stem()
                     .map(|s| s.to_string_lossy().to_string())
@@ -243,7 +244,7 @@ pub fn execution(lib: &Library, a: &ExecArgs) -> Result<()> {
 
 /// `yusuan gen execution`: one CSV per month and `planted.jsonl` in `out`.
 pub fn gen_execution(units: usize, year: i32, seed: u64, planted: f64, out: &Path) -> Result<()> {
-    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
+    std::fs::create_dir_all(out).with_context(|| format!("无法创建 {}", out.display()))?;
     let g = Generated::new(ExecPlan {
         units,
         year,
@@ -253,7 +254,7 @@ pub fn gen_execution(units: usize, year: i32, seed: u64, planted: f64, out: &Pat
     for m in 1..=12u8 {
         let path = out.join(format!("{year}-{m:02}.csv"));
         std::fs::write(&path, generate::csv(&g.month(m)))
-            .with_context(|| path.display().to_string())?;
+            .with_context(|| format!("无法写入 {}", path.display()))?;
     }
     let mut lines = String::new();
     for p in g.planted() {

@@ -190,13 +190,13 @@ fn parse_opt<T>(
     f: impl Fn(&str) -> Option<T>,
 ) -> Result<Option<T>> {
     v.as_deref()
-        .map(|s| f(s).ok_or_else(|| anyhow!("unknown {what}: {s}")))
+        .map(|s| f(s).ok_or_else(|| anyhow!("未知的{what}：{s}")))
         .transpose()
 }
 
 fn day(s: &Option<String>) -> Result<Date> {
     match s {
-        Some(s) => proposals::import::parse_date(s).ok_or_else(|| anyhow!("'{s}' is not a date")),
+        Some(s) => proposals::import::parse_date(s).ok_or_else(|| anyhow!("「{s}」不是日期")),
         None => Ok(proposals::today()),
     }
 }
@@ -206,13 +206,13 @@ impl ListArgs {
         Ok(ListFilter {
             session: self.session.clone(),
             year: self.year,
-            kind: parse_opt(&self.kind, "type", ProposalType::parse_loose)?,
-            status: parse_opt(&self.status, "status", Status::parse)?,
+            kind: parse_opt(&self.kind, "建议类别", ProposalType::parse_loose)?,
+            status: parse_opt(&self.status, "办理状态", Status::parse)?,
             unit: self.unit.clone(),
             delegation: self.delegation.clone(),
             category: self.category.clone(),
-            grade: parse_opt(&self.grade, "grade", Grade::parse_loose)?,
-            satisfaction: parse_opt(&self.satisfaction, "satisfaction", Satisfaction::parse)?,
+            grade: parse_opt(&self.grade, "答复等级", Grade::parse_loose)?,
+            satisfaction: parse_opt(&self.satisfaction, "满意度", Satisfaction::parse)?,
             topic: self.topic.clone(),
             overdue: self.overdue,
             due_soon: self.due_soon,
@@ -229,7 +229,7 @@ impl ListArgs {
 fn one(lib: &Library, key: &str) -> Result<ProposalId> {
     let found = proposals::resolve(lib, key)?;
     match found.as_slice() {
-        [] => bail!("no proposal has the number or id {key}"),
+        [] => bail!("没有编号或号码为 {key} 的建议"),
         [id] => Ok(id.clone()),
         ids => {
             // The newest session wins; say so.
@@ -275,7 +275,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                 };
                 reports.push(
                     proposals::import_file_with_progress(&lib, f, &progress)
-                        .with_context(|| format!("importing {}", f.display()))?,
+                        .with_context(|| format!("导入 {} 失败", f.display()))?,
                 );
             }
             lib.close()?;
@@ -317,10 +317,10 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                     .extension()
                     .and_then(|e| e.to_str())
                     .and_then(ExportFormat::parse)
-                    .ok_or_else(|| anyhow!("export to a .csv or .xlsx file"))?;
+                    .ok_or_else(|| anyhow!("导出文件须为 .csv 或 .xlsx"))?;
                 let bytes = proposals::export(&lib, &filter, today, format)?;
                 std::fs::write(path, bytes)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                    .with_context(|| format!("无法写入 {}", path.display()))?;
             }
             let page = proposals::list(&lib, &filter, today)?;
             if args.json {
@@ -415,7 +415,7 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
             let lib = open()?;
             let id = one(&lib, number)?;
             let Some(v) = proposals::show(&lib, &id, day(today)?, &Scope::All)? else {
-                bail!("no proposal has the id {id}");
+                bail!("没有编号为 {id} 的建议");
             };
             if *json {
                 outln!("{}", serde_json::to_string_pretty(&v)?);
@@ -491,13 +491,13 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
             let lib = open()?;
             let id = one(&lib, number)?;
             let event = Event {
-                kind: EventKind::parse(kind).ok_or_else(|| anyhow!("unknown event: {kind}"))?,
+                kind: EventKind::parse(kind).ok_or_else(|| anyhow!("未知的办理事件：{kind}"))?,
                 date: day(date)?,
                 actor: actor.clone(),
                 note: note.clone(),
-                grade: parse_opt(grade, "grade", Grade::parse_loose)?,
+                grade: parse_opt(grade, "答复等级", Grade::parse_loose)?,
                 text: text.clone(),
-                satisfaction: parse_opt(satisfaction, "satisfaction", Satisfaction::parse)?,
+                satisfaction: parse_opt(satisfaction, "满意度", Satisfaction::parse)?,
             };
             let state = proposals::record_event(&lib, &id, event)?;
             lib.close()?;
@@ -581,12 +581,14 @@ pub fn gen_command(cmd: &GenCommand) -> Result<()> {
                 "json" => proposals::generate::to_json(&rows).into_bytes(),
                 e => proposals::export::write(
                     &rows,
-                    ExportFormat::parse(e).ok_or_else(|| anyhow!("write .csv, .xlsx or .json"))?,
+                    ExportFormat::parse(e)
+                        .ok_or_else(|| anyhow!("输出文件须为 .csv、.xlsx 或 .json"))?,
                 )?,
             };
             match out {
                 Some(p) => {
-                    std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()))?;
+                    std::fs::write(p, bytes)
+                        .with_context(|| format!("无法写入 {}", p.display()))?;
                     errln!("已生成 {n} 件建议（生成数据）: {}", p.display());
                 }
                 None => {

@@ -64,11 +64,11 @@ pub enum UserCommand {
 }
 
 fn read_password() -> Result<String> {
-    crate::console::read_line().context("reading the password from standard input")
+    crate::console::read_line().context("无法从标准输入读取密码")
 }
 
 fn role(s: &str) -> Result<Role> {
-    Role::parse(s).ok_or_else(|| anyhow!("unknown role {s:?} (deputy, staff, admin)"))
+    Role::parse(s).ok_or_else(|| anyhow!("未知的角色「{s}」（可用 deputy、staff、admin、feed）"))
 }
 
 /// Runs a `user` command.
@@ -179,7 +179,7 @@ pub fn run_user(lib: &Library, cmd: &UserCommand) -> Result<()> {
         }
         UserCommand::Revoke { id } => {
             if !accounts::revoke_token(store, id)? {
-                bail!("no token {id}");
+                bail!("没有编号为 {id} 的令牌");
             }
             outln!("令牌 {id} 已作废");
         }
@@ -213,7 +213,7 @@ pub struct AuditArgs {
 /// Parses a `YYYY-MM-DD` day as the start of that day in UTC.
 pub fn day_start(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .with_context(|| format!("not a day (YYYY-MM-DD): {s}"))?;
+        .with_context(|| format!("不是日期（应为 YYYY-MM-DD）：{s}"))?;
     Ok(d.and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or_default())
@@ -226,7 +226,7 @@ pub fn run_audit(lib: &Library, args: &AuditArgs) -> Result<()> {
         action: args
             .action
             .as_deref()
-            .map(|a| AuditAction::parse(a).ok_or_else(|| anyhow!("unknown action {a:?}")))
+            .map(|a| AuditAction::parse(a).ok_or_else(|| anyhow!("未知的操作类型「{a}」")))
             .transpose()?,
         since: args.since.as_deref().map(day_start).transpose()?,
         until: args.until.as_deref().map(day_start).transpose()?,
@@ -234,14 +234,14 @@ pub fn run_audit(lib: &Library, args: &AuditArgs) -> Result<()> {
     };
     let mut out: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            std::fs::File::create(p).with_context(|| format!("无法创建 {}", p.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(crate::console::Stdout::default())),
     };
     let n = match args.format.as_str() {
         "csv" => audit::export_csv(lib.store(), &filter, &mut out)?,
         "jsonl" | "json" => audit::export_jsonl(lib.store(), &filter, &mut out)?,
-        f => bail!("unknown format {f} (csv, jsonl)"),
+        f => bail!("未知的格式 {f}（可用 csv、jsonl）"),
     };
     out.flush()?;
     errln!("{n} 条记录");
@@ -260,7 +260,7 @@ pub fn run_settings(
         s.allow_anonymous = match a {
             "on" | "yes" | "true" => true,
             "off" | "no" | "false" => false,
-            _ => bail!("--anonymous takes on or off"),
+            _ => bail!("--anonymous 只能是 on 或 off"),
         };
     }
     if let Some(d) = audit_days {
