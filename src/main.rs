@@ -21,15 +21,18 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "yusuan=info,warn".into()),
         )
         .with_writer(std::io::stderr)
+        // A log nobody reads any more (a closed pipe) is not worth a panic: the subscriber would report the
+        // failed write with `eprintln!`, which panics on that same pipe.
+        .log_internal_errors(false)
         // Colour codes only on a terminal: a log file or journal gets plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match yusuan::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("错误: {e}");
+            yusuan::errln!("错误: {e}");
             for cause in e.chain().skip(1) {
-                eprintln!("  原因: {cause}");
+                yusuan::errln!("  原因: {cause}");
             }
             ExitCode::FAILURE
         }

@@ -974,3 +974,64 @@ fn a_server_killed_during_an_execution_push_leaves_each_batch_absent_or_whole() 
     let lib = Library::open(Config::new(&data, &corpus)).unwrap();
     assert!(assert_batches_whole(&lib) > acknowledged.len());
 }
+
+/// A server whose standard error nobody reads any more (`yusuan serve 2>&1 | head -1` after `head` exited, a log
+/// collector that died): every write there fails with a broken pipe, and the server goes on serving.
+#[test]
+fn a_server_whose_log_reader_went_away_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus(dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(EXE)
+        .arg("--index")
+        .arg(dir.path().join("index"))
+        .arg("--corpus")
+        .arg(&corpus)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        // First start without a password: the one-time password is written to standard error.
+        .env_remove("YUSUAN_ADMIN_PASSWORD")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader is gone before the server writes its first line.
+    drop(child.stderr.take());
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::blocking::Client::new();
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = http.get(format!("{base}/api/health")).send()
+            && r.status() == reqwest::StatusCode::OK
+        {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the server died writing to a closed standard error"
+        );
+        assert!(start.elapsed() < Duration::from_secs(60), "no answer");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Requests are logged (to the broken pipe) and answered.
+    for _ in 0..20 {
+        let r = http
+            .get(format!("{base}/api/search?q={}", enc("预算")))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        http.get(format!("{base}/api/health"))
+            .send()
+            .unwrap()
+            .status(),
+        reqwest::StatusCode::OK
+    );
+    assert!(child.try_wait().unwrap().is_none());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

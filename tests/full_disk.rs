@@ -143,21 +143,27 @@ fn wait_with_timeout(
     }
 }
 
-#[test]
-fn a_server_short_of_disk_says_so_refuses_writes_with_503_and_takes_them_once_space_returns() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(disk) = Tmpfs::mount(dir.path(), 100) else {
-        return;
-    };
-    corpus(dir.path());
-    let mut config = config(dir.path());
+/// A server whose data folder is on a 100 MiB tmpfs (keeping `min_free` bytes free), with an administrator's
+/// client; `None` where mounting is not allowed.
+fn serve_on_tmpfs(dir: &Path, min_free: u64) -> Option<(Tmpfs, Server, reqwest::blocking::Client)> {
+    let disk = Tmpfs::mount(dir, 100)?;
+    corpus(dir);
+    let mut config = config(dir);
     config.data_dir = disk.0.join("data");
-    config.min_free_bytes = 32 << 20;
+    config.min_free_bytes = min_free;
     let state = yusuan::web::start(config).unwrap();
     wait_idle(&state);
     let token = admin_token(&state);
     let server = Server::start(state);
-    let http = client_with(&token);
+    Some((disk, server, client_with(&token)))
+}
+
+#[test]
+fn a_server_short_of_disk_says_so_refuses_writes_with_503_and_takes_them_once_space_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((disk, server, http)) = serve_on_tmpfs(dir.path(), 32 << 20) else {
+        return;
+    };
     let health = || http.get(server.url("/api/health")).send().unwrap();
     let upload = |name: &str, text: &str| {
         http.post(server.url("/api/ingest"))
@@ -213,4 +219,93 @@ fn a_server_short_of_disk_says_so_refuses_writes_with_503_and_takes_them_once_sp
         .json()
         .unwrap();
     assert_eq!(found["total"], 1, "{found}");
+}
+
+/// Fills `dir`'s disk to the last byte; returns the filler to remove when space is to return.
+fn fill_completely(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let filler = dir.join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    for size in [1 << 20, 1 << 12, 1] {
+        let chunk = vec![0u8; size];
+        while f.write_all(&chunk).is_ok() {}
+    }
+    let _ = f.sync_all();
+    filler
+}
+
+#[test]
+fn a_task_whose_outcome_the_full_disk_refused_is_shown_finished_not_running_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    // No margin: writes go ahead until the disk itself refuses them.
+    let Some((disk, server, http)) = serve_on_tmpfs(dir.path(), 0) else {
+        return;
+    };
+    // An upload that takes a while to ingest: an archive of 3,000 short documents.
+    let zip = {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            for i in 0..3000 {
+                w.start_file(format!("材料/第{i}号说明.txt"), opts).unwrap();
+                w.write_all(
+                    format!(
+                        "第{i}号预算执行情况说明\n\n项目{i}的资金已经拨付，绩效目标基本完成。\n"
+                    )
+                    .as_bytes(),
+                )
+                .unwrap();
+            }
+            w.finish().unwrap();
+        }
+        buf.into_inner()
+    };
+    let r = http
+        .post(server.url("/api/ingest"))
+        .header("content-type", "multipart/form-data; boundary=full-disk")
+        .body(multipart("full-disk", &[("file", "材料.zip", &zip)]))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+    let id = r.json::<serde_json::Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = || -> String {
+        http.get(server.url(&format!("/api/tasks/{id}")))
+            .send()
+            .unwrap()
+            .json::<serde_json::Value>()
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let start = std::time::Instant::now();
+    while status() == "queued" {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The disk fills up while the task runs: the ingest fails, and so does writing its outcome.
+    let filler = fill_completely(&disk.0);
+    let start = std::time::Instant::now();
+    let finished = loop {
+        let s = status();
+        if s != "running" {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the task still shows running"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(finished == "failed" || finished == "done", "{finished}");
+    // Space returns. The outcome stays shown; it is written as soon as the store takes writes again (the
+    // store keeps refusing them after a write failed, until it is opened again, and the next open records a
+    // task it finds running as failed).
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(status(), finished);
 }

@@ -189,7 +189,8 @@ pub fn start(config: Config) -> crate::error::Result<AppState> {
             );
         }
         FirstAdmin::OneTime(password) => {
-            eprintln!(
+            // Through the console: a server started with its standard error closed goes on.
+            crate::errln!(
                 "yusuan: 首次启动，已创建管理员账号 {}，一次性密码：{password}\n        (first start: administrator {} created with this one-time password; it must be changed at the first login)",
                 accounts::FIRST_ADMIN,
                 accounts::FIRST_ADMIN
@@ -510,7 +511,7 @@ pub async fn serve(
         state.local = Some(local::LocalHost { token, runner });
     }
     tracing::info!("serving on http://{local}/");
-    eprintln!("yusuan: http://{local}/");
+    crate::errln!("yusuan: http://{local}/");
     // The facts columns are read (or built) while the first visitor logs in, not on their first money page.
     let warm = state.lib.clone();
     tokio::task::spawn_blocking(move || {

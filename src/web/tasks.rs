@@ -165,6 +165,29 @@ pub struct Tasks {
     /// Tasks queued or running.
     pending: Arc<AtomicU64>,
     counter: AtomicU64,
+    unrecorded: Unrecorded,
+}
+
+/// Outcomes of tasks the store could not record (a full disk): readers see them from here, and each is
+/// written as soon as the store takes it (a restart before that marks the task failed, as it does every task
+/// it finds running).
+#[derive(Debug, Clone, Default)]
+struct Unrecorded(Arc<Mutex<std::collections::BTreeMap<String, Task>>>);
+
+impl Unrecorded {
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, Task>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes what the store takes now and keeps the rest.
+    fn retry(&self, store: &crate::store::Store) {
+        self.map().retain(|id, task| {
+            store
+                .put_task(id, task)
+                .and_then(|_| store.flush())
+                .is_err()
+        });
+    }
 }
 
 fn now() -> String {
@@ -218,6 +241,7 @@ impl Tasks {
             running: Arc::new(Mutex::new(None)),
             pending: Arc::new(AtomicU64::new(0)),
             counter: AtomicU64::new(0),
+            unrecorded: Unrecorded::default(),
         });
         let mut requeue = Vec::new();
         for mut t in lib.store().tasks::<Task>()? {
@@ -238,6 +262,7 @@ impl Tasks {
             lib,
             running: tasks.running.clone(),
             pending: tasks.pending.clone(),
+            unrecorded: tasks.unrecorded.clone(),
         };
         std::thread::Builder::new()
             .name("yusuan-ingest".into())
@@ -426,7 +451,9 @@ impl Tasks {
                         doc_id: None,
                     }),
                 }
-            } else if u.name.contains(['/', '\\']) {
+            } else if archive::safe_relative(&u.name).is_some_and(|p| p.components().count() > 1) {
+                // A file of a folder chosen in the browser, named by its path inside the folder. A name that
+                // climbs out (`../x`) or is absolute (an old browser's `C:\\…`) is reduced to its file name.
                 folder_files.push((u.name, u.bytes.to_vec()));
             } else {
                 files.push(self.write_file(&dir, u, written)?);
@@ -550,6 +577,10 @@ impl Tasks {
 
     /// A task record with the live progress of a running task.
     pub fn get(&self, id: &str) -> crate::error::Result<Option<Task>> {
+        self.unrecorded.retry(self.lib.store());
+        if let Some(t) = self.unrecorded.map().get(id) {
+            return Ok(Some(t.clone()));
+        }
         let Some(mut task) = self.lib.store().get_task::<Task>(id)? else {
             return Ok(None);
         };
@@ -565,7 +596,14 @@ impl Tasks {
 
     /// The most recent tasks, newest first.
     pub fn recent(&self, n: usize) -> crate::error::Result<Vec<Task>> {
+        self.unrecorded.retry(self.lib.store());
         let mut all = self.lib.store().tasks::<Task>()?;
+        let unrecorded = self.unrecorded.map();
+        for t in &mut all {
+            if let Some(u) = unrecorded.get(&t.id) {
+                *t = u.clone();
+            }
+        }
         all.reverse();
         all.truncate(n);
         Ok(all)
@@ -590,6 +628,7 @@ struct WorkerCtx {
     lib: Arc<Library>,
     running: Arc<Mutex<Option<Running>>>,
     pending: Arc<AtomicU64>,
+    unrecorded: Unrecorded,
 }
 
 impl WorkerCtx {
@@ -634,7 +673,9 @@ impl WorkerCtx {
             }
         }
         if let Err(e) = store.put_task(&task.id, &task).and_then(|_| store.flush()) {
+            // Not lost: readers see the outcome from memory until the store takes it.
             tracing::error!(task = id, "cannot record the task: {e}");
+            self.unrecorded.map().insert(task.id.clone(), task);
         }
     }
 
