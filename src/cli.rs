@@ -1510,7 +1510,12 @@ fn print_report(r: &pipeline::IngestReport) {
 }
 
 fn print_search(resp: &SearchResponse, color: bool) {
-    outln!("共 {} 条结果", resp.total);
+    if resp.mode == "question" {
+        // Every article shares some word with a question: the count says nothing, the order does.
+        outln!("按相关度列出 {} 条", resp.hits.len());
+    } else {
+        outln!("共 {} 条结果", resp.total);
+    }
     for (i, h) in resp.hits.iter().enumerate() {
         let mut tags = vec![h.kind.label().to_string(), h.validity.label().to_string()];
         if let Some(y) = h.year {

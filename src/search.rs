@@ -211,6 +211,23 @@ fn is_question(q: &str) -> bool {
         || (chars >= 6 && QUESTION_WORDS.iter().any(|w| q.contains(w)))
 }
 
+/// Whether a query has words outside its quotation marks as well as inside (a quoted term within a sentence,
+/// not a query of phrases).
+fn quotes_inside_words(q: &str) -> bool {
+    let mut inside = false;
+    let mut outside_words = false;
+    for c in q.chars() {
+        match c {
+            '"' => inside = !inside,
+            '“' | '「' => inside = true,
+            '”' | '」' => inside = false,
+            c if !inside && c.is_alphanumeric() => outside_words = true,
+            _ => {}
+        }
+    }
+    outside_words
+}
+
 /// Parses the query language: words (all required), "quoted phrases" (exact), -exclusions, `A OR B`.
 /// A query without any operator that reads as a question becomes one `Question`.
 pub fn parse_query(q: &str, max_chars: usize) -> Result<ParsedQuery> {
@@ -234,7 +251,13 @@ pub fn parse_query(q: &str, max_chars: usize) -> Result<ParsedQuery> {
             .split_whitespace()
             .any(|w| w == "OR" || (w.starts_with('-') && w.chars().count() > 1));
     let plain = !has_operators && !q.contains(char::is_whitespace);
-    if (plain || sentence) && is_question(q) {
+    // A question that quotes a term inside itself (什么是“明知他人利用信息网络实施犯罪”) quotes it for emphasis,
+    // not as exact-phrase syntax: one unbroken sentence with words outside the quotes.
+    let quoting = has_operators
+        && !q.contains(char::is_whitespace)
+        && !q.contains('-')
+        && quotes_inside_words(q);
+    if (plain || sentence || quoting) && is_question(q) {
         return Ok(ParsedQuery {
             all: vec![vec![Match::Question(q.to_string())]],
             none: vec![],
@@ -661,6 +684,23 @@ mod tests {
         // ASCII quotes and operators still make keyword queries.
         let q = p("\"名为保理\" 借贷？").unwrap();
         assert_eq!(q.all[0], vec![Match::Phrase("名为保理".into())]);
+        // A question quoting a term within itself, with curly or straight quotes, stays a question.
+        for text in [
+            "什么是“明知他人利用信息网络实施犯罪”",
+            "什么是\"明知他人利用信息网络实施犯罪\"",
+            "「预算调整方案」应当在什么时候提交审查",
+        ] {
+            let q = p(text).unwrap();
+            assert!(matches!(q.all[0][0], Match::Question(_)), "{text}");
+        }
+        // A phrase alone, however long, and a phrase beside other words are exact-phrase syntax.
+        let q = p("“中华人民共和国预算法实施条例全文”").unwrap();
+        assert_eq!(
+            q.all[0],
+            vec![Match::Phrase("中华人民共和国预算法实施条例全文".into())]
+        );
+        let q = p("预算法“第四十六条”").unwrap();
+        assert_eq!(q.all[1], vec![Match::Phrase("第四十六条".into())]);
     }
 
     #[test]

@@ -135,6 +135,34 @@ fn budget_question_finds_the_budget_law() {
     );
 }
 
+#[test]
+fn a_question_that_quotes_a_term_finds_the_article_that_defines_it() {
+    let Some(shared) = shared() else { return };
+    let lib = library(&shared);
+    for q in [
+        "什么是“明知他人利用信息网络实施犯罪”",
+        "什么是\"明知他人利用信息网络实施犯罪\"",
+    ] {
+        let r = search(
+            lib,
+            &SearchRequest {
+                q: q.into(),
+                unit: Unit::Article,
+                limit: 10,
+                ..SearchRequest::default()
+            },
+        )
+        .unwrap();
+        let names: Vec<&str> = r.hits.iter().map(|h| h.name.as_str()).collect();
+        assert!(
+            names
+                .iter()
+                .any(|n| n.ends_with("刑事案件适用法律若干问题的解释第十一条")),
+            "{q}: {names:?}"
+        );
+    }
+}
+
 /// On the national laws: no version takes effect before it was published or amended (监督法 2024 is not in
 /// force "since 2007-01-01", that is the original law's date), and an older version of an amended law is
 /// 已修改, not 已废止 (立法法 2015, 行政复议法 2017, 民事诉讼法 2021).
