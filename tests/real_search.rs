@@ -111,21 +111,26 @@ fn stard_subset_recall_floors() {
 const RECALL_10_FLOOR: f64 = 0.50;
 const RECALL_100_FLOOR: f64 = 0.70;
 
-#[test]
-fn budget_question_finds_the_budget_law() {
-    let Some(shared) = shared() else { return };
-    let lib = library(&shared);
+/// The names of the ten best articles for a query.
+fn top_articles(lib: &Library, q: &str) -> Vec<String> {
     let r = search(
         lib,
         &SearchRequest {
-            q: "预算草案应当在什么时候提交人大常委会审查？".into(),
+            q: q.into(),
             unit: Unit::Article,
             limit: 10,
             ..SearchRequest::default()
         },
     )
     .unwrap();
-    let names: Vec<&str> = r.hits.iter().map(|h| h.name.as_str()).collect();
+    r.hits.into_iter().map(|h| h.name).collect()
+}
+
+#[test]
+fn budget_question_finds_the_budget_law() {
+    let Some(shared) = shared() else { return };
+    let lib = library(&shared);
+    let names = top_articles(lib, "预算草案应当在什么时候提交人大常委会审查？");
     assert!(
         names
             .iter()
@@ -143,17 +148,7 @@ fn a_question_that_quotes_a_term_finds_the_article_that_defines_it() {
         "什么是“明知他人利用信息网络实施犯罪”",
         "什么是\"明知他人利用信息网络实施犯罪\"",
     ] {
-        let r = search(
-            lib,
-            &SearchRequest {
-                q: q.into(),
-                unit: Unit::Article,
-                limit: 10,
-                ..SearchRequest::default()
-            },
-        )
-        .unwrap();
-        let names: Vec<&str> = r.hits.iter().map(|h| h.name.as_str()).collect();
+        let names = top_articles(lib, q);
         assert!(
             names
                 .iter()
