@@ -303,6 +303,22 @@ fn a_task_whose_outcome_the_full_disk_refused_is_shown_finished_not_running_fore
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(finished == "failed" || finished == "done", "{finished}");
+    // The store keeps the failed write: health says so, and writes are refused with a clear 503.
+    let health = http.get(server.url("/api/health")).send().unwrap();
+    assert_eq!(health.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let v: serde_json::Value = health.json().unwrap();
+    assert_eq!(v["status"], "store_failed", "{v}");
+    let r = http
+        .post(server.url("/api/ingest"))
+        .header("content-type", "multipart/form-data; boundary=full-disk")
+        .body(multipart(
+            "full-disk",
+            &[("file", "再传.txt", "再上传一份预算说明。".as_bytes())],
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.text().unwrap().contains("重启服务"));
     // Space returns. The outcome stays shown; it is written as soon as the store takes writes again (the
     // store keeps refusing them after a write failed, until it is opened again, and the next open records a
     // task it finds running as failed).

@@ -73,6 +73,8 @@ pub struct Store {
     dir: PathBuf,
     /// Bumped on every change to facts, tables or access (see `facts.rs`).
     facts_generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// A flush failed: sled refuses every later write until the data folder is opened again.
+    write_failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Store {
@@ -164,13 +166,24 @@ impl Store {
             db,
             dir: dir.to_path_buf(),
             facts_generation: Default::default(),
+            write_failed: Default::default(),
         })
     }
 
     /// Writes everything to disk. Call before acknowledging a write.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush()?;
+        if let Err(e) = self.db.flush() {
+            self.write_failed
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            return Err(e.into());
+        }
         Ok(())
+    }
+
+    /// Whether a flush has failed since the store was opened (a full disk): its writes are refused until the
+    /// data folder is opened again.
+    pub fn write_failed(&self) -> bool {
+        self.write_failed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stores a document with its articles and tables, replacing any earlier version with the same id.

@@ -361,6 +361,23 @@ pub async fn health(State(st): State<AppState>, viewer: Viewer) -> AppResult<Res
     } else {
         None
     };
+    // A flush with nothing to write is cheap, and it finds a store that stopped taking writes (a full disk).
+    let store_failed = st
+        .blocking(|lib| Ok(lib.store().flush().is_err() || lib.store().write_failed()))
+        .await?;
+    if store_failed {
+        let health = Health {
+            status: "store_failed",
+            message:
+                "数据存储写入失败（磁盘曾满），请释放空间并重启服务 (the store needs a restart)"
+                    .into(),
+            documents: counts.map(|c| c.0),
+            articles: counts.map(|c| c.1),
+            indexing,
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        return Ok((StatusCode::SERVICE_UNAVAILABLE, Json(health)).into_response());
+    }
     if let Some(free) = st.lib.config.disk_short() {
         let health = Health {
             status: "disk_full",

@@ -334,6 +334,10 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     if write && st.lib.config.disk_short().is_some() {
         return refuse(AppError::disk_full(), &path, &here);
     }
+    // After a failed flush the store refuses every write: say so instead of failing each one with a 500.
+    if write && st.lib.store().write_failed() {
+        return refuse(AppError::store_failed(), &path, &here);
+    }
     // Read the body of forms and JSON posts: for the CSRF token and the audit line.
     let ctype = content_type(req.headers()).to_string();
     let mut detail = String::new();

@@ -146,6 +146,14 @@ impl AppError {
         )
     }
 
+    /// The store met a full disk and takes no more writes until the server is restarted.
+    pub fn store_failed() -> AppError {
+        AppError::Unavailable(
+            "数据存储在磁盘写满时写入失败，暂不能写入；请管理员释放空间并重启服务 (the store needs a restart)"
+                .into(),
+        )
+    }
+
     /// An upload over `limit` bytes.
     pub fn upload_too_large(limit: usize) -> AppError {
         AppError::TooLarge(format!(
