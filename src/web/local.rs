@@ -157,14 +157,16 @@ pub async fn run(State(st): State<AppState>, headers: HeaderMap, body: Bytes) ->
             );
         }
     };
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Line>();
+    // Bounded: a command line that reads slowly slows the command down instead of filling the server's memory
+    // (an audit export can be hundreds of megabytes).
+    let (tx, rx) = tokio::sync::mpsc::channel::<Line>(256);
     let lib = st.lib.clone();
     tokio::task::spawn_blocking(move || {
         let out = tx.clone();
         let capture = Capture {
             send: Box::new(move |p| {
                 // A command line that went away stops reading; the command still finishes.
-                let _ = out.send(match p {
+                let _ = out.blocking_send(match p {
                     Piece::Out(t) => Line::Out(t),
                     Piece::Err(t) => Line::Err(t),
                 });
@@ -185,7 +187,7 @@ pub async fn run(State(st): State<AppState>, headers: HeaderMap, body: Bytes) ->
                 "命令在服务中意外中止 (the command panicked in the server)".into(),
             ]),
         };
-        let _ = tx.send(end);
+        let _ = tx.blocking_send(end);
     });
     let lines = futures_util::stream::unfold(rx, |mut rx| async move {
         let line = rx.recv().await?;
