@@ -1517,7 +1517,11 @@ fn print_search(resp: &SearchResponse, color: bool) {
         outln!("共 {} 条结果", resp.total);
     }
     for (i, h) in resp.hits.iter().enumerate() {
-        let mut tags = vec![h.kind.label().to_string(), h.validity.label().to_string()];
+        let mut tags = vec![h.kind.label().to_string()];
+        // Validity belongs to norms, not to reports, budgets or proposals (as on the web page).
+        if h.kind.is_regulation() {
+            tags.push(h.validity.label().to_string());
+        }
         if let Some(y) = h.year {
             tags.push(y.to_string());
         }

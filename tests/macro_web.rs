@@ -302,6 +302,29 @@ fn the_real_reports_ingested_answer_on_the_api() {
     .unwrap();
     let r = yusuan::pipeline::ingest(&lib, &[shared.join("corpus/reports")], &|_| {}).unwrap();
     assert!(r.failed.is_empty(), "{:?}", r.failed);
+    // Every report is titled by its own year and is a report (not 「国务院总理 李克强」 or a bare 政府工作报告).
+    for id in &r.doc_ids {
+        let d = lib.store().get_meta(id).unwrap().unwrap();
+        let year = d.source.rsplit('/').next().unwrap()[..4].to_string();
+        assert!(
+            d.title.starts_with(&format!("{year}年")) && d.title.contains("报告"),
+            "{}: {}",
+            d.source,
+            d.title
+        );
+    }
+    let dated = |year: &str| {
+        r.doc_ids
+            .iter()
+            .map(|id| lib.store().get_meta(id).unwrap().unwrap())
+            .find(|d| d.title.starts_with(year))
+            .and_then(|d| d.published)
+    };
+    // Delivered on the day the line under the title gives.
+    assert_eq!(
+        dated("2016年").map(|d| d.to_string()),
+        Some("2016-03-05".into())
+    );
     let st = AppState::new(std::sync::Arc::new(lib)).unwrap();
     let gdp = ok(get_as(&st, "/api/macro?indicator=gdp_growth", staff()));
     let outcome = find(&gdp, 2021, "实际").expect("2021 outcome from the 2022 report");

@@ -125,6 +125,14 @@ static EFFECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起\s*(?:施行|实施|执行)")
         .expect("valid regex")
 });
+/// The line under a government work report's title: 「——2016年3月5日在第十二届全国人民代表大会第四次会议上」.
+static DELIVERED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*在第.{1,12}?届全国人民代表大会")
+        .expect("valid regex")
+});
+/// A file named for its year and report: 「2015年政府工作报告」.
+static REPORT_STEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:19|20)\d{2}年.*报告").expect("valid regex"));
 static TITLE_YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"((?:19|20)\d{2})\s*年").expect("valid regex"));
 static ISSUER_IN_HISTORY: LazyLock<Regex> = LazyLock::new(|| {
@@ -242,6 +250,25 @@ fn version_from_file_name(path: &Path) -> Option<Date> {
     parse_date(inner)
 }
 
+/// The title of a government work report: the written title without the spaces set between its characters,
+/// when it names its year and is a report; otherwise the file name, when that does.
+fn report_title(title: &str, file_stem: &str) -> String {
+    let joined: String = title
+        .split("——")
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if REPORT_STEM.is_match(&joined) {
+        joined
+    } else if REPORT_STEM.is_match(file_stem) {
+        file_stem.to_string()
+    } else {
+        title.to_string()
+    }
+}
+
 /// Derives metadata from the path, the extracted title, history lines and text; then applies the manifest
 /// entry and the sidecar, which win over anything derived.
 pub fn derive(
@@ -281,6 +308,17 @@ pub fn derive(
         .or_else(|| kind_from_title(&m.title, &head))
         .or_else(|| kind_from_title(&file_stem, &head));
     m.published = history.iter().find_map(|h| parse_date(h));
+    if m.kind == Some(DocKind::WorkReport) {
+        // A report's title names its year and body. The first line of some reports is the speaker (国务院总理
+        // 李克强), a bare 政府工作报告, or the title set with spaces (2006年政 府 工 作 报 告); the file name says it.
+        m.title = report_title(&m.title, &file_stem);
+        // Its date is the day it was delivered, written under the title.
+        if m.published.is_none() {
+            m.published = DELIVERED.captures(&head).and_then(|c| {
+                Date::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+            });
+        }
+    }
     m.version_date =
         version_from_file_name(path).or_else(|| history.iter().rev().find_map(|h| parse_date(h)));
     m.issuer = history
@@ -478,6 +516,45 @@ mod tests {
         );
         assert_eq!(m.kind, Some(DocKind::Policy));
         assert_eq!(m.doc_number.as_deref(), Some("某财预〔2024〕12号"));
+    }
+
+    #[test]
+    fn a_work_report_is_titled_by_its_year_and_dated_the_day_it_was_delivered() {
+        let report = |stem: &str, first: &str| {
+            derive(
+                Path::new(&format!("reports/{stem}.txt")),
+                Some(first),
+                &[],
+                &format!(
+                    "{first}\n\n——2016年3月5日在第十二届全国人民代表大会第四次会议上\n\n各位代表：\n现在，我代表国务院，向大会报告政府工作。\n"
+                ),
+                None,
+                None,
+            )
+        };
+        for (stem, first, want) in [
+            (
+                "2015年政府工作报告",
+                "国务院总理 李克强",
+                "2015年政府工作报告",
+            ),
+            ("2016年政府工作报告", "政府工作报告", "2016年政府工作报告"),
+            (
+                "2006年政府工作报告",
+                "2006年政 府 工 作 报 告",
+                "2006年政府工作报告",
+            ),
+            (
+                "1986年政府工作报告",
+                "1986年政府工作报告关于第七个五年计划的报告",
+                "1986年政府工作报告关于第七个五年计划的报告",
+            ),
+        ] {
+            let m = report(stem, first);
+            assert_eq!(m.kind, Some(DocKind::WorkReport), "{stem}");
+            assert_eq!(m.title, want);
+            assert_eq!(m.published, Date::from_ymd_opt(2016, 3, 5));
+        }
     }
 
     #[test]
