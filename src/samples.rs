@@ -59,6 +59,10 @@ pub fn is_sample_path(lib: &Library, path: &Path) -> bool {
 
 /// The samples the library holds now.
 pub fn find(lib: &Library) -> Result<SampleSet> {
+    // Pages ask on every view: once an office has removed the samples, nothing is read.
+    if accounts::settings(lib.store())?.samples_removed {
+        return Ok(SampleSet::default());
+    }
     let dir = folder(lib);
     let prefix = format!("{}/", dir.display());
     let mut set = SampleSet::default();

@@ -2,29 +2,19 @@
 //! filters, `tables`. The generated documents come back through extraction and recognition with every
 //! amount and every identity intact.
 
+mod common;
+
+use common::yusuan_ok;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
-
-const EXE: &str = env!("CARGO_BIN_EXE_yusuan");
 
 fn run(index: &Path, args: &[&str]) -> String {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    let out = Command::new(EXE)
-        .arg("--index")
-        .arg(index)
-        .arg("--corpus")
-        .arg(corpus)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    yusuan_ok(
+        index,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+        args,
+    )
 }
 
 fn facts(index: &Path, args: &[&str]) -> Value {
