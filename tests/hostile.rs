@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 use yusuan::bench::hostile::{
-    html_nesting_bomb, long_text, ods_repeated_rows, ods_with_rows, pdf_inflating_to, xls_sheet,
-    xlsx_declared_grid, xlsx_far_cell, xlsx_many_cells,
+    html_nesting_bomb, long_text, ods_repeated_rows, ods_with_rows, pdf_inflating_to,
+    pdf_object_stream_inflating_to, xls_sheet, xlsx_declared_grid, xlsx_far_cell, xlsx_many_cells,
 };
 use yusuan::error::ExtractError;
 use yusuan::ingest::extract::{ExtractOptions, PdfIsolation, WorkerLimits, extract};
@@ -119,6 +119,25 @@ fn pdf_streams_inflating_past_the_cap_are_refused_in_the_worker() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn pdf_object_streams_inflating_past_the_cap_are_refused_before_the_parser_loads_them() {
+    let bomb = pdf_object_stream_inflating_to(300 << 20);
+    assert!(bomb.len() < 2 << 20, "{}", bomb.len());
+    match extract(Path::new("objstm.pdf"), &bomb, &worker_opts()) {
+        Err(ExtractError::PdfBroken(reason)) => {
+            assert!(
+                reason.contains("object streams inflate to more than 256 MiB"),
+                "{reason}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    // A small object stream is read.
+    let small = pdf_object_stream_inflating_to(4 << 10);
+    let out = extract(Path::new("objstm-small.pdf"), &small, &worker_opts()).unwrap();
+    assert!(out.text.contains("Budget report"), "{}", out.text);
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Hostile files, generated in memory (nothing large is kept in the repository): dimension and cell bombs in
-//! workbooks, an inflate bomb in a PDF, a nesting bomb in HTML, text over the per-document cap and damaged
+//! workbooks, inflate bombs in a PDF (a page's content, an object stream), a nesting bomb in HTML, text over the per-document cap and damaged
 //! files. The hostile-input tests upload them, and `yusuan bench-load --hostile` uploads them while it
 //! measures the normal requests.
 
@@ -28,6 +28,11 @@ pub fn files() -> Vec<HostileFile> {
         file("声明维度.xlsx", xlsx_declared_grid(), None),
         file("单元格过多.xlsx", xlsx_many_cells(2_100_000), Some("cells")),
         file("膨胀.pdf", pdf_inflating_to(300 << 20), Some("inflate")),
+        file(
+            "对象流膨胀.pdf",
+            pdf_object_stream_inflating_to(300 << 20),
+            Some("inflate"),
+        ),
         file("嵌套.html", html_nesting_bomb(), Some("nested")),
         file("截断.xlsx", truncated_xlsx, Some("已损坏")),
         file(
@@ -296,38 +301,73 @@ pub fn xlsx_many_cells(cells: usize) -> Vec<u8> {
     })
 }
 
-/// A one-page PDF whose content stream shows a line of text and then inflates to `inflated` bytes of spaces.
-pub fn pdf_inflating_to(inflated: usize) -> Vec<u8> {
-    let text = b"BT /F1 12 Tf 72 712 Td (Budget report) Tj ET\n";
+/// `head` followed by spaces up to `inflated` bytes, deflated; the inflated content is never held whole.
+fn deflated_padding(head: &[u8], inflated: usize) -> Vec<u8> {
     let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    // Written a megabyte at a time: the inflated content is never held whole.
     let spaces = vec![b' '; 1 << 20];
-    let mut left = inflated.saturating_sub(text.len());
+    let mut left = inflated.saturating_sub(head.len());
     let mut write = |bytes: &[u8]| encoder.write_all(bytes).expect("compressing in memory");
-    write(text);
+    write(head);
     while left > 0 {
         let n = left.min(spaces.len());
         write(&spaces[..n]);
         left -= n;
     }
-    let stream = encoder.finish().expect("compressing in memory");
-    let mut stream_object = format!(
-        "<< /Length {} /Filter /FlateDecode >>\nstream\n",
-        stream.len()
+    encoder.finish().expect("compressing in memory")
+}
+
+/// A stream object of deflated `data` with `dict` entries besides its length and filter.
+fn flate_stream_object(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut object = format!(
+        "<< {dict} /Length {} /Filter /FlateDecode >>\nstream\n",
+        data.len()
     )
     .into_bytes();
-    stream_object.extend_from_slice(&stream);
-    stream_object.extend_from_slice(b"\nendstream");
-    pdf_of(&[
+    object.extend_from_slice(data);
+    object.extend_from_slice(b"\nendstream");
+    object
+}
+
+/// The line of text the generated PDFs show.
+const PDF_TEXT: &[u8] = b"BT /F1 12 Tf 72 712 Td (Budget report) Tj ET\n";
+
+/// Helvetica as font F1.
+const PDF_FONT: &[u8] =
+    b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
+
+/// A one-page PDF: its content stream (object 4), its font F1 (object 5), then `more` objects.
+fn one_page_pdf(content: Vec<u8>, font: Vec<u8>, more: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut objects = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
            /Resources << /Font << /F1 5 0 R >> >> >>"
             .to_vec(),
-        stream_object,
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-            .to_vec(),
-    ])
+        content,
+        font,
+    ];
+    objects.extend(more);
+    pdf_of(&objects)
+}
+
+/// A one-page PDF whose content stream shows a line of text and then inflates to `inflated` bytes of spaces.
+pub fn pdf_inflating_to(inflated: usize) -> Vec<u8> {
+    let content = flate_stream_object("", &deflated_padding(PDF_TEXT, inflated));
+    one_page_pdf(content, PDF_FONT.to_vec(), Vec::new())
+}
+
+/// A one-page PDF whose font lives in an object stream that inflates to `inflated` bytes (the parser inflates
+/// object streams while it loads the file, before any page is read).
+pub fn pdf_object_stream_inflating_to(inflated: usize) -> Vec<u8> {
+    let mut head = b"5 0 ".to_vec();
+    let first = head.len();
+    head.extend_from_slice(PDF_FONT);
+    let objects = flate_stream_object(
+        &format!("/Type /ObjStm /N 1 /First {first}"),
+        &deflated_padding(&head, inflated),
+    );
+    let content = flate_stream_object("", &deflated_padding(PDF_TEXT, 0));
+    one_page_pdf(content, b"null".to_vec(), vec![objects])
 }
 
 /// A PDF file of these objects (numbered from 1; the first is the catalog) with a correct xref table.

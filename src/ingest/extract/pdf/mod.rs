@@ -127,6 +127,7 @@ enum Failure {
 /// through pdf-extract, or from our glyphs where pdf-extract fails. May panic (pdf-extract does on damaged
 /// files); our interpreter's panics are contained here so that the text still comes through.
 fn parse(bytes: &[u8]) -> Result<Raw, Failure> {
+    inflate::check_object_streams(bytes).map_err(Failure::Broken)?;
     let mut doc = lopdf::Document::load_mem(bytes).map_err(|e| Failure::Broken(e.to_string()))?;
     if doc.is_encrypted() {
         doc.decrypt("")
