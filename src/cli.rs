@@ -387,6 +387,10 @@ pub struct LimitArgs {
     /// Address space of each worker process that extracts a PDF, in MiB (the worker fails above).
     #[arg(long, default_value_t = 1024)]
     pub worker_memory_mib: u64,
+    /// Free space the data folder's disk must keep, in MiB: below it writes are refused (503) and reading
+    /// goes on.
+    #[arg(long, default_value_t = 64)]
+    pub min_free_mib: u64,
     /// Seconds a client may take to send a request's head before its connection is closed.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout_secs: u64,
@@ -403,6 +407,7 @@ impl LimitArgs {
         config.max_window = self.max_window;
         config.extract.worker.memory_bytes = self.worker_memory_mib << 20;
         config.header_read_timeout = Duration::from_secs(self.header_timeout_secs);
+        config.min_free_bytes = self.min_free_mib << 20;
         config
     }
 }
@@ -703,15 +708,40 @@ pub fn run(cli: Cli) -> Result<()> {
         return result;
     }
     let audited = cli.command.audited(&args);
-    let result = run_command(&cli);
-    if let Some((action, target)) = audited {
-        // A folder held by a process other than a server (another command line) is not opened: the command
-        // was refused there and changed nothing.
-        if let Ok(store) = crate::store::Store::open(&config(&cli).store_dir()) {
-            audit_operator(&store, &operator(), action, &target, &result);
+    let store_dir = config(&cli).store_dir();
+    // A change is recorded before it is made (a restore, which replaces the log, after). A folder that does
+    // not open here (held by another command line, damaged) is left to the command, which then fails on it.
+    let begun = match &audited {
+        Some((action, target)) if !matches!(cli.command, Command::Restore { .. }) => {
+            match crate::store::Store::open(&store_dir) {
+                Ok(store) => Some(begin_operator(&store, &operator(), *action, target)?),
+                Err(_) => None,
+            }
         }
+        _ => None,
+    };
+    let result = run_command(&cli);
+    if let Some((action, target)) = audited
+        && let Ok(store) = crate::store::Store::open(&store_dir)
+    {
+        finish_operator(&store, &operator(), action, &target, &result, begun);
     }
     result
+}
+
+/// Replaces this server process with a fresh one of the same binary and arguments, which takes over the
+/// listening socket `listening`. Returns only on failure.
+fn restart_in_place(listening: std::os::fd::RawFd) -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    let socket = match crate::web::listen::hand_over(listening) {
+        Ok(fd) => fd,
+        Err(e) => return e,
+    };
+    // `/proc/self/exe` is this very binary, even when its file was replaced since it started.
+    std::process::Command::new("/proc/self/exe")
+        .args(std::env::args_os().skip(1))
+        .env(crate::web::listen::INHERITED_LISTENER, socket.to_string())
+        .exec()
 }
 
 /// The operating-system account running this process.
@@ -805,9 +835,13 @@ pub fn run_hosted(lib: Arc<Library>, req: &crate::web::local::LocalRun) -> Resul
     cli.corpus = lib.config.corpus_dir.clone();
     cli.hosted = Some(Hosted(lib.clone()));
     let audited = cli.command.audited(&req.args);
+    let begun = match &audited {
+        Some((action, target)) => Some(begin_operator(lib.store(), &req.user, *action, target)?),
+        None => None,
+    };
     let result = run_command(&cli);
     if let Some((action, target)) = audited {
-        audit_operator(lib.store(), &req.user, action, &target, &result);
+        finish_operator(lib.store(), &req.user, action, &target, &result, begun);
     }
     result
 }
@@ -866,15 +900,14 @@ impl Command {
     }
 }
 
-/// Records a command-line change in the audit log, under the operating-system account that ran it.
-fn audit_operator(
-    store: &crate::store::Store,
+/// The audit entry of a command-line change, under the operating-system account that ran it.
+fn operator_entry(
     who: &str,
     action: crate::auth::audit::AuditAction,
     line: &str,
-    result: &Result<()>,
-) {
-    let entry = crate::auth::audit::AuditEntry {
+    result: Option<&Result<()>>,
+) -> crate::auth::audit::AuditEntry {
+    crate::auth::audit::AuditEntry {
         seq: 0,
         time: chrono::Utc::now(),
         user: Some(format!("(命令行 {who})")),
@@ -882,14 +915,46 @@ fn audit_operator(
         action,
         target: format!("yusuan {line}"),
         detail: match result {
-            Ok(()) => String::new(),
-            Err(e) => format!("失败：{e}"),
+            Some(Err(e)) => format!("失败：{e}"),
+            _ => String::new(),
         },
-        status: if result.is_ok() { 200 } else { 500 },
+        status: match result {
+            Some(Ok(())) => 200,
+            Some(Err(_)) => 500,
+            None => 0,
+        },
         ip: None,
+    }
+}
+
+/// Records a command-line change before it is made; the command is refused when the log cannot keep it.
+fn begin_operator(
+    store: &crate::store::Store,
+    who: &str,
+    action: crate::auth::audit::AuditAction,
+    line: &str,
+) -> Result<u64> {
+    crate::auth::audit::begin(store, operator_entry(who, action, line, None))
+        .context("审计日志无法写入，命令未执行 (the audit log cannot be written)")
+}
+
+/// Writes the outcome of a command-line change into its entry (`begun`), or a new entry when none was
+/// begun (a restore, whose log the command replaced).
+fn finish_operator(
+    store: &crate::store::Store,
+    who: &str,
+    action: crate::auth::audit::AuditAction,
+    line: &str,
+    result: &Result<()>,
+    begun: Option<u64>,
+) {
+    let entry = operator_entry(who, action, line, Some(result));
+    let written = match begun {
+        Some(seq) => crate::auth::audit::finish(store, seq, entry),
+        None => crate::auth::audit::record(store, entry).map(|_| ()),
     };
-    if let Err(e) = crate::auth::audit::record(store, entry) {
-        errln!("警告：无法写入审计日志：{e}");
+    if let Err(e) = written {
+        errln!("警告：无法在审计日志中写入命令的结果：{e}");
     }
 }
 
@@ -913,7 +978,12 @@ fn run_command(cli: &Cli) -> Result<()> {
             config.public_url = public_url.clone();
             config.trust_forwarded_proto = *trust_forwarded_proto;
             let runtime = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;
-            runtime.block_on(crate::web::serve(config, addr, Some(Arc::new(run_hosted))))
+            runtime.block_on(crate::web::serve(
+                config,
+                addr,
+                Some(Arc::new(run_hosted)),
+                Some(Arc::new(restart_in_place)),
+            ))
         }
         Command::Backup {
             dir,

@@ -1323,3 +1323,65 @@ fn visitors_see_counts_and_file_names_only_when_anonymous_reading_is_on() {
         "{v}"
     );
 }
+
+#[test]
+fn a_change_is_in_the_audit_log_before_it_is_made_and_its_line_gets_the_outcome_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let store = state.lib.store();
+    let entry = audit::AuditEntry {
+        seq: 0,
+        time: chrono::Utc::now(),
+        user: Some("wang".into()),
+        role: Role::Staff,
+        action: AuditAction::Change,
+        target: "/proposals/new".into(),
+        detail: "title=关于加强预算绩效管理的建议".into(),
+        status: 0,
+        ip: None,
+    };
+    let before = store.count_audit().unwrap();
+    let seq = audit::begin(store, entry.clone()).unwrap();
+    let newest = audit::recent(store, &AuditFilter::default(), 1).unwrap();
+    assert_eq!(newest[0].seq, seq);
+    assert_eq!(newest[0].status, 0);
+    assert!(
+        newest[0].detail.ends_with(audit::RESULT_UNRECORDED),
+        "{:?}",
+        newest[0]
+    );
+    let mut done = entry;
+    done.status = 303;
+    audit::finish(store, seq, done).unwrap();
+    let newest = audit::recent(store, &AuditFilter::default(), 1).unwrap();
+    assert_eq!((newest[0].seq, newest[0].status), (seq, 303));
+    assert_eq!(newest[0].detail, "title=关于加强预算绩效管理的建议");
+    assert_eq!(store.count_audit().unwrap(), before + 1);
+
+    // Through the web: one line per change, with its answer's status.
+    let mut c = Client::new(&state);
+    c.log_in("admin", ADMIN_PASSWORD);
+    let page = c.get("/admin");
+    let token = hidden(&page.body, "csrf");
+    let r = c.post_form(
+        "/admin/settings",
+        &[
+            ("csrf", &token),
+            ("audit_days", "365"),
+            ("audit_max_entries", "0"),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let lines = audit::recent(
+        store,
+        &AuditFilter {
+            text: Some("/admin/settings".into()),
+            ..AuditFilter::default()
+        },
+        10,
+    )
+    .unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].status, 200, "{lines:?}");
+    assert!(!lines[0].detail.contains(audit::RESULT_UNRECORDED));
+}

@@ -318,10 +318,139 @@ fn a_task_whose_outcome_the_full_disk_refused_is_shown_finished_not_running_fore
         .send()
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
-    assert!(r.text().unwrap().contains("重启服务"));
+    assert!(r.text().unwrap().contains("暂不能写入"));
     // Space returns. The outcome stays shown; it is written as soon as the store takes writes again (the
     // store keeps refusing them after a write failed, until it is opened again, and the next open records a
     // task it finds running as failed).
     std::fs::remove_file(&filler).unwrap();
     assert_eq!(status(), finished);
+}
+
+#[test]
+fn a_server_whose_store_failed_a_write_opens_it_anew_once_the_disk_has_room_on_the_same_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(dir.path(), 100) else {
+        return;
+    };
+    let corpus = corpus(dir.path());
+    let data = disk.0.join("data");
+    // No margin: writes go ahead until the disk itself refuses them.
+    let mut server = serve_process_with(&data, &corpus, &["--min-free-mib", "0"]);
+    let url = |path: &str| format!("{}{path}", server.base);
+    let token = yusuan_ok(&data, &corpus, &["user", "token", "admin"]);
+    let http = client_with(token.lines().nth(1).unwrap().trim());
+    let health = || -> Option<(reqwest::StatusCode, serde_json::Value)> {
+        let r = http.get(url("/api/health")).send().ok()?;
+        Some((r.status(), r.json().ok()?))
+    };
+    let start = std::time::Instant::now();
+    while !health().is_some_and(|(s, v)| s.is_success() && v["documents"] == 4) {
+        assert!(start.elapsed() < Duration::from_secs(60), "{:?}", health());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let upload = |name: &str, text: &str| {
+        http.post(url("/api/ingest"))
+            .header("content-type", "multipart/form-data; boundary=full-disk")
+            .body(multipart("full-disk", &[("file", name, text.as_bytes())]))
+            .send()
+            .unwrap()
+    };
+
+    // The disk fills up: writes go on until the store fails one (every write is recorded in the audit log,
+    // flushed, before it is made).
+    let filler = fill_completely(&disk.0);
+    for i in 0..500 {
+        upload(&format!("满盘{i}.txt"), "磁盘已满时上传的预算说明。");
+        if health().is_some_and(|(_, v)| v["status"] == "store_failed") {
+            break;
+        }
+    }
+    let (status, v) = health().unwrap();
+    assert_eq!(status, reqwest::StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!(v["status"], "store_failed", "{v}");
+    let r = upload("再传.txt", "再上传一份预算说明。");
+    assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.text().unwrap().contains("暂不能写入"));
+
+    // Space returns: the same process, on the same address, opens its store anew and takes writes again.
+    std::fs::remove_file(&filler).unwrap();
+    let start = std::time::Instant::now();
+    while !health().is_some_and(|(s, v)| s.is_success() && v["status"] == "ok") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the server did not recover: {:?}",
+            health()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server process ended"
+    );
+    let r = http
+        .post(url("/api/ingest"))
+        .header("content-type", "multipart/form-data; boundary=full-disk")
+        .body(multipart(
+            "full-disk",
+            &[(
+                "file",
+                "空间恢复.txt",
+                "空间恢复后上传的星河湾预算说明。".as_bytes(),
+            )],
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+    let start = std::time::Instant::now();
+    loop {
+        let found: serde_json::Value = http
+            .get(url(&format!("/api/search?q={}", enc("星河湾"))))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if found["total"] == 1 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{found}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The upload refused while the store could not write left nothing behind: no file, no document.
+    let found: serde_json::Value = http
+        .get(url(&format!("/api/search?q={}", enc("再上传一份"))))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(found["total"], 0, "{found}");
+    let mut names = Vec::new();
+    let mut stack = vec![data.join("uploads")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                names.push(e.file_name().to_string_lossy().to_string());
+            }
+        }
+    }
+    assert!(!names.iter().any(|n| n.contains("再传")), "{names:?}");
+    // The upload after the recovery has its audit line, begun before it was made and completed after.
+    let log: Vec<serde_json::Value> = http
+        .get(url("/api/admin/audit?limit=10000"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let line = log
+        .iter()
+        .find(|e| e["detail"].as_str().unwrap().contains("空间恢复.txt"))
+        .unwrap_or_else(|| panic!("{log:?}"));
+    assert_eq!(line["target"], "/api/ingest", "{line}");
+    assert_eq!(line["status"], 202, "{line}");
+    assert!(!line["detail"].as_str().unwrap().contains("结果未记录"));
+    // The command line finds the restarted server (its file written anew) and runs through it.
+    let status = yusuan_ok(&data, &corpus, &["status"]);
+    assert!(status.contains("文档"), "{status}");
+    assert!(server.child.try_wait().unwrap().is_none());
 }

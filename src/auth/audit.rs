@@ -152,6 +152,31 @@ pub fn record(store: &Store, mut entry: AuditEntry) -> Result<u64> {
     Ok(seq)
 }
 
+/// What an action's entry says until its end is written: if the end cannot be written (the disk filled up
+/// during the action), the entry stays like this.
+pub const RESULT_UNRECORDED: &str = "（结果未记录）";
+
+/// Records a change before it is made, flushed, so that the log never misses an action that happened: the
+/// caller refuses the action when this fails. The entry's status stays 0 and its detail ends with
+/// `RESULT_UNRECORDED` until `finish` writes the outcome.
+pub fn begin(store: &Store, mut entry: AuditEntry) -> Result<u64> {
+    entry.status = 0;
+    entry.detail = format!(
+        "{}{RESULT_UNRECORDED}",
+        entry.detail.chars().take(480).collect::<String>()
+    );
+    record(store, entry)
+}
+
+/// Writes the outcome of an action recorded by `begin` into its entry (`seq`), flushed.
+pub fn finish(store: &Store, seq: u64, mut entry: AuditEntry) -> Result<()> {
+    entry.seq = seq;
+    entry.detail = entry.detail.chars().take(500).collect();
+    entry.target = entry.target.chars().take(300).collect();
+    store.put_audit(&entry)?;
+    store.flush()
+}
+
 /// How often (in appended entries) `record` applies the retention.
 const PRUNE_EVERY: u64 = 1000;
 

@@ -124,6 +124,13 @@ impl Store {
         Ok(seq)
     }
 
+    /// Writes an entry under its own sequence number (the outcome of an action recorded before it ran).
+    pub fn put_audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.audit_tree()?
+            .insert(entry.seq.to_be_bytes(), encode(entry)?)?;
+        Ok(())
+    }
+
     /// Visits audit entries newest first while `visit` returns true.
     pub fn scan_audit_newest_first(&self, mut visit: impl FnMut(AuditEntry) -> bool) -> Result<()> {
         for item in self.audit_tree()?.iter().rev() {

@@ -369,7 +369,7 @@ pub async fn health(State(st): State<AppState>, viewer: Viewer) -> AppResult<Res
         let health = Health {
             status: "store_failed",
             message:
-                "数据存储写入失败（磁盘曾满），请释放空间并重启服务 (the store needs a restart)"
+                "数据存储写入失败（磁盘曾满），磁盘空间释放后服务会重新打开存储 (the store failed a write)"
                     .into(),
             documents: counts.map(|c| c.0),
             articles: counts.map(|c| c.1),

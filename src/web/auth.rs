@@ -320,12 +320,14 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         if viewer.role != Role::Anonymous || write {
             record(
                 &st,
-                &audited,
-                AuditAction::Denied,
-                &path,
-                &format!("{method} needs {need}"),
-                e.status().as_u16(),
-                ip.clone(),
+                audit_entry(
+                    &audited,
+                    AuditAction::Denied,
+                    &path,
+                    &format!("{method} needs {need}"),
+                    e.status().as_u16(),
+                    ip.clone(),
+                ),
             );
         }
         return refuse(e, &path, &here);
@@ -338,6 +340,18 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     if write && st.lib.store().write_failed() {
         return refuse(AppError::store_failed(), &path, &here);
     }
+    let csrf_denied = || {
+        let entry = audit_entry(
+            &audited,
+            AuditAction::Denied,
+            &path,
+            "CSRF",
+            403,
+            ip.clone(),
+        );
+        record(&st, entry);
+        refuse(AppError::CsrfRejected, &path, &here)
+    };
     // Read the body of forms and JSON posts: for the CSRF token and the audit line.
     let ctype = content_type(req.headers()).to_string();
     let mut detail = String::new();
@@ -361,32 +375,14 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         if let Credential::Cookie(s) = &credential
             && !csrf_ok(s, &parts.headers, &ctype, &bytes, &query)
         {
-            record(
-                &st,
-                &audited,
-                AuditAction::Denied,
-                &path,
-                "CSRF",
-                403,
-                ip.clone(),
-            );
-            return refuse(AppError::CsrfRejected, &path, &here);
+            return csrf_denied();
         }
         req = Request::from_parts(parts, Body::from(bytes));
     } else if write
         && let Credential::Cookie(s) = &credential
         && !csrf_ok(s, req.headers(), &ctype, &[], &query)
     {
-        record(
-            &st,
-            &audited,
-            AuditAction::Denied,
-            &path,
-            "CSRF",
-            403,
-            ip.clone(),
-        );
-        return refuse(AppError::CsrfRejected, &path, &here);
+        return csrf_denied();
     }
     if !write {
         detail = url_decode_pairs(&query)
@@ -399,6 +395,21 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         req.extensions_mut().insert(CurrentSession(s.clone()));
     }
     req.extensions_mut().insert(viewer.clone());
+    let kind = audit_kind(&method, &path);
+    // A change is recorded before it is made, and not made when the log cannot keep it.
+    let begun = match kind {
+        Some(action) if write => {
+            let entry = audit_entry(&audited, action, &path, &detail, 0, ip.clone());
+            match audit::begin(st.lib.store(), entry) {
+                Ok(seq) => Some(seq),
+                Err(e) => {
+                    tracing::error!("audit log: {e}");
+                    return refuse(audit_unavailable(), &path, &here);
+                }
+            }
+        }
+        _ => None,
+    };
     let resp = next.run(req).await;
     // What the handler adds to the audit line (an upload's file names, a batch's id).
     if let Some(AuditNote(note)) = resp.extensions().get::<AuditNote>() {
@@ -407,19 +418,23 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         }
         detail.push_str(note);
     }
-    if let Some(action) = audit_kind(&method, &path) {
-        let recorded = record(
-            &st,
-            &audited,
-            action,
-            &path,
-            &detail,
-            resp.status().as_u16(),
-            ip,
-        );
-        // What the audit log cannot keep is not answered: the reader gets no result without its record.
-        if !recorded {
-            return refuse(audit_unavailable(), &path, &here);
+    if let Some(action) = kind {
+        let entry = audit_entry(&audited, action, &path, &detail, resp.status().as_u16(), ip);
+        match begun {
+            // The change is made and its entry kept; an outcome that cannot be written leaves the entry
+            // saying so, and the answer stands.
+            Some(seq) => {
+                if let Err(e) = audit::finish(st.lib.store(), seq, entry) {
+                    tracing::error!("audit log: the outcome of entry {seq} was not written: {e}");
+                }
+            }
+            // What the audit log cannot keep is not answered: the reader gets no result without its record.
+            None => {
+                if let Err(e) = audit::record(st.lib.store(), entry) {
+                    tracing::error!("audit log: {e}");
+                    return refuse(audit_unavailable(), &path, &here);
+                }
+            }
         }
     }
     let csrf = match &credential {
@@ -459,17 +474,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Writes one audit line; returns whether it was kept (a failure is logged, never shown to the client).
-fn record(
-    st: &AppState,
+/// An audit line of a viewer's request.
+fn audit_entry(
     viewer: &Viewer,
     action: AuditAction,
     target: &str,
     detail: &str,
     status: u16,
     ip: Option<String>,
-) -> bool {
-    let entry = AuditEntry {
+) -> AuditEntry {
+    AuditEntry {
         seq: 0,
         time: chrono::Utc::now(),
         user: viewer.user.clone(),
@@ -479,13 +493,13 @@ fn record(
         detail: detail.to_string(),
         status,
         ip,
-    };
-    match audit::record(st.lib.store(), entry) {
-        Ok(_) => true,
-        Err(e) => {
-            tracing::error!("audit log: {e}");
-            false
-        }
+    }
+}
+
+/// Writes the audit line of a refused request (a failure is logged, never shown to the client).
+fn record(st: &AppState, entry: AuditEntry) {
+    if let Err(e) = audit::record(st.lib.store(), entry) {
+        tracing::error!("audit log: {e}");
     }
 }
 
@@ -728,12 +742,14 @@ pub async fn login_submit(
         };
         record(
             &st,
-            &anon,
-            AuditAction::LoginFailed,
-            "/login",
-            "rate limited",
-            429,
-            Some(address),
+            audit_entry(
+                &anon,
+                AuditAction::LoginFailed,
+                "/login",
+                "rate limited",
+                429,
+                Some(address),
+            ),
         );
         let mut resp = login_page(
             &st,
@@ -762,12 +778,14 @@ pub async fn login_submit(
         };
         record(
             &st,
-            &anon,
-            AuditAction::LoginFailed,
-            "/login",
-            "",
-            401,
-            Some(address),
+            audit_entry(
+                &anon,
+                AuditAction::LoginFailed,
+                "/login",
+                "",
+                401,
+                Some(address),
+            ),
         );
         return Ok(login_page(
             &st,
@@ -778,9 +796,8 @@ pub async fn login_submit(
         )?);
     };
     st.limiter.succeed(&name);
-    let session = accounts::open_session(st.lib.store(), &user).map_err(AppError::from)?;
-    record(
-        &st,
+    // The login is recorded before its session exists: a login the audit log cannot keep does not happen.
+    let entry = audit_entry(
         &user.viewer(),
         AuditAction::Login,
         "/login",
@@ -788,6 +805,11 @@ pub async fn login_submit(
         303,
         Some(address),
     );
+    if let Err(e) = audit::record(st.lib.store(), entry) {
+        tracing::error!("audit log: {e}");
+        return Err(audit_unavailable().into());
+    }
+    let session = accounts::open_session(st.lib.store(), &user).map_err(AppError::from)?;
     let to = if user.must_change {
         "/account".to_string()
     } else {
@@ -816,7 +838,10 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     if let Some(axum::Extension(CurrentSession(s))) = session {
         accounts::close_session(st.lib.store(), &s.id).map_err(AppError::from)?;
-        record(&st, &viewer, AuditAction::Logout, "/logout", "", 303, None);
+        record(
+            &st,
+            audit_entry(&viewer, AuditAction::Logout, "/logout", "", 303, None),
+        );
     }
     let mut resp = Redirect::to("/login").into_response();
     resp.headers_mut().append(

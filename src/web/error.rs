@@ -149,7 +149,7 @@ impl AppError {
     /// The store met a full disk and takes no more writes until the server is restarted.
     pub fn store_failed() -> AppError {
         AppError::Unavailable(
-            "数据存储在磁盘写满时写入失败，暂不能写入；请管理员释放空间并重启服务 (the store needs a restart)"
+            "数据存储在磁盘写满时写入失败，暂不能写入；磁盘空间释放后服务会重新打开存储 (the store failed a write; it is opened anew once the disk has room)"
                 .into(),
         )
     }

@@ -482,12 +482,43 @@ pub async fn run(listener: tokio::net::TcpListener, state: AppState) -> std::io:
     .await
 }
 
+/// Free space a data folder's disk needs before a store that failed a write is opened again (or the
+/// configured minimum, if larger).
+const RECOVERY_FREE_BYTES: u64 = 16 << 20;
+
+/// Waits until the store has failed a write and the disk has room again, then calls `restart`, which returns
+/// only if the process could not be replaced.
+fn recover_store(lib: &crate::library::Library, restart: impl Fn() -> std::io::Error) {
+    let need = lib.config.min_free_bytes.max(RECOVERY_FREE_BYTES);
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if !lib.store().write_failed() {
+            continue;
+        }
+        match crate::disk::free_bytes(&lib.config.data_dir) {
+            Ok(free) if free >= need => {}
+            _ => continue,
+        }
+        tracing::warn!("the disk has room again: restarting to open the store anew");
+        crate::errln!("yusuan: 磁盘空间已恢复，服务重新启动以重新打开数据存储");
+        let e = restart();
+        tracing::error!("the server could not restart itself: {e}");
+        crate::errln!("yusuan: 服务无法自行重启（{e}），请手动重启服务");
+        return;
+    }
+}
+
 /// `yusuan serve`: opens the data folder, queues the first-start ingest, serves on `addr`. With a runner,
 /// command lines of the same account run their commands through this server while it runs.
+///
+/// With `restart`, a server whose store failed a write (a full disk) replaces itself with a fresh process
+/// once the disk has room again, handing over its listening socket: the store is opened anew, as after a
+/// crash, and clients wait instead of being refused.
 pub async fn serve(
     config: Config,
     addr: &str,
     runner: Option<local::Runner>,
+    restart: Option<listen::Restart>,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
     let index = config.data_dir.display().to_string();
@@ -495,9 +526,12 @@ pub async fn serve(
     let mut state = tokio::task::spawn_blocking(move || start(config))
         .await?
         .with_context(|| format!("opening the data folder {index}"))?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening on {addr}"))?;
+    let listener = match listen::inherited().context("taking over the listening socket")? {
+        Some(listener) => listener,
+        None => tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr}"))?,
+    };
     let local = listener.local_addr()?;
     if let Some(runner) = runner {
         let token = local::new_token().context("making the local credential")?;
@@ -534,8 +568,24 @@ pub async fn serve(
             }
         }
     });
-    let lib = state.lib.clone();
     let token = state.local.as_ref().map(|h| h.token.clone());
+    if let Some(restart) = restart {
+        let lib = state.lib.clone();
+        let listening = std::os::fd::AsRawFd::as_raw_fd(&listener);
+        let (server_file, token) = (server_file.clone(), token.clone());
+        std::thread::Builder::new()
+            .name("store recovery".into())
+            .spawn(move || {
+                recover_store(&lib, || {
+                    if let Some(token) = &token {
+                        local::remove_server_file(&server_file, token);
+                    }
+                    restart(listening)
+                })
+            })
+            .context("starting the store recovery")?;
+    }
+    let lib = state.lib.clone();
     let served = run(listener, state).await;
     if let Some(token) = token {
         local::remove_server_file(&server_file, &token);

@@ -316,6 +316,11 @@ impl Drop for Serving {
 /// Starts `yusuan serve` on `data` and `corpus` and waits until it prints its address (the corpus ingest of
 /// the first start runs in the background); the server's log is drained so that it never blocks.
 pub fn serve_process(data: &Path, corpus: &Path) -> Serving {
+    serve_process_with(data, corpus, &[])
+}
+
+/// `serve_process` with more arguments for `serve` (limits).
+pub fn serve_process_with(data: &Path, corpus: &Path, extra: &[&str]) -> Serving {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_yusuan"))
         .arg("--index")
@@ -323,6 +328,7 @@ pub fn serve_process(data: &Path, corpus: &Path) -> Serving {
         .arg("--corpus")
         .arg(corpus)
         .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
         .env("YUSUAN_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
