@@ -487,12 +487,24 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Snippet {
         }
     }
     let start = best_start.min(chars.len());
-    let end = (start + width).min(chars.len());
+    // Where the text of the folded characters before `to` ends (quotation marks joined into a word lie
+    // between one character's end and the next one's start).
+    let end_of = |to: usize| match to.checked_sub(1) {
+        Some(last) => {
+            let b = folded.offsets[last];
+            b + text[b..].chars().next().map_or(0, char::len_utf8)
+        }
+        None => folded.offsets[0],
+    };
+    // `width` counts the characters shown, joined quotation marks included.
+    let mut end = (start + width).min(chars.len());
+    while end > start && text[folded.offsets[start]..end_of(end)].chars().count() > width {
+        end -= 1;
+    }
     let mut spans = Vec::new();
-    let mut cursor = start;
     let push = |from: usize, to: usize, hit: bool, spans: &mut Vec<Span>| {
         if from < to {
-            let text = text[folded.offsets[from]..folded.offsets[to]].replace('\n', " ");
+            let text = text[from..to].replace('\n', " ");
             spans.push(Span { text, hit });
         }
     };
@@ -502,15 +514,16 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> Snippet {
             hit: false,
         });
     }
+    let (mut cursor, mut cursor_byte) = (start, folded.offsets[start]);
     for &(s, e, _) in matches.iter().filter(|m| m.0 >= start && m.1 <= end) {
         if s < cursor {
             continue;
         }
-        push(cursor, s, false, &mut spans);
-        push(s, e, true, &mut spans);
-        cursor = e;
+        push(cursor_byte, folded.offsets[s], false, &mut spans);
+        push(folded.offsets[s], end_of(e), true, &mut spans);
+        (cursor, cursor_byte) = (e, end_of(e));
     }
-    push(cursor, end, false, &mut spans);
+    push(cursor_byte, end_of(end).max(cursor_byte), false, &mut spans);
     if end < chars.len() {
         spans.push(Span {
             text: "…".into(),

@@ -153,7 +153,43 @@ pub fn fold(text: &str) -> Folded {
             }
         }
     }
+    join_quoted_words(&mut chars, &mut offsets);
     Folded { chars, offsets }
+}
+
+/// Whether a character is a quotation mark (after folding: “ ” ‘ ’ " ' 「 」 『 』).
+pub fn is_quote(c: char) -> bool {
+    matches!(
+        c,
+        '“' | '”' | '‘' | '’' | '"' | '\'' | '「' | '」' | '『' | '』'
+    )
+}
+
+/// Drops the quotation marks that stand between two ideographs, so that a word written with part of it in
+/// quotes (财政拨款“三公”经费) matches the word written plainly (三公经费), in the index and in queries alike.
+/// The offsets of the remaining characters are kept, so snippets still show the text as written.
+fn join_quoted_words(chars: &mut Vec<char>, offsets: &mut Vec<usize>) {
+    if !chars.iter().copied().any(is_quote) {
+        return;
+    }
+    let inside = |chars: &[char], i: usize| {
+        let before = chars[..i].iter().rev().find(|c| !is_quote(**c));
+        let after = chars[i + 1..].iter().find(|c| !is_quote(**c));
+        before.is_some_and(|c| is_cjk(*c)) && after.is_some_and(|c| is_cjk(*c))
+    };
+    let drop: Vec<bool> = (0..chars.len())
+        .map(|i| is_quote(chars[i]) && inside(chars, i))
+        .collect();
+    let mut k = 0;
+    chars.retain(|_| {
+        k += 1;
+        !drop[k - 1]
+    });
+    let mut k = 0;
+    offsets.retain(|_| {
+        k += 1;
+        drop.get(k - 1) != Some(&true)
+    });
 }
 
 /// Folds a string and returns only the search form (for queries and dictionary terms).
@@ -180,6 +216,24 @@ mod tests {
         assert_eq!(f.as_string(), "预算ab法");
         assert_eq!(f.offsets, vec![0, 3, 6, 9, 12, 15]);
         assert_eq!(fold_str("國務院"), "国务院");
+    }
+
+    #[test]
+    fn quotation_marks_inside_a_word_do_not_split_it() {
+        let text = "财政拨款“三公”经费支出";
+        let f = fold(text);
+        assert_eq!(f.as_string(), "财政拨款三公经费支出");
+        // Offsets still point into the text as written: each character keeps its own (a span ends where the
+        // next kept character starts), the last one is the length.
+        assert_eq!(&text[f.offsets[4]..f.offsets[6]], "三公”");
+        assert_eq!(&text[f.offsets[4]..f.offsets[8]], "三公”经费");
+        assert_eq!(f.offsets.last(), Some(&text.len()));
+        assert_eq!(f.offsets.len(), f.chars.len() + 1);
+        // Quotes around a whole phrase, or beside punctuation and Latin letters, stay.
+        assert_eq!(fold_str("“三公”经费"), "“三公经费");
+        assert_eq!(fold_str("所谓“三公”，是指"), "所谓三公”,是指");
+        assert_eq!(fold_str("the \"budget\" law"), "the \"budget\" law");
+        assert_eq!(fold_str("「预算」法"), format!("{}预算法", fold_str("「")));
     }
 
     #[test]

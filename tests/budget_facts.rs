@@ -45,6 +45,7 @@ fn document(file: &str) -> Document {
         access: Default::default(),
         owners: vec![],
         tables: vec![],
+        also_sources: Vec::new(),
         body_cut_from: None,
     }
 }
@@ -423,5 +424,47 @@ fn real_pdfs_give_the_same_facts_as_their_reference_grids() {
             from_pdf.len(),
             from_reference.len()
         );
+    }
+}
+
+/// On the real PDFs (with YUSUAN_SHARED): the final accounts write “三公”经费 with the quotes inside the word;
+/// a search for 三公经费 finds all four of them, and the snippet shows the text as written.
+#[test]
+fn a_search_for_a_word_finds_it_written_with_quotes_inside() {
+    let Some(shared) = std::env::var_os("YUSUAN_SHARED").map(std::path::PathBuf::from) else {
+        eprintln!("skipped: set YUSUAN_SHARED to search the real final accounts");
+        return;
+    };
+    use yusuan::search::{SearchRequest, search};
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let lib = yusuan::library::Library::open(yusuan::config::Config::new(
+        dir.path().join("data"),
+        corpus,
+    ))
+    .unwrap();
+    let folder = shared.join("corpus/final-accounts");
+    let (inputs, manifests) =
+        yusuan::pipeline::collect_inputs(std::slice::from_ref(&folder)).unwrap();
+    yusuan::pipeline::ingest_inputs(&lib, &inputs, &manifests, &|_| {}).unwrap();
+    for q in ["三公经费", "“三公”经费", "三公经费支出决算"] {
+        let r = search(
+            &lib,
+            &SearchRequest {
+                q: q.into(),
+                unit: yusuan::model::Unit::Document,
+                limit: 10,
+                ..SearchRequest::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(r.total, 4, "{q}: {:?}", r.hits);
+        let snippet: String = r.hits[0]
+            .snippet
+            .spans
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect();
+        assert!(snippet.contains("“三公”经费"), "{q}: {snippet}");
     }
 }

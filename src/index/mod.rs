@@ -24,7 +24,9 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
-const WORDS: &str = "zh_words";
+/// The tokenizers' names are part of the schema: a new name for a changed analysis makes an index written
+/// with the old one rebuild itself when it is opened.
+const WORDS: &str = "zh_words_2";
 const RANK: &str = "rank";
 const RANK_PUBLIC: &str = "rank_public";
 /// The facet root of the validity public readers see.
@@ -46,7 +48,7 @@ fn facet_root(field: FacetField, scope: &Scope) -> &'static str {
         _ => field.as_str(),
     }
 }
-const BIGRAMS: &str = "zh_bigrams";
+const BIGRAMS: &str = "zh_bigrams_2";
 
 /// The schema's fields, built once.
 #[derive(Debug, Clone, Copy)]
