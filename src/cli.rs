@@ -1564,16 +1564,20 @@ pub fn ingest_with_progress(lib: &Library, paths: &[PathBuf]) -> Result<pipeline
 
 fn print_report(r: &pipeline::IngestReport) {
     outln!(
-        "文件 {} · 新增 {} · 更新 {} · 未变 {} · 失败 {} · 条文 {} · {:.1} MB · {:.1} 秒",
+        "文件 {} · 新增 {} · 更新 {} · 未变 {} · 相同 {} · 失败 {} · 条文 {} · {:.1} MB · {:.1} 秒",
         r.files,
         r.added,
         r.updated,
         r.unchanged,
+        r.duplicates.len(),
         r.failed.len(),
         r.articles,
         r.bytes as f64 / 1e6,
         r.seconds
     );
+    for d in &r.duplicates {
+        outln!("  与已有文档相同: {} = 《{}》({})", d.path, d.title, d.of);
+    }
     for f in &r.failed {
         outln!("  失败: {}: {}", f.path, f.reason);
     }
@@ -1652,6 +1656,9 @@ fn show(lib: &Library, id: &str, json: bool) -> Result<()> {
             d.validity,
             d.source
         );
+        for s in &d.also_sources {
+            outln!("  相同文件: {s}");
+        }
         for h in &d.history {
             outln!("  {h}");
         }

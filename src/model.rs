@@ -289,6 +289,10 @@ pub struct Document {
     pub id: DocId,
     /// Canonical source path or upload key.
     pub source: String,
+    /// Other files with exactly the same bytes (the same law in two folders, a file uploaded again): one
+    /// document that knows all its sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_sources: Vec<String>,
     /// blake3 of the source bytes; a changed hash means a new version of the file.
     pub content_hash: String,
     pub format: Format,

@@ -13,7 +13,7 @@ use crate::ingest::structure;
 use crate::library::{Library, Writing};
 use crate::model::{Access, Article, ArticleId, DocId, DocKind, Document, Tags, Validity};
 use crate::store::DocState;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -52,6 +52,19 @@ pub struct IngestReport {
     /// Proposal tables imported as proposals instead of documents: their path and what the import did.
     #[serde(default)]
     pub proposal_tables: Vec<(String, TableImport)>,
+    /// New files with exactly the bytes of a stored document (or of one earlier in the same run): recorded
+    /// as another source of that document, not as a document of their own.
+    #[serde(default)]
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// A file that is another copy of a document.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Duplicate {
+    pub path: String,
+    /// The document it is a copy of.
+    pub of: DocId,
+    pub title: String,
 }
 
 /// A file to ingest and the key it is known by.
@@ -202,6 +215,7 @@ fn prepare_bytes(
         expired: m.expired,
         history: m.history,
         body: extracted.text,
+        also_sources: Vec::new(),
         body_cut_from: extracted.cut_from,
         outline: structure.outline,
         articles,
@@ -457,12 +471,22 @@ pub fn ingest_inputs(
         }
         drop(tx);
         let mut batch = Vec::new();
+        // Content hashes of the documents of this run, for copies within it.
+        let mut seen: HashMap<String, (DocId, String)> = HashMap::new();
         for (k, (i, size, outcome)) in rx.into_iter().enumerate() {
             let done = k + 1;
             report.bytes += size;
             match outcome {
                 Ok(None) => report.unchanged += 1,
+                Ok(Some((doc, false))) if let Some((of, title)) = copy_of(store, &seen, &doc)? => {
+                    report.duplicates.push(Duplicate {
+                        path: inputs[i].path.display().to_string(),
+                        of,
+                        title,
+                    });
+                }
                 Ok(Some((doc, existed))) => {
+                    seen.insert(copy_key(&doc), (doc.id.clone(), doc.title.clone()));
                     if existed {
                         report.updated += 1;
                     } else {
@@ -489,9 +513,54 @@ pub fn ingest_inputs(
         }
         commit_batch(lib, &lib.writing(), batch)
     })?;
+    // The copies become sources of their documents, now that every document of the run is stored.
+    if !report.duplicates.is_empty() {
+        let _writing = lib.writing();
+        for d in &report.duplicates {
+            let source = &inputs
+                .iter()
+                .find(|i| i.path.display().to_string() == d.path)
+                .map(|i| i.source.clone())
+                .unwrap_or_default();
+            store.add_source_alias(source, &d.of)?;
+        }
+        store.flush()?;
+    }
     report.failed.sort_by(|a, b| a.path.cmp(&b.path));
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// What makes two files one document: the same bytes, read as the same title, kind and dates (a manifest or
+/// sidecar may give the same text another version date: then it is another version, not a copy).
+fn copy_key(doc: &Document) -> String {
+    format!(
+        "{}|{}|{}|{:?}|{:?}",
+        doc.content_hash,
+        doc.title,
+        doc.kind.label(),
+        doc.version_date,
+        doc.published
+    )
+}
+
+/// The document a newly read file is a copy of (the same bytes and metadata under another source), stored or
+/// earlier in this run, with its title.
+fn copy_of(
+    store: &crate::store::Store,
+    seen: &HashMap<String, (DocId, String)>,
+    doc: &Document,
+) -> Result<Option<(DocId, String)>> {
+    if let Some((id, title)) = seen.get(&copy_key(doc)) {
+        return Ok((*id != doc.id).then(|| (id.clone(), title.clone())));
+    }
+    Ok(match store.doc_with_hash(&doc.content_hash)? {
+        Some(id) if id != doc.id => store
+            .get_meta(&id)?
+            .filter(|d| copy_key(d) == copy_key(doc))
+            .map(|d| (id, d.title)),
+        _ => None,
+    })
 }
 
 /// What an import of a proposal table did (for the task that carried it).

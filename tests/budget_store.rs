@@ -106,7 +106,7 @@ fn facts_follow_their_document_through_ingest_reingest_removal_dump_and_scope() 
     );
     assert_eq!(lib.store().tables_of(&id).unwrap().len(), 1);
 
-    // The same disclosure stored twice (another copy of the file) counts once in a subject's totals.
+    // The same disclosure again (another copy of the file) is the same document, and counts once.
     std::fs::create_dir_all(files.join("again")).unwrap();
     let copy = write(
         &files.join("again"),
@@ -114,18 +114,32 @@ fn facts_follow_their_document_through_ingest_reingest_removal_dump_and_scope() 
         &expenditure_csv("31.00"),
     );
     ingest(&lib, &copy);
+    assert_eq!(list(&lib, q.clone(), &Scope::All).len(), 1);
+    assert_eq!(
+        lib.store().get_meta(&id).unwrap().unwrap().also_sources,
+        vec![
+            std::fs::canonicalize(&copy)
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        ]
+    );
+    assert_eq!(spending_total(&lib), (31.0, 1));
+    // The same disclosure in other bytes (saved again with a blank line more) is another document, and
+    // still counts once in a subject's totals.
+    std::fs::create_dir_all(files.join("resaved")).unwrap();
+    let resaved = write(
+        &files.join("resaved"),
+        "上海市示例区教育局2024年度部门决算.csv",
+        &format!("{}\n", expenditure_csv("31.00")),
+    );
+    ingest(&lib, &resaved);
     assert_eq!(list(&lib, q.clone(), &Scope::All).len(), 2);
-    let amounts = query::subject_amounts(&lib, "2050202", None, &Scope::All).unwrap();
-    let total = amounts
-        .totals
-        .iter()
-        .find(|t| t.column == "本年支出合计")
-        .unwrap();
-    assert_eq!((total.amount, total.documents), (31.0, 1));
+    assert_eq!(spending_total(&lib), (31.0, 1));
     pipeline::remove(
         &lib,
         &[DocId::from_source(
-            &std::fs::canonicalize(&copy).unwrap().to_string_lossy(),
+            &std::fs::canonicalize(&resaved).unwrap().to_string_lossy(),
         )],
     )
     .unwrap();
@@ -173,4 +187,15 @@ fn facts_follow_their_document_through_ingest_reingest_removal_dump_and_scope() 
     assert!(lib.store().get_facts(&id).unwrap().is_none());
     assert!(list(&lib, q.clone(), &Scope::default()).is_empty());
     assert_eq!(list(&lib, q, &Scope::All).len(), 1);
+}
+
+/// The amount and document count of 本年支出合计 on subject 2050202, as everyone sees it.
+fn spending_total(lib: &yusuan::library::Library) -> (f64, usize) {
+    let amounts = query::subject_amounts(lib, "2050202", None, &Scope::All).unwrap();
+    let total = amounts
+        .totals
+        .iter()
+        .find(|t| t.column == "本年支出合计")
+        .unwrap();
+    (total.amount, total.documents)
 }

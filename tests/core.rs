@@ -415,3 +415,98 @@ fn an_amended_law_s_older_version_is_amended_and_only_a_law_without_a_current_te
         ]
     );
 }
+
+/// The same law in two folders (as 居民身份证法 is in 宪法相关法 and 行政法) and the same file again later: one
+/// document that knows every source; a removed document takes its sources with it.
+#[test]
+fn the_same_bytes_in_two_places_are_one_document_that_knows_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "in/宪法相关法/示范预算法(2018-12-29).md", BUDGET_LAW_V2);
+    write(d, "in/行政法/示范预算法(2018-12-29).md", BUDGET_LAW_V2);
+    write(d, "in/reports/2021年政府工作报告.txt", REPORT);
+    let lib = open(d);
+    let report = pipeline::ingest(&lib, &[d.join("in")], &noop).unwrap();
+    assert_eq!(
+        (report.added, report.duplicates.len(), report.failed.len()),
+        (2, 1, 0),
+        "{report:?}"
+    );
+    let docs = |q: &str| {
+        search(
+            &lib,
+            &SearchRequest {
+                unit: Unit::Document,
+                ..req(q)
+            },
+        )
+        .unwrap()
+    };
+    let found = docs("示范预算法");
+    assert_eq!(found.total, 1, "{:?}", found.hits);
+    let id = yusuan::model::DocId(found.hits[0].id.clone());
+    assert_eq!(report.duplicates[0].of, id);
+    let doc = lib.store().get_meta(&id).unwrap().unwrap();
+    assert_eq!(doc.also_sources.len(), 1, "{doc:?}");
+    assert_ne!(doc.also_sources[0], doc.source);
+    // Every article once.
+    let hits = names(&lib, req("本级一般公共预算支出按其功能分类应当编列到项"));
+    assert_eq!(
+        hits.iter()
+            .filter(|n| n.ends_with("示范预算法第四十六条"))
+            .count(),
+        1,
+        "{hits:?}"
+    );
+
+    // A third copy, ingested later from elsewhere, joins the same document; ingesting again changes nothing.
+    write(d, "later/示范预算法.md", BUDGET_LAW_V2);
+    let later = pipeline::ingest(&lib, &[d.join("later")], &noop).unwrap();
+    assert_eq!((later.added, later.duplicates.len()), (0, 1), "{later:?}");
+    assert_eq!(
+        lib.store()
+            .get_meta(&id)
+            .unwrap()
+            .unwrap()
+            .also_sources
+            .len(),
+        2
+    );
+    let again = pipeline::ingest(&lib, &[d.join("in"), d.join("later")], &noop).unwrap();
+    assert_eq!(
+        (
+            again.added,
+            again.updated,
+            again.unchanged,
+            again.duplicates.len()
+        ),
+        (0, 0, 4, 0),
+        "{again:?}"
+    );
+    assert_eq!(docs("示范预算法").total, 1);
+
+    // A copy whose bytes change becomes a document of its own (an edited file is another text).
+    write(
+        d,
+        "later/示范预算法.md",
+        &BUDGET_LAW_V2.replace("国务院应当及时处理", "国务院应当按期处理"),
+    );
+    let edited = pipeline::ingest(&lib, &[d.join("later")], &noop).unwrap();
+    assert_eq!(edited.duplicates.len(), 0, "{edited:?}");
+    assert_eq!(docs("按期处理").total, 1);
+    let sources = lib.store().get_meta(&id).unwrap().unwrap().also_sources;
+    assert_eq!(sources.len(), 1, "{sources:?}");
+    assert!(sources[0].contains("行政法") || sources[0].contains("宪法相关法"));
+
+    // Removing the document removes it with its sources; the next ingest brings it back once.
+    assert_eq!(docs("示范预算法").total, 2);
+    assert_eq!(
+        pipeline::remove(&lib, std::slice::from_ref(&id)).unwrap(),
+        1
+    );
+    assert!(lib.store().get_meta(&id).unwrap().is_none());
+    assert_eq!(docs("示范预算法").total, 1);
+    let back = pipeline::ingest(&lib, &[d.join("in")], &noop).unwrap();
+    assert_eq!((back.added, back.duplicates.len()), (1, 1), "{back:?}");
+    assert_eq!(docs("示范预算法").total, 2);
+}

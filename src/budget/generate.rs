@@ -192,6 +192,7 @@ impl Generated {
             access: Access::Public,
             owners: Vec::new(),
             tables: self.tables.clone(),
+            also_sources: Vec::new(),
             body_cut_from: None,
         }
     }

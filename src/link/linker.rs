@@ -985,6 +985,7 @@ mod tests {
             expired: false,
             history: vec![],
             body: body.into(),
+            also_sources: Vec::new(),
             body_cut_from: None,
             outline: vec![],
             articles: vec![],

@@ -325,6 +325,7 @@ pub fn document_of(p: &Proposal, format: Format, assigned: Option<Date>) -> Docu
         owners: proposal_owners(p),
         tables: Vec::new(),
         body,
+        also_sources: Vec::new(),
         body_cut_from: None,
         outline: Vec::new(),
         articles: Vec::new(),

@@ -70,6 +70,8 @@ pub struct Store {
     states: sled::Tree,
     /// task id → JSON record.
     tasks: sled::Tree,
+    /// content hash → doc id: the document stored with those exact bytes.
+    hashes: sled::Tree,
     dir: PathBuf,
     /// Bumped on every change to facts, tables or access (see `facts.rs`).
     facts_generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -156,7 +158,8 @@ impl Store {
             }
             other => other?,
         };
-        Ok(Store {
+        let store = Store {
+            hashes: db.open_tree("hashes")?,
             docs: db.open_tree("docs")?,
             articles: db.open_tree("articles")?,
             sources: db.open_tree("sources")?,
@@ -167,7 +170,58 @@ impl Store {
             dir: dir.to_path_buf(),
             facts_generation: Default::default(),
             write_failed: Default::default(),
-        })
+        };
+        store.fill_hashes()?;
+        Ok(store)
+    }
+
+    /// Builds the content-hash map from the source map when a store written before it existed has none.
+    fn fill_hashes(&self) -> Result<()> {
+        if !self.hashes.is_empty() || self.sources.is_empty() {
+            return Ok(());
+        }
+        for item in self.sources.iter() {
+            let (_, v) = item?;
+            let v = String::from_utf8_lossy(&v);
+            if let Some((id, hash)) = v.split_once('\t')
+                && !hash.is_empty()
+            {
+                self.hashes
+                    .compare_and_swap(hash.as_bytes(), None as Option<&[u8]>, Some(id.as_bytes()))?
+                    .ok();
+            }
+        }
+        Ok(())
+    }
+
+    /// The document stored with exactly these bytes, if any.
+    pub fn doc_with_hash(&self, hash: &str) -> Result<Option<DocId>> {
+        let Some(v) = self.hashes.get(hash.as_bytes())? else {
+            return Ok(None);
+        };
+        let id = DocId(String::from_utf8_lossy(&v).to_string());
+        // A document re-ingested with other bytes no longer has these.
+        Ok(self
+            .get_meta(&id)?
+            .filter(|d| d.content_hash == hash)
+            .map(|d| d.id))
+    }
+
+    /// Records `source` as another file of document `id` with the same bytes: the source maps to the
+    /// document, which lists it. Returns `false` when there is no such document.
+    pub fn add_source_alias(&self, source: &str, id: &DocId) -> Result<bool> {
+        let Some(mut meta) = self.get_meta(id)? else {
+            return Ok(false);
+        };
+        if meta.source != source && !meta.also_sources.iter().any(|s| s == source) {
+            meta.also_sources.push(source.to_string());
+            self.docs.insert(id.as_str(), encode(&meta)?)?;
+        }
+        self.sources.insert(
+            source.as_bytes(),
+            format!("{}\t{}", id, meta.content_hash).as_bytes(),
+        )?;
+        Ok(true)
     }
 
     /// Writes everything to disk. Call before acknowledging a write.
@@ -188,12 +242,20 @@ impl Store {
 
     /// Stores a document with its articles and tables, replacing any earlier version with the same id.
     pub fn put_document(&self, doc: &Document) -> Result<()> {
+        let mut meta = doc.clone();
         if let Some(old) = self.get_meta(&doc.id)? {
             self.titles.remove(title_key(&old.title, &old.id))?;
             self.delete_articles(&doc.id)?;
+            // The other files of the same bytes stay known while the bytes are the same.
+            if old.content_hash == doc.content_hash {
+                for s in old.also_sources {
+                    if !meta.also_sources.contains(&s) {
+                        meta.also_sources.push(s);
+                    }
+                }
+            }
         }
         self.touch_facts()?;
-        let mut meta = doc.clone();
         meta.articles = Vec::new();
         meta.tables = Vec::new();
         self.docs.insert(doc.id.as_str(), encode(&meta)?)?;
@@ -202,11 +264,23 @@ impl Store {
         }
         self.put_tables(&doc.id, &doc.tables)?;
         self.bump_facts();
+        // A file that was another copy of a document and now has bytes of its own leaves that document.
+        if let Some(entry) = self.source(&doc.source)?
+            && entry.id != doc.id
+            && let Some(mut copy_of) = self.get_meta(&entry.id)?
+        {
+            copy_of.also_sources.retain(|s| *s != doc.source);
+            self.docs.insert(entry.id.as_str(), encode(&copy_of)?)?;
+        }
         self.sources.insert(
             doc.source.as_str(),
             format!("{}\t{}", doc.id, doc.content_hash).as_bytes(),
         )?;
         self.titles.insert(title_key(&doc.title, &doc.id), &[])?;
+        if self.doc_with_hash(&doc.content_hash)?.is_none() {
+            self.hashes
+                .insert(doc.content_hash.as_bytes(), doc.id.as_str().as_bytes())?;
+        }
         Ok(())
     }
 
@@ -222,10 +296,17 @@ impl Store {
     pub fn delete_document(&self, id: &DocId) -> Result<()> {
         if let Some(old) = self.get_meta(id)? {
             self.titles.remove(title_key(&old.title, id))?;
-            if let Some(entry) = self.source(&old.source)?
-                && entry.id == *id
+            for source in std::iter::once(&old.source).chain(&old.also_sources) {
+                if let Some(entry) = self.source(source)?
+                    && entry.id == *id
+                {
+                    self.sources.remove(source.as_bytes())?;
+                }
+            }
+            if self.hashes.get(old.content_hash.as_bytes())?.as_deref()
+                == Some(id.as_str().as_bytes())
             {
-                self.sources.remove(old.source.as_bytes())?;
+                self.hashes.remove(old.content_hash.as_bytes())?;
             }
         }
         self.delete_articles(id)?;
@@ -314,10 +395,12 @@ impl Store {
             if let Some(entry) = self.sources.remove(source.as_bytes())? {
                 self.sources.insert(new.as_bytes(), entry)?;
             }
-            if let Some(mut meta) = self.get_meta(&id)?
-                && meta.source == source
-            {
-                meta.source = new;
+            if let Some(mut meta) = self.get_meta(&id)? {
+                if meta.source == source {
+                    meta.source = new;
+                } else if let Some(s) = meta.also_sources.iter_mut().find(|s| **s == source) {
+                    *s = new;
+                }
                 self.docs.insert(id.as_str(), encode(&meta)?)?;
             }
             moved += 1;

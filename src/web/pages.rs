@@ -692,6 +692,15 @@ fn doc_meta(doc: &Document) -> Vec<(&'static str, String)> {
         "原始文件",
         Some(format!("{} · {}", doc.format.label(), human_size(doc.size))),
     ));
+    if !doc.also_sources.is_empty() {
+        meta.push((
+            "相同文件",
+            Some(format!(
+                "另有 {} 份内容完全相同的文件，已合并为本文档",
+                doc.also_sources.len()
+            )),
+        ));
+    }
     meta.into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect()
@@ -1174,8 +1183,19 @@ fn status_class(s: TaskStatus) -> &'static str {
 fn task_summary(t: &Task) -> String {
     match &t.summary {
         Some(s) => format!(
-            "{} 个文件：新增 {}，更新 {}，未变 {}，失败 {}；条文 {} 条；用时 {:.1} 秒",
-            s.files, s.added, s.updated, s.unchanged, s.failed, s.articles, s.seconds
+            "{} 个文件：新增 {}，更新 {}，未变 {}，{}失败 {}；条文 {} 条；用时 {:.1} 秒",
+            s.files,
+            s.added,
+            s.updated,
+            s.unchanged,
+            if s.duplicates > 0 {
+                format!("与已有文档相同 {}，", s.duplicates)
+            } else {
+                String::new()
+            },
+            s.failed,
+            s.articles,
+            s.seconds
         ),
         None if t.status == TaskStatus::Running => format!("{} / {} 个文件", t.done, t.total),
         None => format!("{} 个文件", t.total),
@@ -1286,7 +1306,7 @@ pub async fn task_page(
             status: f.status.label(),
             status_class: match f.status {
                 FileStatus::Indexed | FileStatus::Proposals => "valid",
-                FileStatus::Unchanged => "amended",
+                FileStatus::Unchanged | FileStatus::Duplicate => "amended",
                 FileStatus::Failed => "repealed",
                 FileStatus::Pending => "queued",
             },

@@ -58,6 +58,8 @@ pub enum FileStatus {
     Indexed,
     /// The same bytes were already ingested.
     Unchanged,
+    /// A copy of a stored document under another name: recorded as another source of it (its `doc_id`).
+    Duplicate,
     /// A proposal table: imported as proposals (the counts in `reason`), not a document.
     Proposals,
     /// The file could not be ingested; see `reason`.
@@ -70,6 +72,7 @@ impl FileStatus {
             FileStatus::Pending => "等待",
             FileStatus::Indexed => "已入库",
             FileStatus::Unchanged => "内容未变",
+            FileStatus::Duplicate => "与已有文档相同",
             FileStatus::Proposals => "已导入代表建议",
             FileStatus::Failed => "失败",
         }
@@ -102,6 +105,9 @@ pub struct TaskSummary {
     pub failed: usize,
     pub articles: usize,
     pub seconds: f64,
+    /// Files recorded as another source of a stored document with the same bytes.
+    #[serde(default)]
+    pub duplicates: usize,
 }
 
 /// A task record, as stored and as `GET /api/tasks/{id}` returns it.
@@ -789,8 +795,26 @@ impl WorkerCtx {
                     } else if let Some(reason) = failed_reason(&input.path) {
                         f.status = FileStatus::Failed;
                         f.reason = Some(reason);
+                    } else if let Some(d) = report
+                        .duplicates
+                        .iter()
+                        .find(|d| Path::new(&d.path) == input.path)
+                    {
+                        f.status = FileStatus::Duplicate;
+                        f.reason = Some(format!(
+                            "与《{}》内容完全相同，记为该文档的另一来源",
+                            d.title
+                        ));
+                        f.doc_id = Some(d.of.clone());
                     } else {
-                        let id = DocId::from_source(&input.source);
+                        // A file known as another source of a document is that document.
+                        let id = lib
+                            .store()
+                            .source(&input.source)
+                            .ok()
+                            .flatten()
+                            .map(|e| e.id)
+                            .unwrap_or_else(|| DocId::from_source(&input.source));
                         f.status = if report.doc_ids.contains(&id) {
                             FileStatus::Indexed
                         } else {
@@ -826,6 +850,7 @@ impl WorkerCtx {
             failed: report.failed.len(),
             articles: report.articles,
             seconds: report.seconds,
+            duplicates: report.duplicates.len(),
         });
         // A replaced document goes once the new file is in (and is another document); otherwise it stays.
         if let Some(r) = &mut task.replaces {
