@@ -1310,3 +1310,38 @@ fn an_uploaded_proposal_table_is_reported_as_proposals_under_its_own_name() {
         "{page}"
     );
 }
+
+#[test]
+fn a_file_uploaded_that_was_ingested_from_a_folder_is_the_same_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let report = || {
+        get(
+            &state,
+            &format!("/api/search?q={}&unit=document", enc("政府工作报告")),
+        )
+        .json()
+    };
+    assert_eq!(report()["total"], 1);
+    let folder_id = report()["hits"][0]["doc_id"].as_str().unwrap().to_string();
+    let bytes = std::fs::read(dir.path().join("corpus/reports/2021年政府工作报告.txt")).unwrap();
+    let r = post_files(
+        &state,
+        "/api/ingest",
+        &[("files", "2021年政府工作报告.txt", &bytes)],
+    );
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let done = wait_task(&state, &id);
+    let file = &done["files"][0];
+    assert_eq!(file["status"], "duplicate", "{done}");
+    assert_eq!(file["doc_id"], folder_id.as_str(), "{done}");
+    assert_eq!(done["summary"]["duplicates"], 1, "{done}");
+    assert_eq!(done["summary"]["added"], 0, "{done}");
+    assert_eq!(report()["total"], 1);
+    // The task page links the file to the document; the document page says it has another file.
+    let page = get(&state, &format!("/tasks/{id}")).text();
+    assert!(page.contains("与已有文档相同"), "{page}");
+    let doc = get(&state, &format!("/documents/{folder_id}")).text();
+    assert!(doc.contains("另有 1 份内容完全相同的文件"), "{doc}");
+}
