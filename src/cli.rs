@@ -424,6 +424,13 @@ pub enum EvalSuite {
         #[arg(long)]
         json: bool,
     },
+    /// The metadata of every stored document audited: validity per level, 施行日期 before 公布日期, merged and
+    /// near copies, kinds that disagree with their issuer, local norms without a region, reports without a
+    /// date, with examples.
+    Metadata {
+        #[arg(long)]
+        json: bool,
+    },
     /// Statute retrieval on questions in the STARD format (`{"query", "relevant": [article names]}` per line).
     Stard {
         file: PathBuf,
@@ -545,7 +552,7 @@ impl Command {
             | Command::Samples { .. }
             | Command::Relink { .. }
             | Command::Eval {
-                suite: EvalSuite::Stard { .. },
+                suite: EvalSuite::Stard { .. } | EvalSuite::Metadata { .. },
             } => true,
             Command::Proposals { command } => {
                 !matches!(command, proposals::ProposalsCommand::Bench { .. })
@@ -1215,6 +1222,18 @@ fn run_command(cli: &Cli) -> Result<()> {
         Command::Show { id, json } => {
             let lib = open(cli)?;
             show(&lib, id, *json)
+        }
+        Command::Eval {
+            suite: EvalSuite::Metadata { json },
+        } => {
+            let lib = open(cli)?;
+            let a = crate::eval::metadata::audit(&lib)?;
+            if *json {
+                outln!("{}", serde_json::to_string_pretty(&a)?);
+            } else {
+                out!("{}", crate::eval::metadata::report(&a));
+            }
+            Ok(())
         }
         Command::Eval {
             suite: EvalSuite::Stard { file, limit, json },

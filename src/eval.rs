@@ -1,4 +1,7 @@
-//! Retrieval quality evaluation on statute-retrieval questions (the STARD format): Recall@k, MRR@10, nDCG@10.
+//! Retrieval quality evaluation on statute-retrieval questions (the STARD format): Recall@k, MRR@10, nDCG@10;
+//! the metadata audit of a collection (`metadata`).
+
+pub mod metadata;
 
 use crate::error::{Error, Result};
 use crate::library::Library;

@@ -510,3 +510,39 @@ fn the_same_bytes_in_two_places_are_one_document_that_knows_both() {
     assert_eq!((back.added, back.duplicates.len()), (1, 1), "{back:?}");
     assert_eq!(docs("示范预算法").total, 2);
 }
+
+/// The metadata audit counts what it is asked to: merged copies, near copies (same title and dates, other
+/// bytes), and a people's government's norm labelled 地方性法规.
+#[test]
+fn the_metadata_audit_counts_copies_near_copies_and_kinds_that_disagree_with_their_issuer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "in/a/示范预算法(2018-12-29).md", BUDGET_LAW_V2);
+    write(d, "in/b/示范预算法(2018-12-29).md", BUDGET_LAW_V2);
+    write(
+        d,
+        "in/c/示范预算法(2018-12-29).md",
+        &BUDGET_LAW_V2.replace("加强对预算的管理", "加强预算的管理"),
+    );
+    write(
+        d,
+        "in/local/示例市噪声防治办法.md",
+        "# 示例市噪声防治办法\n\n示例市人民政府令第1号\n\n第一条 为了防治噪声污染，根据有关法律，制定本办法。\n",
+    );
+    let sidecar = "{\"kind\": \"地方性法规\", \"level\": \"地方性法规\", \"issuer\": \"示例市人民政府\", \"region\": \"示例市\"}";
+    write(d, "in/local/示例市噪声防治办法.md.meta.json", sidecar);
+    let lib = open(d);
+    let report = pipeline::ingest(&lib, &[d.join("in")], &noop).unwrap();
+    assert!(report.failed.is_empty(), "{report:?}");
+    let a = yusuan::eval::metadata::audit(&lib).unwrap();
+    assert_eq!(a.documents, 3, "{a:?}");
+    assert_eq!((a.merged_copies, a.merged_files), (1, 1), "{a:?}");
+    assert_eq!((a.near_copy_groups, a.near_copy_documents), (1, 2), "{a:?}");
+    assert_eq!(a.kind_issuer_mismatches, 1, "{a:?}");
+    assert_eq!(a.examples["类别与制定机关不符"], ["示例市噪声防治办法"]);
+    let text = yusuan::eval::metadata::report(&a);
+    assert!(
+        text.contains("近似重复组（同标题同日期、内容不同） 1"),
+        "{text}"
+    );
+}

@@ -202,3 +202,25 @@ fn versions_have_their_own_dates_and_amended_ones_are_not_repealed() {
         chrono::NaiveDate::from_ymd_opt(2007, 1, 1)
     );
 }
+
+/// The metadata audit on the national laws: the three laws filed in two folders each are one document each,
+/// no version takes effect before it was published, and the one repealed national law is the only one.
+#[test]
+fn the_metadata_audit_of_the_national_laws() {
+    let Some(shared) = shared() else { return };
+    let lib = library(&shared);
+    let a = yusuan::eval::metadata::audit(lib).unwrap();
+    assert_eq!((a.merged_copies, a.merged_files), (3, 3), "{a:?}");
+    let mut merged = a.examples["合并了相同文件"].clone();
+    merged.sort();
+    assert_eq!(
+        merged,
+        [
+            "中华人民共和国反电信网络诈骗法",
+            "中华人民共和国居民身份证法",
+            "中华人民共和国职业病防治法"
+        ]
+    );
+    assert_eq!(a.effective_before_published, 0, "{a:?}");
+    assert_eq!(a.validity_by_level.get("法律 · 已废止"), Some(&1), "{a:?}");
+}
