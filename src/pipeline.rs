@@ -178,7 +178,11 @@ fn prepare_bytes(
         sidecar.as_ref(),
     );
     let id = DocId::from_source(&input.source);
-    let structure = structure::parse(&extracted.text);
+    let mut structure = structure::parse(&extracted.text);
+    // A text without statute structure is outlined by its own numbered headings (一、 and （一）).
+    if structure.outline.is_empty() && structure.articles.is_empty() {
+        structure.outline = structure::report_outline(&extracted.text);
+    }
     let articles = structure
         .articles
         .into_iter()

@@ -1345,3 +1345,39 @@ fn a_file_uploaded_that_was_ingested_from_a_folder_is_the_same_document() {
     let doc = get(&state, &format!("/documents/{folder_id}")).text();
     assert!(doc.contains("另有 1 份内容完全相同的文件"), "{doc}");
 }
+
+#[test]
+fn a_report_s_page_has_a_table_of_contents_from_its_own_headings() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = fixture(dir.path());
+    let report = "2022年政府工作报告\n\n各位代表：\n\n\u{3000}\u{3000}一、2021年工作回顾\n\n\u{3000}\u{3000}过去一年经济保持恢复发展。\n\n\u{3000}\u{3000}二、2022年政府工作任务\n\n\u{3000}\u{3000}（一）继续做好“六稳”、“六保”工作。稳字当头。\n\n\u{3000}\u{3000}（二）深化重点领域改革。更大激发市场主体活力。\n";
+    let r = post_files(
+        &state,
+        "/api/ingest",
+        &[("files", "2022年政府工作报告.txt", report.as_bytes())],
+    );
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let task = r.json()["id"].as_str().unwrap().to_string();
+    let done = wait_task(&state, &task);
+    let id = done["files"][0]["doc_id"].as_str().unwrap().to_string();
+    let page = get(&state, &format!("/documents/{id}")).text();
+    for (anchor, text) in [
+        ("h1", "一、2021年工作回顾"),
+        ("h2", "二、2022年政府工作任务"),
+        ("h3", "（一）继续做好“六稳”、“六保”工作"),
+        ("h4", "（二）深化重点领域改革"),
+    ] {
+        assert!(
+            page.contains(&format!("<a href=\"#{anchor}\">{text}</a>")),
+            "{anchor} {text}: {page}"
+        );
+    }
+    assert!(
+        page.contains("<p class=\"heading d1\" id=\"h1\">一、2021年工作回顾</p>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<p class=\"heading d2\" id=\"h3\">（一）继续做好"),
+        "{page}"
+    );
+}

@@ -450,6 +450,19 @@ fn document_links_show_evidence_and_staff_decisions_survive_reingest() {
     assert!(page.body.contains("id=\"links\""));
     assert!(page.body.contains("value=\"reject:subject:2050202\""));
     assert!(page.body.contains("依据：表中科目行"));
+    // A deputy sees the links and their evidence, but not the buttons or the candidates they cannot use.
+    let seen = common::get_as(
+        &state,
+        &format!("/documents/{id}"),
+        common::outside_deputy(),
+    );
+    assert_eq!(seen.status, StatusCode::OK);
+    let seen = seen.text();
+    assert!(seen.contains("依据：表中科目行"), "{seen}");
+    assert!(!seen.contains("value=\"reject:"), "{seen}");
+    assert!(!seen.contains("value=\"confirm:"), "{seen}");
+    assert!(!seen.contains("以当前账号的名义确认或否决"));
+    assert!(!seen.contains("id=\"link-candidates\""));
 
     // Reject through the form: a redirect back to the links, the decision shown and applied to search.
     let r = post_form(

@@ -275,6 +275,71 @@ pub fn parse(text: &str) -> Structure {
     Structure { outline, articles }
 }
 
+/// Longest heading of a report's outline, in characters.
+const REPORT_HEADING_CHARS: usize = 40;
+
+/// The outline of a text that is not a statute (a work report, a budget report) from its own numbered
+/// headings: `一、…` lines at depth 1 and the leading sentence of `（一）…` paragraphs at depth 2 (also in a
+/// report without `一、` lines). The numbers must run in order (一, 二, 三 …; （一） starting again under each
+/// 一、), so that an enumeration inside a paragraph does not become a heading.
+pub fn report_outline(text: &str) -> Vec<Heading> {
+    let mut outline = Vec::new();
+    let (mut top, mut sub) = (0u32, 0u32);
+    let mut offset = 0usize;
+    for raw in text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += raw.len();
+        let trimmed = raw.trim_start_matches([' ', '\t', '\u{3000}']);
+        let at = line_start + (raw.len() - trimmed.len());
+        let line = trimmed.trim_end();
+        if let Some((n, rest)) = numbered(line, "", "、")
+            && n == top + 1
+            && !rest.is_empty()
+            && line.chars().count() <= REPORT_HEADING_CHARS
+            && !line.contains('。')
+        {
+            top = n;
+            sub = 0;
+            outline.push(Heading {
+                depth: 1,
+                text: line.to_string(),
+                offset: at,
+            });
+        } else if let Some((n, rest)) =
+            numbered(line, "（", "）").or_else(|| numbered(line, "(", ")"))
+            && n == sub + 1
+        {
+            let lead = rest.split(['。', '；', '：']).next().unwrap_or("").trim();
+            if lead.is_empty() || lead.chars().count() > REPORT_HEADING_CHARS {
+                continue;
+            }
+            sub = n;
+            let label = &line[..line.len() - rest.len()];
+            outline.push(Heading {
+                depth: 2,
+                text: format!("{label}{lead}"),
+                offset: at,
+            });
+        }
+    }
+    outline
+}
+
+/// `<open><Chinese numeral><close>rest` at the start of `line`: the number and the rest.
+fn numbered<'a>(line: &'a str, open: &str, close: &str) -> Option<(u32, &'a str)> {
+    let inner = line.strip_prefix(open)?;
+    let digits: usize = inner
+        .chars()
+        .take_while(|c| "一二三四五六七八九十".contains(*c))
+        .map(char::len_utf8)
+        .sum();
+    if digits == 0 {
+        return None;
+    }
+    let rest = inner[digits..].strip_prefix(close)?;
+    Some((parse_number(&inner[..digits])?, rest))
+}
+
 /// The chain of enclosing headings at the end of `outline` (outermost first).
 fn current_path(outline: &[Heading]) -> Vec<String> {
     let mut path: Vec<&Heading> = Vec::new();
@@ -290,6 +355,29 @@ fn current_path(outline: &[Heading]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_s_numbered_headings_make_its_outline() {
+        let text = "各位代表：\n\n\u{3000}\u{3000}一、2021年工作回顾\n\n\u{3000}\u{3000}过去一年，一、二、三产业协调发展。\n\
+            \u{3000}\u{3000}二、2022年经济社会发展总体要求和政策取向\n\n\u{3000}\u{3000}三、对2022年政府工作的建议\n\n\
+            \u{3000}\u{3000}（一）继续做好“六稳”、“六保”工作。保就业保民生。\n\u{3000}\u{3000}（三）跳过的编号不是标题。\n\
+            \u{3000}\u{3000}（二）深入实施创新驱动发展战略，巩固壮大实体经济根基。推进科技创新。\n\u{3000}\u{3000}五、编号跳过\n";
+        let outline = report_outline(text);
+        let got: Vec<(u8, &str)> = outline.iter().map(|h| (h.depth, h.text.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (1, "一、2021年工作回顾"),
+                (1, "二、2022年经济社会发展总体要求和政策取向"),
+                (1, "三、对2022年政府工作的建议"),
+                (2, "（一）继续做好“六稳”、“六保”工作"),
+                (2, "（二）深入实施创新驱动发展战略，巩固壮大实体经济根基"),
+            ]
+        );
+        for h in &outline {
+            assert!(text[h.offset..].starts_with(&h.text[..3]), "{h:?}");
+        }
+    }
 
     #[test]
     fn numbers_round_trip() {

@@ -1230,6 +1230,9 @@ pub struct LinksView {
     pub topics: Vec<LinkRow>,
     /// Weaker candidates a person may confirm.
     pub candidates: Vec<LinkRow>,
+    /// Whether the reader may confirm and reject links (staff): the buttons and the candidates are shown
+    /// only then.
+    pub can_decide: bool,
 }
 
 /// Candidates offered for confirmation at most.
@@ -1282,6 +1285,7 @@ pub fn links_view(lib: &Library, doc: &Document, scope: &Scope) -> AppResult<Lin
         subjects: all.subjects.iter().filter(shown).map(link_row).collect(),
         topics: all.topics.iter().filter(shown).map(link_row).collect(),
         candidates,
+        can_decide: false,
     })
 }
 

@@ -25,6 +25,37 @@ pub fn paragraphs(text: &str, terms: &[String]) -> String {
     out
 }
 
+/// `paragraphs` for a text with an outline (a report's own headings): a heading's paragraph carries its
+/// anchor (`h1`, `h2` … as in the table of contents) and its depth as a class.
+pub fn outlined_paragraphs(
+    text: &str,
+    outline: &[crate::model::Heading],
+    terms: &[String],
+) -> String {
+    let mut out = String::new();
+    let mut offset = 0usize;
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let at = start + (raw.len() - raw.trim_start().len());
+        match outline.iter().position(|h| h.offset == at) {
+            Some(i) => out.push_str(&format!(
+                "<p class=\"heading d{}\" id=\"h{}\">",
+                outline[i].depth.clamp(1, 3),
+                i + 1
+            )),
+            None => out.push_str("<p>"),
+        }
+        out.push_str(&highlight_line(line, terms));
+        out.push_str("</p>\n");
+    }
+    out
+}
+
 /// A citation found in a text and the article it leads to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {

@@ -773,7 +773,8 @@ pub async fn document_page(
             } else {
                 String::new()
             };
-            let links = super::links::links_view(lib, &doc, &scope)?;
+            let mut links = super::links::links_view(lib, &doc, &scope)?;
+            links.can_decide = staff;
             let tables = crate::budget::query::document_tables(lib, &doc.id, &scope)?
                 .map(|t| tables_html(t, doc.id.as_str()))
                 .unwrap_or_default();
@@ -838,7 +839,7 @@ pub async fn document_page(
                 body: if structured {
                     String::new()
                 } else {
-                    markup::paragraphs(&doc.body, &terms)
+                    markup::outlined_paragraphs(&doc.body, &doc.outline, &terms)
                 },
                 cut_note: doc.body_cut_from.map(|full| {
                     format!(
