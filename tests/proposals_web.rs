@@ -483,3 +483,148 @@ fn an_import_says_what_it_replaces_and_generated_rows_never_replace_real_ones() 
     assert_eq!(r["updated"], 1, "{r}");
     assert_eq!(r["replaced"][0], p["proposal"]["id"], "{r}");
 }
+
+/// A POST of a form through the router as `viewer`: status, redirect target and body.
+fn post_form_as(
+    state: &AppState,
+    uri: &str,
+    body: &[u8],
+    viewer: Viewer,
+) -> (StatusCode, String, String) {
+    let req = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_vec()))
+        .unwrap();
+    let r = common::send_as(state, req, viewer);
+    let location = r
+        .headers
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (r.status, location, r.text())
+}
+
+fn deputy(name: &str) -> Viewer {
+    Viewer {
+        user: Some(format!("user-{name}")),
+        role: Role::Deputy,
+        deputy: Some(name.into()),
+    }
+}
+
+#[test]
+fn a_deputy_sees_their_own_proposals_and_records_feedback_on_a_reply_but_not_staff_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = with_sample_proposals(dir.path());
+    let url = "/proposals/16-5-3001";
+    // 钱某 co-signed 16-5-3001 (led by 赵某某), which is in hand and not yet answered.
+    let qian = deputy("钱某");
+    let html = common::get_as(&state, url, qian.clone()).text();
+    assert!(html.contains("关于"), "{html}");
+    assert!(
+        !html.contains("记录办理事件"),
+        "staff-only form shown to a deputy: {html}"
+    );
+    assert!(!html.contains("id=\"feedback\""), "no reply yet: {html}");
+    assert!(html.contains("href=\"/proposals/mine\""), "{html}");
+    // Staff see the event form and record the reply.
+    let (_, staff_html) = page(&state, url);
+    assert!(staff_html.contains("记录办理事件"));
+    assert!(!staff_html.contains("id=\"feedback\""));
+    let (s, _, html) = post_form(
+        &state,
+        &format!("{url}/events"),
+        &form(&[
+            ("kind", "答复"),
+            ("date", "2025-06-01"),
+            ("actor", "市财政局"),
+            ("grade", "B"),
+            ("text", "正在研究提高补助标准。"),
+        ]),
+    );
+    assert_eq!(s, StatusCode::SEE_OTHER, "{html}");
+
+    // Now the co-signer has the feedback form; an empty choice is explained, a choice is recorded.
+    let html = common::get_as(&state, url, qian.clone()).text();
+    assert!(html.contains("id=\"feedback\""), "{html}");
+    let (s, _, html) = post_form_as(
+        &state,
+        &format!("{url}/feedback"),
+        &form(&[("satisfaction", "")]),
+        qian.clone(),
+    );
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("请选择满意、基本满意或不满意"), "{html}");
+    let (s, location, html) = post_form_as(
+        &state,
+        &format!("{url}/feedback"),
+        &form(&[("satisfaction", "不满意"), ("note", "答复未说明资金安排")]),
+        qian.clone(),
+    );
+    assert_eq!(s, StatusCode::SEE_OTHER, "{html}");
+    assert_eq!(location, format!("{url}#timeline"));
+    let (_, v) = get(&state, "/api/proposals/16-5-3001");
+    let events = v["events"].as_array().unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last["kind"], "代表反馈", "{v}");
+    assert_eq!(last["actor"], "钱某");
+    assert_eq!(last["satisfaction"], "不满意");
+    assert_eq!(last["note"], "答复未说明资金安排");
+    // A second feedback on the same reply is refused with the lifecycle's reason.
+    let (s, _, html) = post_form_as(
+        &state,
+        &format!("{url}/feedback"),
+        &form(&[("satisfaction", "满意")]),
+        qian.clone(),
+    );
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("这次答复已有代表反馈"), "{html}");
+
+    // A deputy who did not sign it cannot give feedback (and cannot see it: it is not public), nor can a
+    // deputy record a staff event.
+    let (s, _, _) = post_form_as(
+        &state,
+        &format!("{url}/feedback"),
+        &form(&[("satisfaction", "满意")]),
+        deputy("陈某某"),
+    );
+    assert!(
+        s == StatusCode::NOT_FOUND || s == StatusCode::FORBIDDEN,
+        "{s}"
+    );
+    let (s, _, _) = post_form_as(
+        &state,
+        &format!("{url}/events"),
+        &form(&[("kind", "办结"), ("actor", "钱某")]),
+        qian.clone(),
+    );
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // On a public proposal another deputy can read but not answer for the signers.
+    let (s, _, _) = post_form_as(
+        &state,
+        "/proposals/16-3-1005/feedback",
+        &form(&[("satisfaction", "满意")]),
+        deputy("陈某某"),
+    );
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // 我的建议: the proposals the deputy leads or co-signed.
+    let r = common::get_as(&state, "/proposals/mine", qian.clone());
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let to = r
+        .headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(to, format!("/proposals?deputy={}", common::enc("钱某")));
+    let html = common::get_as(&state, &to, qian.clone()).text();
+    // 钱某 leads 1012 and co-signed 1005, 2003, 2010 and 3001.
+    assert!(html.contains("共 <b>5</b> 件"), "{html}");
+    let (_, all) = get(
+        &state,
+        &format!("/api/proposals?deputy={}", common::enc("钱某")),
+    );
+    assert_eq!(all["total"], 5, "{all}");
+}

@@ -161,6 +161,9 @@ pub struct ListArgs {
     pub satisfaction: Option<String>,
     #[arg(long)]
     pub topic: Option<String>,
+    /// A deputy who leads or co-signed (a deputy's own proposals).
+    #[arg(long)]
+    pub deputy: Option<String>,
     #[arg(long)]
     pub overdue: bool,
     #[arg(long)]
@@ -214,6 +217,7 @@ impl ListArgs {
             grade: parse_opt(&self.grade, "答复等级", Grade::parse_loose)?,
             satisfaction: parse_opt(&self.satisfaction, "满意度", Satisfaction::parse)?,
             topic: self.topic.clone(),
+            deputy: self.deputy.clone(),
             overdue: self.overdue,
             due_soon: self.due_soon,
             key_supervision: self.key,

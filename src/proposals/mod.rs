@@ -683,6 +683,8 @@ pub struct ListFilter {
     pub grade: Option<Grade>,
     pub satisfaction: Option<Satisfaction>,
     pub topic: Option<String>,
+    /// A deputy who leads or co-signed it (我的建议).
+    pub deputy: Option<String>,
     pub overdue: bool,
     pub due_soon: bool,
     pub key_supervision: bool,
@@ -757,6 +759,10 @@ impl ListFilter {
             && self.grade.is_none_or(|g| s.grade == Some(g))
             && self.satisfaction.is_none_or(|x| s.satisfaction == Some(x))
             && self.topic.as_ref().is_none_or(|t| s.topics.contains(t))
+            && self
+                .deputy
+                .as_ref()
+                .is_none_or(|d| s.lead == *d || s.owners.contains(d))
             && (!self.overdue || st.overdue(today))
             && (!self.due_soon || st.due_soon(today))
             && (!self.key_supervision || s.key_supervision)

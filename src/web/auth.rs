@@ -92,6 +92,10 @@ pub fn required_role(method: &Method, path: &str) -> Role {
         // Reading: anonymous visitors if the instance allows it (applied by the caller).
         return Role::Anonymous;
     }
+    // A deputy's feedback on a reply to their own proposal (the handler checks that it is theirs).
+    if path.starts_with("/proposals/") && path.ends_with("/feedback") {
+        return Role::Deputy;
+    }
     // Every other write (link decisions, proposal events and imports, access changes): staff.
     Role::Staff
 }
@@ -520,6 +524,9 @@ fn account_links(viewer: &Viewer) -> String {
     }
     if viewer.can(Role::Admin) {
         out.push_str("<a href=\"/admin\">管理</a>");
+    }
+    if viewer.deputy.is_some() {
+        out.push_str("<a href=\"/proposals/mine\" id=\"mine\">我的建议</a>");
     }
     match &viewer.user {
         Some(name) => out.push_str(&format!(

@@ -13,7 +13,6 @@ use super::params::{encode_component, parse_pairs};
 use super::proposals::{ListQuery, parsed, resolve, today_of};
 use crate::auth::Viewer;
 use crate::link::{Target, Verdict};
-use crate::model::Scope;
 use crate::proposals::model::{Event, EventKind, Grade, Satisfaction};
 use crate::proposals::{self, ListCounts, Summary};
 use askama::Template;
@@ -33,6 +32,11 @@ pub fn router() -> Router<AppState> {
         .route("/proposals/dashboard", get(dashboard_page))
         .route("/proposals/{id}", get(proposal_page))
         .route("/proposals/{id}/events", axum::routing::post(event_form))
+        .route("/proposals/mine", get(mine_page))
+        .route(
+            "/proposals/{id}/feedback",
+            axum::routing::post(feedback_form),
+        )
 }
 
 /// Proposals per page of the list.
@@ -59,6 +63,7 @@ const KEYS: &[(&str, &str)] = &[
     ("grade", "答复类别"),
     ("satisfaction", "满意度"),
     ("topic", "专题"),
+    ("deputy", "代表"),
     ("overdue", "已逾期"),
     ("due_soon", "14 天内到期"),
     ("key", "重点督办"),
@@ -148,6 +153,7 @@ impl ListParams {
             grade: self.get("grade"),
             satisfaction: self.get("satisfaction"),
             topic: self.get("topic"),
+            deputy: self.get("deputy"),
             overdue: self.get("overdue"),
             due_soon: self.get("due_soon"),
             key: self.get("key"),
@@ -635,6 +641,31 @@ pub struct SimilarRow {
     pub earlier: bool,
 }
 
+/// What a deputy posts about a reply to their own proposal.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FeedbackForm {
+    #[serde(default)]
+    pub satisfaction: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The feedback form shown to a deputy who leads or co-signed the proposal, once it has a reply.
+#[derive(Debug, Clone)]
+pub struct FeedbackView {
+    pub post_url: String,
+    pub satisfactions: Vec<&'static str>,
+    pub values: FeedbackForm,
+    pub error: Option<String>,
+}
+
+/// A form that was posted and refused, shown again with the reason.
+#[derive(Debug, Clone)]
+pub enum Posted {
+    Event(EventForm, String),
+    Feedback(FeedbackForm, String),
+}
+
 /// The event form: choices, the values to show again and the message of a refusal.
 #[derive(Debug, Clone)]
 pub struct FormView {
@@ -671,7 +702,10 @@ pub struct ProposalPage {
     pub subjects: Vec<(String, String)>,
     pub topics: Vec<(String, String)>,
     pub similar: Vec<SimilarRow>,
+    /// Whether the reader may record events (staff): the form is shown only then.
+    pub can_record: bool,
     pub form: FormView,
+    pub feedback: Option<FeedbackView>,
 }
 
 fn paragraphs(text: &str) -> Vec<String> {
@@ -687,9 +721,10 @@ async fn proposal_view(
     st: &AppState,
     key: String,
     today: crate::model::Date,
-    form: Option<(EventForm, String)>,
-    scope: Scope,
+    posted: Option<Posted>,
+    viewer: &Viewer,
 ) -> Result<ProposalPage, PageError> {
+    let scope = viewer.scope();
     let (v, same_number) = st
         .blocking(move |lib| {
             let id = resolve(lib, &key, &scope)?;
@@ -850,16 +885,26 @@ async fn proposal_view(
         })
         .collect();
     similar.sort_by_key(|x| !x.earlier);
-    let (values, error) = match form {
-        Some((f, e)) => (f, Some(e)),
-        None => (
-            EventForm {
-                date: date_str(Some(today)),
-                ..EventForm::default()
-            },
-            None,
-        ),
-    };
+    let (mut values, mut error) = (
+        EventForm {
+            date: date_str(Some(today)),
+            ..EventForm::default()
+        },
+        None,
+    );
+    let (mut feedback_values, mut feedback_error) = (FeedbackForm::default(), None);
+    match posted {
+        Some(Posted::Event(f, e)) => (values, error) = (f, Some(e)),
+        Some(Posted::Feedback(f, e)) => (feedback_values, feedback_error) = (f, Some(e)),
+        None => {}
+    }
+    let replied = v.events.iter().any(|e| e.kind == EventKind::Reply);
+    let feedback = (replied && is_author(viewer, p)).then(|| FeedbackView {
+        post_url: format!("{}/feedback", proposal_url(p.id.as_str())),
+        satisfactions: Satisfaction::ALL.iter().map(|s| s.label()).collect(),
+        values: feedback_values,
+        error: feedback_error,
+    });
     Ok(ProposalPage {
         same_number,
         chrome: chrome(st, p.title.clone(), ""),
@@ -892,6 +937,8 @@ async fn proposal_view(
         subjects,
         topics,
         similar,
+        can_record: viewer.can(crate::auth::Role::Staff),
+        feedback,
         form: FormView {
             post_url: format!("{}/events", proposal_url(p.id.as_str())),
             kinds: EventKind::ALL.iter().map(|k| k.label()).collect(),
@@ -921,7 +968,87 @@ pub async fn proposal_page(
         }
     }
     let today = today_of(&today)?;
-    proposal_view(&st, key, today, None, viewer.scope()).await
+    proposal_view(&st, key, today, None, &viewer).await
+}
+
+/// Whether the viewer is a deputy who leads or co-signed the proposal.
+fn is_author(viewer: &Viewer, p: &crate::proposals::model::Proposal) -> bool {
+    viewer
+        .deputy
+        .as_deref()
+        .is_some_and(|d| p.lead == d || p.co_signers.iter().any(|c| c == d))
+}
+
+/// `GET /proposals/mine`: the proposals the signed-in deputy leads or co-signed (我的建议), as the list
+/// filtered by the deputy's name.
+pub async fn mine_page(viewer: Viewer) -> Result<Response, PageError> {
+    match viewer.deputy.as_deref() {
+        Some(name) => Ok(
+            Redirect::to(&format!("/proposals?deputy={}", encode_component(name))).into_response(),
+        ),
+        None if viewer.user.is_none() => {
+            Ok(Redirect::to("/login?next=%2Fproposals%2Fmine").into_response())
+        }
+        None => Err(AppError::BadRequest(
+            "当前账号没有关联代表姓名，无法列出“我的建议” (the account is not a deputy)".into(),
+        )
+        .into()),
+    }
+}
+
+/// `POST /proposals/{id}/feedback`: a deputy who leads or co-signed the proposal records their satisfaction
+/// with its reply, as the proposal's 代表反馈 event; a refused feedback shows the page again with the reason.
+pub async fn feedback_form(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    path: Result<Path<String>, PathRejection>,
+    form: Result<Form<FeedbackForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Path(key) = path?;
+    let Form(form) = form.map_err(|e| {
+        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
+    })?;
+    let Some(deputy) = viewer.deputy.clone() else {
+        return Err(AppError::Forbidden.into());
+    };
+    let satisfaction = Satisfaction::parse(form.satisfaction.trim());
+    let note: String = form.note.trim().chars().take(500).collect();
+    let (k, scope, v) = (key.clone(), viewer.scope(), viewer.clone());
+    let outcome = st
+        .blocking(move |lib| {
+            let id = resolve(lib, &k, &scope)?;
+            let p = lib
+                .store()
+                .get_proposal(&id)?
+                .ok_or_else(|| AppError::NotFound(format!("没有这件建议：{id}")))?;
+            if !is_author(&v, &p) {
+                return Err(AppError::Forbidden);
+            }
+            let Some(satisfaction) = satisfaction else {
+                return Ok(Err("请选择满意、基本满意或不满意。".to_string()));
+            };
+            let event = Event {
+                satisfaction: Some(satisfaction),
+                note,
+                ..Event::new(EventKind::Feedback, proposals::today(), deputy)
+            };
+            match proposals::record_event(lib, &id, event) {
+                Ok(_) => Ok(Ok(id)),
+                Err(crate::error::Error::Invalid(why)) => Ok(Err(why)),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(id) => {
+            Ok(Redirect::to(&format!("{}#timeline", proposal_url(id.as_str()))).into_response())
+        }
+        Err(why) => {
+            let posted = Some(Posted::Feedback(form, why));
+            let page = proposal_view(&st, key, proposals::today(), posted, &viewer).await?;
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+    }
 }
 
 /// `POST /proposals/{id}/events`: records the event and goes back to the timeline; a refused or invalid
@@ -957,14 +1084,8 @@ pub async fn event_form(
             Ok(Redirect::to(&format!("{}#timeline", proposal_url(id.as_str()))).into_response())
         }
         Err(why) => {
-            let page = proposal_view(
-                &st,
-                key,
-                proposals::today(),
-                Some((form, why)),
-                viewer.scope(),
-            )
-            .await?;
+            let posted = Some(Posted::Event(form, why));
+            let page = proposal_view(&st, key, proposals::today(), posted, &viewer).await?;
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
     }

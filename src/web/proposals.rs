@@ -51,6 +51,8 @@ pub struct ListQuery {
     pub grade: Option<String>,
     pub satisfaction: Option<String>,
     pub topic: Option<String>,
+    /// A deputy who leads or co-signed it.
+    pub deputy: Option<String>,
     pub overdue: Option<String>,
     pub due_soon: Option<String>,
     pub key: Option<String>,
@@ -99,6 +101,7 @@ impl ListQuery {
             grade: parsed(&self.grade, "答复类别", Grade::parse_loose)?,
             satisfaction: parsed(&self.satisfaction, "满意度", Satisfaction::parse)?,
             topic: nonempty(&self.topic).map(str::to_string),
+            deputy: nonempty(&self.deputy).map(str::to_string),
             overdue: flag(&self.overdue),
             due_soon: flag(&self.due_soon),
             key_supervision: flag(&self.key),
