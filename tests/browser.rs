@@ -144,17 +144,22 @@ fn log_in(tab: &Tab, server: &Server) {
 
 /// Logs in as the first administrator on the server at `base` (http://host:port).
 fn log_in_at(tab: &Tab, base: &str) {
+    log_in_as(tab, base, "admin", ADMIN_PASSWORD);
+}
+
+/// Logs in as `name` on the server at `base`.
+fn log_in_as(tab: &Tab, base: &str, name: &str, password: &str) {
     tab.set_default_timeout(Duration::from_secs(30));
     open(tab, &format!("{base}/search"));
     // Not logged in: the search page sends the browser to the login form.
     assert!(tab.get_url().contains("/login?next="), "{}", tab.get_url());
     tab.wait_for_element("#name")
         .unwrap()
-        .type_into("admin")
+        .type_into(name)
         .unwrap();
     tab.wait_for_element("#password")
         .unwrap()
-        .type_into(ADMIN_PASSWORD)
+        .type_into(password)
         .unwrap();
     tab.wait_for_element("#login-submit")
         .unwrap()
@@ -685,6 +690,52 @@ fn proposal_list_facet_page_and_event_form_in_chromium() {
         &tab,
         "location.hash === '#timeline' && document.getElementById('status').textContent === '已答复'",
         "the recorded reply",
+    );
+
+    // A co-signing deputy, in a browser of their own: 我的建议, no staff form, and feedback on the reply.
+    yusuan::auth::accounts::add_user(
+        server.state.lib.store(),
+        "qian",
+        yusuan::auth::Role::Deputy,
+        Some("钱某"),
+        Some("qian-password-2026"),
+    )
+    .unwrap();
+    let (deputy_browser, _deputy_profile) = launch(chromium().unwrap());
+    let dtab = deputy_browser.new_tab().unwrap();
+    log_in_as(&dtab, &server.base, "qian", "qian-password-2026");
+    dtab.wait_for_element("#mine").unwrap().click().unwrap();
+    wait_js(
+        &dtab,
+        "location.search.includes('deputy=') && document.querySelectorAll('#proposals .prop').length === 5",
+        "the deputy's own five proposals",
+    );
+    screenshot(&dtab, "deputy-mine.png");
+    open(&dtab, &server.url("/proposals/16-5-3001"));
+    dtab.wait_for_element("#feedback").unwrap();
+    assert_eq!(js(&dtab, "!!document.getElementById('record')"), false);
+    js(
+        &dtab,
+        "document.getElementById('fb-satisfaction').value = '不满意';          document.getElementById('fb-note').value = '答复未说明资金安排';          document.querySelector('#feedback form').submit(); true",
+    );
+    wait_js(
+        &dtab,
+        "location.hash === '#timeline' && document.getElementById('timeline').textContent.includes('代表反馈')",
+        "the deputy's feedback on the timeline",
+    );
+    screenshot(&dtab, "deputy-feedback.png");
+    // Given once per reply: the form is gone until the next reply.
+    assert_eq!(js(&dtab, "!!document.getElementById('feedback')"), false);
+    // The staff member sees it on their own page.
+    open(&tab, &server.url("/proposals/16-5-3001"));
+    tab.wait_for_element("#timeline").unwrap();
+    let timeline = js(&tab, "document.getElementById('timeline').textContent");
+    let timeline = timeline.as_str().unwrap();
+    assert!(
+        timeline.contains("代表反馈")
+            && timeline.contains("钱某")
+            && timeline.contains("答复未说明资金安排"),
+        "{timeline}"
     );
 
     // The dashboard and the list on a phone.

@@ -570,7 +570,10 @@ fn a_deputy_sees_their_own_proposals_and_records_feedback_on_a_reply_but_not_sta
     assert_eq!(last["actor"], "钱某");
     assert_eq!(last["satisfaction"], "不满意");
     assert_eq!(last["note"], "答复未说明资金安排");
-    // A second feedback on the same reply is refused with the lifecycle's reason.
+    // The form is gone once the reply has its feedback; a second one posted anyway is refused with the
+    // lifecycle's reason.
+    let html = common::get_as(&state, url, qian.clone()).text();
+    assert!(!html.contains("id=\"feedback\""), "{html}");
     let (s, _, html) = post_form_as(
         &state,
         &format!("{url}/feedback"),

@@ -898,13 +898,16 @@ async fn proposal_view(
         Some(Posted::Feedback(f, e)) => (feedback_values, feedback_error) = (f, Some(e)),
         None => {}
     }
-    let replied = v.events.iter().any(|e| e.kind == EventKind::Reply);
-    let feedback = (replied && is_author(viewer, p)).then(|| FeedbackView {
-        post_url: format!("{}/feedback", proposal_url(p.id.as_str())),
-        satisfactions: Satisfaction::ALL.iter().map(|s| s.label()).collect(),
-        values: feedback_values,
-        error: feedback_error,
-    });
+    // Feedback is asked for once per reply: while the newest reply has none.
+    let last = |kind: EventKind| v.events.iter().rposition(|e| e.kind == kind);
+    let awaiting = last(EventKind::Reply) > last(EventKind::Feedback);
+    let feedback =
+        ((awaiting || feedback_error.is_some()) && is_author(viewer, p)).then(|| FeedbackView {
+            post_url: format!("{}/feedback", proposal_url(p.id.as_str())),
+            satisfactions: Satisfaction::ALL.iter().map(|s| s.label()).collect(),
+            values: feedback_values,
+            error: feedback_error,
+        });
     Ok(ProposalPage {
         same_number,
         chrome: chrome(st, p.title.clone(), ""),
