@@ -127,7 +127,10 @@ static EFFECTIVE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// The line under a government work report's title: 「——2016年3月5日在第十二届全国人民代表大会第四次会议上」.
 static DELIVERED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*在第.{1,12}?届全国人民代表大会")
+    // Digits may be set with spaces (——1 9 9 8 年3 月5 日在第九届…).
+    Regex::new(
+        r"(\d(?:\s?\d){3})\s*年\s*(\d(?:\s?\d)?)\s*月\s*(\d(?:\s?\d)?)\s*日\s*在第.{1,12}?届全国人民代表大会",
+    )
         .expect("valid regex")
 });
 /// A file named for its year and report: 「2015年政府工作报告」.
@@ -315,7 +318,14 @@ pub fn derive(
         // Its date is the day it was delivered, written under the title.
         if m.published.is_none() {
             m.published = DELIVERED.captures(&head).and_then(|c| {
-                Date::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+                let n = |i: usize| -> Option<u32> {
+                    c[i].chars()
+                        .filter(|ch| !ch.is_whitespace())
+                        .collect::<String>()
+                        .parse()
+                        .ok()
+                };
+                Date::from_ymd_opt(n(1)? as i32, n(2)?, n(3)?)
             });
         }
     }
@@ -555,6 +565,16 @@ mod tests {
             assert_eq!(m.title, want);
             assert_eq!(m.published, Date::from_ymd_opt(2016, 3, 5));
         }
+        // The 1998 report sets its date with spaces between the digits.
+        let m = derive(
+            Path::new("reports/1998年政府工作报告.txt"),
+            Some("1998年政府工作报告"),
+            &[],
+            "1998年政府工作报告\n\n\u{3000}\u{3000}——1 9 9 8 年3 月5 日在第九届全国人民代表大会第一次会议上\n\n各位代表：\n",
+            None,
+            None,
+        );
+        assert_eq!(m.published, Date::from_ymd_opt(1998, 3, 5));
     }
 
     #[test]
