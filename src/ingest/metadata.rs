@@ -331,8 +331,11 @@ pub fn derive(
     }
     m.version_date =
         version_from_file_name(path).or_else(|| history.iter().rev().find_map(|h| parse_date(h)));
+    // The issuer is named in the first dated line (通过/公布); a title broken over lines before it (中华人民共和国
+    // 地方各级人民代表大会 / 和地方各级人民政府组织法) is not an issuer.
     m.issuer = history
-        .first()
+        .iter()
+        .find(|h| parse_date(h).is_some())
         .and_then(|h| ISSUER_IN_HISTORY.captures(h))
         .map(|c| c[1].to_string())
         .filter(|s| s.chars().count() >= 3);
@@ -526,6 +529,26 @@ mod tests {
         );
         assert_eq!(m.kind, Some(DocKind::Policy));
         assert_eq!(m.doc_number.as_deref(), Some("某财预〔2024〕12号"));
+    }
+
+    #[test]
+    fn the_issuer_comes_from_the_first_dated_history_line_not_a_title_broken_over_lines() {
+        let history = [
+            "中华人民共和国地方各级人民代表大会".to_string(),
+            "和地方各级人民政府组织法".to_string(),
+            "1979年7月1日 第五届全国人民代表大会第二次会议通过".to_string(),
+        ];
+        let m = derive(
+            Path::new(
+                "/x/laws/宪法相关法/地方各级人民代表大会和地方各级人民政府组织法(2022-03-11).md",
+            ),
+            Some("中华人民共和国地方各级人民代表大会和地方各级人民政府组织法"),
+            &history,
+            "第一条 为了健全地方各级人民代表大会和地方各级人民政府的组织和工作制度，制定本法。",
+            None,
+            None,
+        );
+        assert_eq!(m.issuer.as_deref(), Some("全国人民代表大会"));
     }
 
     #[test]
