@@ -172,14 +172,25 @@ fn join_quoted_words(chars: &mut Vec<char>, offsets: &mut Vec<usize>) {
     if !chars.iter().copied().any(is_quote) {
         return;
     }
-    let inside = |chars: &[char], i: usize| {
-        let before = chars[..i].iter().rev().find(|c| !is_quote(**c));
-        let after = chars[i + 1..].iter().find(|c| !is_quote(**c));
-        before.is_some_and(|c| is_cjk(*c)) && after.is_some_and(|c| is_cjk(*c))
-    };
-    let drop: Vec<bool> = (0..chars.len())
-        .map(|i| is_quote(chars[i]) && inside(chars, i))
-        .collect();
+    // Whether the nearest character that is not a quotation mark, before and after each position, is an
+    // ideograph: two linear passes, so that a run of quotation marks costs no more than its length.
+    let mut cjk_before = vec![false; chars.len()];
+    let mut last = false;
+    for (i, &c) in chars.iter().enumerate() {
+        cjk_before[i] = last;
+        if !is_quote(c) {
+            last = is_cjk(c);
+        }
+    }
+    let mut drop = vec![false; chars.len()];
+    let mut next = false;
+    for (i, &c) in chars.iter().enumerate().rev() {
+        if is_quote(c) {
+            drop[i] = cjk_before[i] && next;
+        } else {
+            next = is_cjk(c);
+        }
+    }
     let mut k = 0;
     chars.retain(|_| {
         k += 1;

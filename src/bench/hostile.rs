@@ -1,7 +1,7 @@
 //! Hostile files, generated in memory (nothing large is kept in the repository): dimension and cell bombs in
-//! workbooks, inflate bombs in a PDF (a page's content, an object stream), a nesting bomb in HTML, text over the per-document cap and damaged
-//! files. The hostile-input tests upload them, and `yusuan bench-load --hostile` uploads them while it
-//! measures the normal requests.
+//! workbooks, inflate bombs in a PDF (a page's content, an object stream), a nesting bomb in HTML, text over
+//! the per-document cap, a run of a million quotation marks and damaged files. The hostile-input tests upload
+//! them, and `yusuan bench-load --hostile` uploads them while it measures the normal requests.
 
 use std::io::{Read, Write};
 
@@ -46,6 +46,7 @@ pub fn files() -> Vec<HostileFile> {
             Some("已损坏"),
         ),
         file("超长正文.txt", long_text(), None),
+        file("引号.txt", quote_run(1_000_000), None),
         file(
             "远端单元格.xls",
             xls_sheet((2, 2), &[(0, 0, 1.0), (65_535, 65_535, 2.0)]),
@@ -405,6 +406,12 @@ pub fn html_nesting_bomb() -> Vec<u8> {
         "</div>".repeat(100_000)
     )
     .into_bytes()
+}
+
+/// A short text with a run of `n` quotation marks between two ideographs (3 bytes each): folding for search
+/// must stay linear in such a run.
+pub fn quote_run(n: usize) -> Vec<u8> {
+    format!("预算说明\n\n一{}二\n", "“".repeat(n)).into_bytes()
 }
 
 /// Text over the 4 MiB kept per document: numbered lines of budget prose.
