@@ -477,12 +477,15 @@ pub fn ingest_inputs(
         let mut batch = Vec::new();
         // Content hashes of the documents of this run, for copies within it.
         let mut seen: HashMap<String, (DocId, String)> = HashMap::new();
+        // The copies' sources and their documents, recorded once the run's documents are stored.
+        let mut aliases: Vec<(String, DocId)> = Vec::new();
         for (k, (i, size, outcome)) in rx.into_iter().enumerate() {
             let done = k + 1;
             report.bytes += size;
             match outcome {
                 Ok(None) => report.unchanged += 1,
                 Ok(Some((doc, false))) if let Some((of, title)) = copy_of(store, &seen, &doc)? => {
+                    aliases.push((inputs[i].source.clone(), of.clone()));
                     report.duplicates.push(Duplicate {
                         path: inputs[i].path.display().to_string(),
                         of,
@@ -515,21 +518,17 @@ pub fn ingest_inputs(
                 elapsed: start.elapsed(),
             });
         }
-        commit_batch(lib, &lib.writing(), batch)
-    })?;
-    // The copies become sources of their documents, now that every document of the run is stored.
-    if !report.duplicates.is_empty() {
-        let _writing = lib.writing();
-        for d in &report.duplicates {
-            let source = &inputs
-                .iter()
-                .find(|i| i.path.display().to_string() == d.path)
-                .map(|i| i.source.clone())
-                .unwrap_or_default();
-            store.add_source_alias(source, &d.of)?;
+        commit_batch(lib, &lib.writing(), batch)?;
+        // The copies become sources of their documents, now that every document of the run is stored.
+        if !aliases.is_empty() {
+            let _writing = lib.writing();
+            for (source, of) in &aliases {
+                store.add_source_alias(source, of)?;
+            }
+            store.flush()?;
         }
-        store.flush()?;
-    }
+        Ok(())
+    })?;
     report.failed.sort_by(|a, b| a.path.cmp(&b.path));
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
@@ -558,13 +557,10 @@ fn copy_of(
     if let Some((id, title)) = seen.get(&copy_key(doc)) {
         return Ok((*id != doc.id).then(|| (id.clone(), title.clone())));
     }
-    Ok(match store.doc_with_hash(&doc.content_hash)? {
-        Some(id) if id != doc.id => store
-            .get_meta(&id)?
-            .filter(|d| copy_key(d) == copy_key(doc))
-            .map(|d| (id, d.title)),
-        _ => None,
-    })
+    Ok(store
+        .doc_with_hash(&doc.content_hash)?
+        .filter(|d| d.id != doc.id && copy_key(d) == copy_key(doc))
+        .map(|d| (d.id, d.title)))
 }
 
 /// What an import of a proposal table did (for the task that carried it).

@@ -42,10 +42,10 @@ pub struct MetadataAudit {
 }
 
 impl MetadataAudit {
-    fn example(&mut self, problem: &'static str, doc: &Document) {
+    fn example(&mut self, problem: &'static str, title: &str) {
         let list = self.examples.entry(problem).or_default();
         if list.len() < EXAMPLES {
-            list.push(doc.title.clone());
+            list.push(title.to_string());
         }
     }
 }
@@ -81,33 +81,33 @@ pub fn audit(lib: &Library) -> Result<MetadataAudit> {
                 }
                 None => {
                     out.norms_without_level += 1;
-                    out.example("无效力级别", &doc);
+                    out.example("无效力级别", &doc.title);
                 }
             }
             if kind_disagrees_with_issuer(&doc) {
                 out.kind_issuer_mismatches += 1;
-                out.example("类别与制定机关不符", &doc);
+                out.example("类别与制定机关不符", &doc.title);
             }
             let local = doc.kind == DocKind::LocalRegulation || doc.level == Some(Level::LocalRule);
             if local && doc.region.is_none() {
                 out.local_without_region += 1;
-                out.example("无地区", &doc);
+                out.example("无地区", &doc.title);
             }
         }
         if let (Some(effective), Some(published)) = (doc.effective, doc.published)
             && effective < published
         {
             out.effective_before_published += 1;
-            out.example("施行早于公布", &doc);
+            out.example("施行早于公布", &doc.title);
         }
         if !doc.also_sources.is_empty() {
             out.merged_copies += 1;
             out.merged_files += doc.also_sources.len();
-            out.example("合并了相同文件", &doc);
+            out.example("合并了相同文件", &doc.title);
         }
         if doc.kind == DocKind::WorkReport && doc.published.is_none() {
             out.reports_without_date += 1;
-            out.example("工作报告无日期", &doc);
+            out.example("工作报告无日期", &doc.title);
         }
         let key = format!(
             "{}|{}|{:?}|{:?}",
@@ -126,10 +126,7 @@ pub fn audit(lib: &Library) -> Result<MetadataAudit> {
         if hashes.len() > 1 {
             out.near_copy_groups += 1;
             out.near_copy_documents += documents;
-            let list = out.examples.entry("近似重复").or_default();
-            if list.len() < EXAMPLES {
-                list.push(title.clone());
-            }
+            out.example("近似重复", title);
         }
     }
     Ok(out)

@@ -759,10 +759,7 @@ impl ListFilter {
             && self.grade.is_none_or(|g| s.grade == Some(g))
             && self.satisfaction.is_none_or(|x| s.satisfaction == Some(x))
             && self.topic.as_ref().is_none_or(|t| s.topics.contains(t))
-            && self
-                .deputy
-                .as_ref()
-                .is_none_or(|d| s.lead == *d || s.owners.contains(d))
+            && self.deputy.as_ref().is_none_or(|d| s.owners.contains(d))
             && (!self.overdue || st.overdue(today))
             && (!self.due_soon || st.due_soon(today))
             && (!self.key_supervision || s.key_supervision)

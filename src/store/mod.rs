@@ -186,25 +186,38 @@ impl Store {
             if let Some((id, hash)) = v.split_once('\t')
                 && !hash.is_empty()
             {
-                self.hashes
-                    .compare_and_swap(hash.as_bytes(), None as Option<&[u8]>, Some(id.as_bytes()))?
-                    .ok();
+                self.remember_hash(hash, &DocId(id.to_string()))?;
             }
         }
         Ok(())
     }
 
-    /// The document stored with exactly these bytes, if any.
-    pub fn doc_with_hash(&self, hash: &str) -> Result<Option<DocId>> {
+    /// The document stored with exactly these bytes (without its articles and tables), if any.
+    pub fn doc_with_hash(&self, hash: &str) -> Result<Option<Document>> {
         let Some(v) = self.hashes.get(hash.as_bytes())? else {
             return Ok(None);
         };
         let id = DocId(String::from_utf8_lossy(&v).to_string());
-        // A document re-ingested with other bytes no longer has these.
-        Ok(self
-            .get_meta(&id)?
-            .filter(|d| d.content_hash == hash)
-            .map(|d| d.id))
+        Ok(self.get_meta(&id)?.filter(|d| d.content_hash == hash))
+    }
+
+    /// Records `id` as the document with the bytes `hash` unless another one already is.
+    fn remember_hash(&self, hash: &str, id: &DocId) -> Result<()> {
+        // An existing entry stays: the result of the swap says so and is not an error.
+        let _ = self.hashes.compare_and_swap(
+            hash.as_bytes(),
+            None as Option<&[u8]>,
+            Some(id.as_str().as_bytes()),
+        )?;
+        Ok(())
+    }
+
+    /// Removes the entry of `hash` if it names `id` (its document is gone or has other bytes now).
+    fn forget_hash(&self, hash: &str, id: &DocId) -> Result<()> {
+        if self.hashes.get(hash.as_bytes())?.as_deref() == Some(id.as_str().as_bytes()) {
+            self.hashes.remove(hash.as_bytes())?;
+        }
+        Ok(())
     }
 
     /// Records `source` as another file of document `id` with the same bytes: the source maps to the
@@ -253,6 +266,8 @@ impl Store {
                         meta.also_sources.push(s);
                     }
                 }
+            } else {
+                self.forget_hash(&old.content_hash, &doc.id)?;
             }
         }
         self.touch_facts()?;
@@ -277,10 +292,7 @@ impl Store {
             format!("{}\t{}", doc.id, doc.content_hash).as_bytes(),
         )?;
         self.titles.insert(title_key(&doc.title, &doc.id), &[])?;
-        if self.doc_with_hash(&doc.content_hash)?.is_none() {
-            self.hashes
-                .insert(doc.content_hash.as_bytes(), doc.id.as_str().as_bytes())?;
-        }
+        self.remember_hash(&doc.content_hash, &doc.id)?;
         Ok(())
     }
 
@@ -303,11 +315,7 @@ impl Store {
                     self.sources.remove(source.as_bytes())?;
                 }
             }
-            if self.hashes.get(old.content_hash.as_bytes())?.as_deref()
-                == Some(id.as_str().as_bytes())
-            {
-                self.hashes.remove(old.content_hash.as_bytes())?;
-            }
+            self.forget_hash(&old.content_hash, id)?;
         }
         self.delete_articles(id)?;
         self.delete_tables(id)?;

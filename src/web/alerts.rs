@@ -79,9 +79,7 @@ async fn decide_form(
     form: Result<Form<DecisionIn>, FormRejection>,
 ) -> Result<Response, PageError> {
     let Path(id) = path?;
-    let Form(input) = form.map_err(|e| {
-        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
-    })?;
+    let Form(input) = form?;
     apply(&st, viewer, id.clone(), input).await?;
     Ok(Redirect::to(&format!("/documents/{}#findings", encode_component(&id))).into_response())
 }

@@ -208,6 +208,12 @@ impl From<axum::extract::rejection::PathRejection> for AppError {
     }
 }
 
+impl From<axum::extract::rejection::FormRejection> for AppError {
+    fn from(e: axum::extract::rejection::FormRejection) -> AppError {
+        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let message = self.message();

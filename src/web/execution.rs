@@ -877,9 +877,7 @@ async fn decide_form(
     viewer: Viewer,
     form: Result<Form<DecisionIn>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let Form(input) = form.map_err(|e| {
-        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
-    })?;
+    let Form(input) = form?;
     apply(&st, &viewer, &input).await?;
     // Only back to the dashboard itself.
     let back = if input.back.starts_with("/money/execution") && !input.back.contains("//") {

@@ -1297,9 +1297,7 @@ pub async fn decide_form(
     form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let Path(id) = path?;
-    let Form(form) = form.map_err(|e| {
-        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
-    })?;
+    let Form(form) = form?;
     let (action, target) = form
         .op
         .split_once(':')

@@ -16,13 +16,7 @@ pub fn highlight_line(line: &str, terms: &[String]) -> String {
 
 /// Text of several lines as `<p>` paragraphs with highlights; blank lines are dropped.
 pub fn paragraphs(text: &str, terms: &[String]) -> String {
-    let mut out = String::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        out.push_str("<p>");
-        out.push_str(&highlight_line(line, terms));
-        out.push_str("</p>\n");
-    }
-    out
+    outlined_paragraphs(text, &[], terms)
 }
 
 /// `paragraphs` for a text with an outline (a report's own headings): a heading's paragraph carries its

@@ -880,9 +880,7 @@ fn staff_form<T>(
     if !viewer.can(Role::Staff) {
         return Err(AppError::Forbidden);
     }
-    let axum::Form(form) = form.map_err(|e| {
-        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
-    })?;
+    let axum::Form(form) = form?;
     Ok((id, form))
 }
 

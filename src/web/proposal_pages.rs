@@ -978,8 +978,8 @@ pub async fn proposal_page(
 fn is_author(viewer: &Viewer, p: &crate::proposals::model::Proposal) -> bool {
     viewer
         .deputy
-        .as_deref()
-        .is_some_and(|d| p.lead == d || p.co_signers.iter().any(|c| c == d))
+        .as_ref()
+        .is_some_and(|d| proposals::proposal_owners(p).contains(d))
 }
 
 /// `GET /proposals/mine`: the proposals the signed-in deputy leads or co-signed (我的建议), as the list
@@ -1008,9 +1008,7 @@ pub async fn feedback_form(
     form: Result<Form<FeedbackForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let Path(key) = path?;
-    let Form(form) = form.map_err(|e| {
-        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
-    })?;
+    let Form(form) = form?;
     let Some(deputy) = viewer.deputy.clone() else {
         return Err(AppError::Forbidden.into());
     };
@@ -1063,9 +1061,7 @@ pub async fn event_form(
     form: Result<Form<EventForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let Path(key) = path?;
-    let Form(form) = form.map_err(|e| {
-        AppError::BadRequest(format!("表单内容无法读取：{} (bad form)", e.body_text()))
-    })?;
+    let Form(form) = form?;
     let outcome = match form.event() {
         Err(why) => Err(why),
         Ok(event) => {
