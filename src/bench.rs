@@ -5,6 +5,8 @@
 pub mod checks;
 /// The command line while a server runs: commands through it, searches during a command-line ingest.
 pub mod cli;
+/// The working-together benchmark (generated accounts, documents and comments; inbox and thread reads).
+pub mod collab;
 /// The execution benchmark (a generated province pushed month by month, then the dashboard and pace rules).
 pub mod execution;
 /// The facts benchmark (generated budgets: import, in-memory columns, filtered query, sum by 类).

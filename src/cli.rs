@@ -16,6 +16,8 @@ use std::time::Duration;
 /// The `proposals` and `gen` commands.
 pub mod budget;
 pub mod checks;
+/// The `comment`, `inbox` and `consult` commands.
+pub mod collab;
 /// The `feed`, `execution` and execution generator, evaluation and benchmark commands.
 pub mod execution;
 pub mod proposals;
@@ -209,6 +211,22 @@ pub enum Command {
     },
     /// 预警 benchmark: a folder of budget or final-account documents ingested end to end into a scratch data
     /// folder, then each document's checks and the whole 预警 list timed (median of --repeats runs).
+    /// Measure comments and inboxes: generated accounts, documents (three articles each, one in ten
+    /// restricted) and a history of comments with replies and mentions; then every inbox and a sample of
+    /// threads, in the library and through the web handlers.
+    BenchCollab {
+        #[arg(long, default_value_t = 200)]
+        accounts: usize,
+        #[arg(long, default_value_t = 500)]
+        documents: usize,
+        #[arg(long, default_value_t = 100_000)]
+        comments: usize,
+        /// Scratch data folder (must be empty or missing; left in place).
+        #[arg(long, default_value = "target/bench-scratch/collab")]
+        work: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     BenchChecks {
         /// The folder (e.g. ../shared/corpus/final-accounts).
         folder: PathBuf,
@@ -294,6 +312,27 @@ pub enum Command {
     Proposals {
         #[command(subcommand)]
         command: proposals::ProposalsCommand,
+    },
+    /// Comments on a document, article, proposal or consultation: list, add (as an account), remove.
+    Comment {
+        #[command(subcommand)]
+        command: collab::CommentCommand,
+    },
+    /// An account's notices (mentions, replies, proposal progress, deadlines); `--read` marks them read,
+    /// `--deadlines` first sends the notices of proposals due within seven days.
+    Inbox {
+        account: String,
+        #[arg(long)]
+        read: bool,
+        #[arg(long)]
+        deadlines: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deputies' questions to the committee's staff (咨询): list, ask.
+    Consult {
+        #[command(subcommand)]
+        command: collab::ConsultCommand,
     },
     /// Accounts and API tokens: add, list, disable, enable, passwd, role, token, tokens, revoke.
     User {
@@ -547,6 +586,9 @@ impl Command {
             | Command::Feed { .. }
             | Command::Execution(_)
             | Command::User { .. }
+            | Command::Comment { .. }
+            | Command::Inbox { .. }
+            | Command::Consult { .. }
             | Command::Audit(_)
             | Command::Settings { .. }
             | Command::Samples { .. }
@@ -874,7 +916,16 @@ impl Command {
             } => Ingest,
             Command::Proposals {
                 command: proposals::ProposalsCommand::Event { .. },
+            }
+            | Command::Comment {
+                command: collab::CommentCommand::Add { .. } | collab::CommentCommand::Remove { .. },
+            }
+            | Command::Consult {
+                command: collab::ConsultCommand::Ask { .. },
             } => Change,
+            Command::Inbox {
+                read, deadlines, ..
+            } if *read || *deadlines => Change,
             Command::User { command }
                 if !matches!(
                     command,
@@ -1326,6 +1377,13 @@ fn run_command(cli: &Cli) -> Result<()> {
             let lib = open(cli)?;
             links_command(&lib, target, *json, *all, (confirm, reject, undo), by)
         }
+        Command::BenchCollab {
+            accounts,
+            documents,
+            comments,
+            work,
+            json,
+        } => collab::bench(work, &cli.corpus, *accounts, *documents, *comments, *json),
         Command::BenchChecks {
             folder,
             repeats,
@@ -1348,6 +1406,14 @@ fn run_command(cli: &Cli) -> Result<()> {
             budget::tables_command(&lib, id, *json)
         }
         Command::Proposals { command } => proposals::run(command, cli),
+        Command::Comment { command } => collab::comment(&*open(cli)?, command),
+        Command::Inbox {
+            account,
+            read,
+            deadlines,
+            json,
+        } => collab::inbox(&*open(cli)?, account, *read, *deadlines, *json),
+        Command::Consult { command } => collab::consult(&*open(cli)?, command),
         Command::Series { command } => series::run(command, cli),
         Command::Feed { command } => {
             let lib = open(cli)?;

@@ -78,6 +78,12 @@ pub enum Error {
     /// Some user input (a parameter, a reference-data line, a sidecar) is invalid.
     #[error("输入无效：{0}")]
     Invalid(String),
+    /// The account may not do this (edit another's comment, read another's consultation list).
+    #[error("没有权限：{0}")]
+    Denied(String),
+    /// The account has done this too often in a short time.
+    #[error("操作过于频繁：{0}")]
+    TooOften(String),
     /// The requested record does not exist.
     #[error("找不到：{0}")]
     NotFound(String),

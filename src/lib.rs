@@ -9,6 +9,7 @@ pub mod backup;
 pub mod bench;
 pub mod budget;
 pub mod cli;
+pub mod collab;
 pub mod config;
 pub mod console;
 pub mod csv_out;

@@ -1612,3 +1612,172 @@ fn a_day_in_the_office_with_the_server_running_in_chromium() {
     assert!(found.contains("示范绩效管理办法"), "{found}");
     assert!(yusuan_ok(&data, &corpus, &["search", "限额管理"]).contains("共 0 条结果"));
 }
+
+#[test]
+fn comments_inbox_and_a_consultation_between_staff_and_a_deputy_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path());
+    let server = Server::start(started(dir.path()));
+    let store = server.state.lib.store();
+    let add = |name: &str, role, deputy: Option<&str>, password: &str| {
+        yusuan::auth::accounts::add_user(store, name, role, deputy, Some(password)).unwrap();
+    };
+    add(
+        "wang",
+        yusuan::auth::Role::Staff,
+        None,
+        "wang-password-2026",
+    );
+    add(
+        "qian",
+        yusuan::auth::Role::Deputy,
+        Some("钱某"),
+        "qian-password-2026",
+    );
+    let law = store
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .filter_map(|id| store.get_meta(&id).unwrap())
+        .filter(|d| d.title == "中华人民共和国示范预算法")
+        .max_by_key(|d| d.version_date)
+        .unwrap()
+        .id;
+    let law_url = server.url(&format!("/documents/{}", enc(law.as_str())));
+
+    // The staff member comments on the law and names the deputy.
+    let (staff_browser, _staff_profile) = launch(chrome);
+    let tab = staff_browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(30));
+    log_in_as(&tab, &server.base, "wang", "wang-password-2026");
+    open(&tab, &law_url);
+    tab.wait_for_element("#comment-form").unwrap();
+    js(
+        &tab,
+        "document.getElementById('comment-body').value = '请 @qian 看一下《示范预算法》第四十六条，细化到项的要求。'; \
+         document.getElementById('comment-form').submit(); true",
+    );
+    wait_js(
+        &tab,
+        "location.hash.startsWith('#c') && !!document.querySelector('#comments .mention')",
+        "the posted comment",
+    );
+    assert_eq!(
+        js(
+            &tab,
+            "document.querySelector('#comments .cite').getAttribute('href').startsWith('/articles/')"
+        ),
+        true
+    );
+
+    // The deputy, in a browser of their own, sees the unread count, the inbox, and answers.
+    let (deputy_browser, _deputy_profile) = launch(chromium().unwrap());
+    let dtab = deputy_browser.new_tab().unwrap();
+    dtab.set_default_timeout(Duration::from_secs(30));
+    log_in_as(&dtab, &server.base, "qian", "qian-password-2026");
+    assert_eq!(
+        js(&dtab, "document.getElementById('unread').textContent"),
+        "1"
+    );
+    dtab.wait_for_element("#inbox").unwrap().click().unwrap();
+    wait_js(
+        &dtab,
+        "location.pathname === '/inbox' && document.querySelectorAll('.notice.unread').length === 1",
+        "the inbox with one unread notice",
+    );
+    assert!(
+        js(&dtab, "document.querySelector('.notice').textContent")
+            .as_str()
+            .unwrap()
+            .contains("wang 提到了你")
+    );
+    screenshot(&dtab, "inbox.png");
+    js(
+        &dtab,
+        "document.querySelector('.notice-open').click(); true",
+    );
+    wait_js(
+        &dtab,
+        "location.pathname.startsWith('/documents/') && location.hash.startsWith('#c') && !document.getElementById('unread')",
+        "the comment opened and the notice read",
+    );
+    js(
+        &dtab,
+        "var f = document.querySelector('#comments .comment form[action=\"/comments\"]'); \
+         f.querySelector('textarea').value = '收到。建议同时核对科目编码。'; f.submit(); true",
+    );
+    wait_js(
+        &dtab,
+        "!!document.querySelector('#comments .comment.depth-1') && document.querySelector('#comments .comment.depth-1').textContent.includes('回复 wang')",
+        "the reply under the comment",
+    );
+    screenshot(&dtab, "comments.png");
+
+    // The staff member is told of the reply.
+    open(&tab, &server.url("/inbox"));
+    wait_js(
+        &tab,
+        "document.getElementById('unread') && document.getElementById('unread').textContent === '1' && document.querySelector('.notice.unread').textContent.includes('qian 回复了你')",
+        "the reply in the staff member's inbox",
+    );
+
+    // The deputy asks a question; the staff member answers with a cited article.
+    open(&dtab, &server.url("/consultations"));
+    dtab.wait_for_element("#ask-form").unwrap();
+    js(
+        &dtab,
+        "document.getElementById('ask-title').value = '预算草案要细化到哪一级'; \
+         document.getElementById('ask-body').value = '初步审查时，一般公共预算支出应当细化到哪一级？'; \
+         document.getElementById('ask-form').submit(); true",
+    );
+    wait_js(
+        &dtab,
+        "location.pathname.startsWith('/consultations/') && document.getElementById('consultation-title').textContent === '预算草案要细化到哪一级'",
+        "the question's own page",
+    );
+    let ask_path = js(&dtab, "location.pathname").as_str().unwrap().to_string();
+    open(&tab, &server.url("/consultations"));
+    wait_js(
+        &tab,
+        "document.querySelector('#consultations tbody tr') && document.querySelector('#consultations tbody tr').textContent.includes('待答复')",
+        "the question waiting in the staff member's list",
+    );
+    open(&tab, &server.url(&ask_path));
+    tab.wait_for_element("#comment-form").unwrap();
+    js(
+        &tab,
+        "document.getElementById('comment-body').value = '依照《示范预算法》第四十六条，本级一般公共预算支出按功能分类编列到项。'; \
+         document.getElementById('comment-form').submit(); true",
+    );
+    wait_js(
+        &tab,
+        "document.querySelectorAll('#comments .comment').length === 2",
+        "the answer",
+    );
+    open(&dtab, &server.url("/inbox"));
+    wait_js(
+        &dtab,
+        "document.querySelector('.notice.unread') && document.querySelector('.notice.unread').textContent.includes('咨询')",
+        "the answer in the deputy's inbox",
+    );
+    js(
+        &dtab,
+        "document.querySelector('.notice.unread .notice-open').click(); true",
+    );
+    wait_js(
+        &dtab,
+        &format!(
+            "location.pathname === '{ask_path}' && !!document.querySelector('#comments .cite')"
+        ),
+        "the answer with its cited article linked",
+    );
+    screenshot(&dtab, "consultation.png");
+    // Staff-only controls are not on the deputy's page; the deputy may close their own question.
+    assert_eq!(
+        js(&dtab, "!!document.getElementById('close-consultation')"),
+        true
+    );
+}

@@ -1035,3 +1035,85 @@ fn a_server_whose_log_reader_went_away_keeps_serving() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn a_server_killed_while_comments_are_posted_keeps_every_acknowledged_comment_and_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = linked_corpus(dir.path());
+    let data = dir.path().join("index");
+    let token = staff_token(&data, &corpus);
+    let out = yusuan(&data, &corpus)
+        .args([
+            "user", "add", "qian", "--role", "deputy", "--deputy", "钱某",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (mut server, base) = serve(&data, &corpus, &token);
+    let client = client_with(&token);
+    let r: serde_json::Value = client
+        .get(format!("{base}/api/search?unit=document&limit=1&q=预算"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let target = format!("doc:{}", r["hits"][0]["doc_id"].as_str().unwrap());
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let sender = {
+        let (acked, base, token, target) =
+            (acked.clone(), base.clone(), token.clone(), target.clone());
+        std::thread::spawn(move || {
+            let client = client_with(&token);
+            // Twenty: the posting limit of one account per minute.
+            for i in 0..20 {
+                let r = client
+                    .post(format!("{base}/api/comments"))
+                    .json(&serde_json::json!({"target": target, "body": format!("第{i}条意见 @qian")}))
+                    .send();
+                match r {
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        let v: serde_json::Value = r.json().unwrap();
+                        acked.lock().unwrap().push(v["id"].as_u64().unwrap());
+                    }
+                    Ok(r) => panic!("comment refused: {} {:?}", r.status(), r.text()),
+                    Err(_) => break,
+                }
+            }
+        })
+    };
+    let start = Instant::now();
+    while acked.lock().unwrap().len() < 8 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "comments are not acknowledged"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(kill(&mut server), "the server stopped by itself");
+    sender.join().unwrap();
+    let acked = acked.lock().unwrap().clone();
+
+    let lib = Library::open(Config::new(&data, &corpus)).unwrap();
+    let t = yusuan::collab::model::Target::parse(&target).unwrap();
+    let kept: BTreeSet<u64> = lib
+        .store()
+        .comments_on(&t)
+        .unwrap()
+        .iter()
+        .map(|c| c.id.0)
+        .collect();
+    for id in &acked {
+        assert!(
+            kept.contains(id),
+            "acknowledged comment {id} lost ({kept:?})"
+        );
+    }
+    // Each acknowledged comment's mention reached the deputy's inbox.
+    let notices = lib.store().notices("qian", None, 100).unwrap();
+    for id in &acked {
+        assert!(
+            notices.iter().any(|n| n.comment.map(|c| c.0) == Some(*id)),
+            "the notice of comment {id} was lost"
+        );
+    }
+}

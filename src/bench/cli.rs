@@ -40,7 +40,7 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(mut ms: Vec<f64>) -> Latency {
+    pub(crate) fn of(mut ms: Vec<f64>) -> Latency {
         ms.sort_by(f64::total_cmp);
         Latency {
             count: ms.len(),

@@ -503,7 +503,12 @@ pub fn run(cmd: &ProposalsCommand, cli: &super::Cli) -> Result<()> {
                 text: text.clone(),
                 satisfaction: parse_opt(satisfaction, "满意度", Satisfaction::parse)?,
             };
-            let state = proposals::record_event(&lib, &id, event)?;
+            let state = crate::collab::inbox::record_proposal_event(
+                &lib,
+                &id,
+                event,
+                &crate::auth::Viewer::operator(),
+            )?;
             lib.close()?;
             outln!(
                 "{id}: {}，期限 {}",

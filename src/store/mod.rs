@@ -8,6 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use std::path::{Path, PathBuf};
 
 mod accounts;
+mod collab;
 mod dump;
 mod execution;
 mod facts;

@@ -81,6 +81,20 @@ pub fn required_role(method: &Method, path: &str) -> Role {
     if under("/account") || path == "/logout" || path == "/api/me" {
         return Role::Deputy;
     }
+    // Working together needs an account: one's inbox and questions, and posting comments (each handler
+    // checks that the item commented on is in the reader's scope).
+    if [
+        "/inbox",
+        "/api/inbox",
+        "/consultations",
+        "/api/consultations",
+    ]
+    .iter()
+    .any(|p| under(p))
+        || (!read && (under("/comments") || under("/api/comments")))
+    {
+        return Role::Deputy;
+    }
     if path == "/api/feed/batches" && !read {
         // A sending system's token, or staff: the handler tells them apart.
         return Role::Feed;
@@ -445,7 +459,7 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         Credential::Cookie(s) => Some(s.csrf.as_str()),
         _ => None,
     };
-    fill_page(resp, &viewer, csrf).await
+    fill_page(&st, resp, &viewer, csrf).await
 }
 
 /// A handler's addition to its request's audit line, put on the response: what was uploaded or pushed, which
@@ -516,7 +530,7 @@ fn audit_unavailable() -> AppError {
 pub const ACCOUNT_SLOT: &str = "<!--account-->";
 
 /// The header's account links for a viewer (HTML).
-fn account_links(viewer: &Viewer) -> String {
+fn account_links(viewer: &Viewer, unread: usize) -> String {
     let esc = crate::search::html_escape;
     let mut out = String::new();
     if viewer.can(Role::Staff) {
@@ -527,6 +541,15 @@ fn account_links(viewer: &Viewer) -> String {
     }
     if viewer.deputy.is_some() {
         out.push_str("<a href=\"/proposals/mine\" id=\"mine\">我的建议</a>");
+    }
+    if viewer.user.is_some() && viewer.can(Role::Deputy) {
+        out.push_str("<a href=\"/consultations\" id=\"consult\">咨询</a>");
+        match unread {
+            0 => out.push_str("<a href=\"/inbox\" id=\"inbox\">消息</a>"),
+            n => out.push_str(&format!(
+                "<a href=\"/inbox\" id=\"inbox\">消息<span class=\"badge\" id=\"unread\" aria-label=\"{n} 条未读\">{n}</span></a>"
+            )),
+        }
     }
     match &viewer.user {
         Some(name) => out.push_str(&format!(
@@ -541,16 +564,34 @@ fn account_links(viewer: &Viewer) -> String {
 
 /// Fills the account slot of an HTML page and puts the CSRF token into each of its POST forms (as a hidden
 /// field, and in the action URL of file-upload forms, whose bodies the policy layer does not read).
-async fn fill_page(resp: Response, viewer: &Viewer, csrf: Option<&str>) -> Response {
+async fn fill_page(st: &AppState, resp: Response, viewer: &Viewer, csrf: Option<&str>) -> Response {
     if !super::is_page(resp.headers()) {
         return resp;
     }
+    let unread = if viewer.user.is_some() {
+        let (lib, v) = (st.lib.clone(), viewer.clone());
+        match tokio::task::spawn_blocking(move || crate::collab::inbox::unread_count(&lib, &v))
+            .await
+        {
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => {
+                tracing::warn!("unread count: {e}");
+                0
+            }
+            Err(e) => {
+                tracing::warn!("unread count: {e}");
+                0
+            }
+        }
+    } else {
+        0
+    };
     let (mut parts, body) = resp.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 << 20).await else {
         return AppError::internal("page body unreadable").into_response();
     };
     let html = String::from_utf8_lossy(&bytes);
-    let html = html.replacen(ACCOUNT_SLOT, &account_links(viewer), 1);
+    let html = html.replacen(ACCOUNT_SLOT, &account_links(viewer, unread), 1);
     let html = match csrf {
         Some(token) => with_csrf(&html, token),
         None => html,
@@ -626,7 +667,7 @@ pub struct LoginPage {
 /// Where to go after logging in: only an absolute path of this site. Browsers drop tabs and line breaks from a
 /// URL (`/\t/evil.example` becomes `//evil.example`, another host) and read `\` as `/`, and a control character
 /// cannot go in a `Location` header: any of them sends the reader to `/`.
-fn safe_next(next: &str) -> String {
+pub(super) fn safe_next(next: &str) -> String {
     if next.starts_with('/')
         && !next.starts_with("//")
         && !next.contains('\\')

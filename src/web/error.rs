@@ -109,6 +109,11 @@ impl From<Error> for AppError {
             Error::Query(m) => AppError::BadRequest(format!("查询无效：{m} (invalid query)")),
             Error::Invalid(m) => AppError::BadRequest(format!("输入无效：{m} (invalid input)")),
             Error::NotFound(m) => AppError::NotFound(format!("未找到：{m} (not found)")),
+            Error::Denied(m) => {
+                tracing::info!("refused: {m}");
+                AppError::Forbidden
+            }
+            Error::TooOften(m) => AppError::Busy(format!("操作过于频繁：{m}")),
             Error::Locked(_) => {
                 tracing::error!("{e}");
                 AppError::Unavailable("数据目录正被另一个进程使用 (data folder in use)".into())

@@ -6,11 +6,12 @@
 //! `/tasks/{id}`, `/subjects`, `/subjects/{code}`, `/topics`, `/topics/{id}`, `POST /documents/{id}/links`,
 //! `POST /documents/{id}/access`,
 //! `/proposals`, `/proposals/dashboard`, `/proposals/{id}`, `POST /proposals/{id}/events`, `/alerts`, `/money`, `/money/compare`,
-//! `/macro`, `/static/echarts.min.js`;
+//! `/macro`, `/static/echarts.min.js`, `/inbox`, `/consultations[/{id}]`, `POST /comments`;
 //! API `/api/search`, `/api/documents/{id}`, `/api/articles/{id}`, `/api/ingest`, `/api/tasks/{id}`,
 //! `/api/health`, `/api/openapi.json`, `/api/subjects[/{code}]`, `/api/topics[/{id}]`,
 //! `/api/documents/{id}/links`, `POST /api/documents/{id}/access`, `POST /api/admin/backup`, `/api/alerts`,
-//! `/api/documents/{id}/findings`, `/api/money`, `/api/money/compare`, `/api/macro`.
+//! `/api/documents/{id}/findings`, `/api/money`, `/api/money/compare`, `/api/macro`, `/api/comments`,
+//! `/api/inbox`, `/api/consultations`.
 //!
 //! Limits: uploads (`/ingest`, `/api/ingest`, `/api/proposals/import`) up to `Config::max_upload_bytes`,
 //! every other body up to `Config::max_body_bytes` (413 above); at most `Config::max_queued_tasks` upload
@@ -30,6 +31,8 @@ pub mod auth;
 pub mod budget;
 /// A minimal HTTP client for the command line's calls to a running server.
 pub mod client;
+/// Comments, the inbox and consultations: pages, forms and API.
+pub mod collab;
 /// 对比分析: units × subjects × years as a pivot, with budget against actual, as table or chart.
 pub mod compare;
 pub mod error;
@@ -105,6 +108,8 @@ pub struct AppState {
     pub cookie_key: [u8; 32],
     /// Failed logins per name and address.
     pub limiter: Arc<LoginLimiter>,
+    /// Comments and questions per account per minute.
+    pub posts: Arc<crate::collab::comments::PostLimiter>,
     /// The instance settings, kept in memory and written through to the store.
     settings: Arc<RwLock<Settings>>,
     /// Command lines of the server's account, when the server takes them (`yusuan serve`).
@@ -129,6 +134,7 @@ impl AppState {
             tasks,
             cookie_key,
             limiter: Arc::new(LoginLimiter::default()),
+            posts: Arc::new(crate::collab::comments::PostLimiter::default()),
             settings: Arc::new(RwLock::new(settings)),
             local: None,
         })
@@ -291,6 +297,7 @@ pub fn router(state: AppState) -> Router {
         .merge(proposals::router(max_upload))
         .merge(proposal_pages::router())
         .merge(links::router())
+        .merge(collab::routes())
         .merge(admin::router())
         .merge(alerts::router())
         .merge(money::router())
@@ -566,6 +573,18 @@ pub async fn serve(
                 }
                 Err(e) => tracing::warn!("the feed inbox could not be read: {e}"),
             }
+        }
+    });
+    // Deputies are told of deadlines within seven days: at start, then every hour (once per deadline).
+    let deadlines = state.lib.clone();
+    std::thread::spawn(move || {
+        loop {
+            match crate::collab::inbox::sweep_deadlines(&deadlines, crate::proposals::today()) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("deadline notices sent: {n}"),
+                Err(e) => tracing::warn!("deadline notices: {e}"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(3600));
         }
     });
     let token = state.local.as_ref().map(|h| h.token.clone());

@@ -555,6 +555,8 @@ pub struct DocumentPage {
     pub back_url: Option<String>,
     /// The subjects and topics the document is linked to, with the staff's form.
     pub links: super::links::LinksView,
+    /// Comments on the document.
+    pub comments: super::collab::CommentsView,
     /// Marked 内部 (restricted).
     pub restricted: bool,
     /// A demonstration document (示例).
@@ -775,6 +777,12 @@ pub async fn document_page(
             };
             let mut links = super::links::links_view(lib, &doc, &scope)?;
             links.can_decide = staff;
+            let comments = super::collab::comments_view(
+                lib,
+                &viewer,
+                &crate::collab::model::Target::Document(doc.id.clone()),
+                &markup::document_url(doc.id.as_str(), ""),
+            )?;
             let tables = crate::budget::query::document_tables(lib, &doc.id, &scope)?
                 .map(|t| tables_html(t, doc.id.as_str()))
                 .unwrap_or_default();
@@ -783,6 +791,7 @@ pub async fn document_page(
             Ok(DocumentPage {
                 chrome: Chrome::default(),
                 links,
+                comments,
                 tables,
                 findings_url: staff.then(|| {
                     format!(
@@ -1092,6 +1101,8 @@ pub struct ArticlePage {
     pub next: Option<(String, String)>,
     /// Cited words and the article page they lead to.
     pub citations: Vec<(String, Option<String>)>,
+    /// Comments on the article.
+    pub comments: super::collab::CommentsView,
 }
 
 /// `GET /articles/{id}`.
@@ -1130,7 +1141,14 @@ pub async fn article_page(
                     .map(|a| (a.label.clone(), markup::article_url(&a.id, &q)))
             };
             let doc_url = markup::document_url(doc.id.as_str(), &q);
+            let comments = super::collab::comments_view(
+                lib,
+                &viewer,
+                &crate::collab::model::Target::Article(article.id.clone()),
+                &markup::article_url(&article.id, ""),
+            )?;
             Ok(ArticlePage {
+                comments,
                 chrome: Chrome::default(),
                 name: article.name.clone(),
                 label: article.label.clone(),

@@ -681,6 +681,8 @@ pub struct FormView {
 #[template(path = "proposal.html")]
 pub struct ProposalPage {
     pub chrome: Chrome,
+    /// Comments on the proposal.
+    pub comments: super::collab::CommentsView,
     /// Other proposals the number given in the URL also names (other sessions): label and link.
     pub same_number: Vec<(String, String)>,
     pub title: String,
@@ -725,7 +727,8 @@ async fn proposal_view(
     viewer: &Viewer,
 ) -> Result<ProposalPage, PageError> {
     let scope = viewer.scope();
-    let (v, same_number) = st
+    let who = viewer.clone();
+    let (v, same_number, comments) = st
         .blocking(move |lib| {
             let id = resolve(lib, &key, &scope)?;
             // A bare number that several sessions use: the newest is shown, the others listed.
@@ -747,7 +750,13 @@ async fn proposal_view(
             }
             let v = proposals::show(lib, &id, today, &scope)?
                 .ok_or_else(|| AppError::NotFound(format!("没有这件建议：{id}")))?;
-            Ok((v, same_number))
+            let comments = super::collab::comments_view(
+                lib,
+                &who,
+                &crate::collab::model::Target::Proposal(id.clone()),
+                &proposal_url(id.as_str()),
+            )?;
+            Ok((v, same_number, comments))
         })
         .await?;
     let p = &v.proposal;
@@ -942,6 +951,7 @@ async fn proposal_view(
         similar,
         can_record: viewer.can(crate::auth::Role::Staff),
         feedback,
+        comments,
         form: FormView {
             post_url: format!("{}/events", proposal_url(p.id.as_str())),
             kinds: EventKind::ALL.iter().map(|k| k.label()).collect(),
@@ -1033,7 +1043,7 @@ pub async fn feedback_form(
                 note,
                 ..Event::new(EventKind::Feedback, proposals::today(), deputy)
             };
-            match proposals::record_event(lib, &id, event) {
+            match crate::collab::inbox::record_proposal_event(lib, &id, event, &v) {
                 Ok(_) => Ok(Ok(id)),
                 Err(crate::error::Error::Invalid(why)) => Ok(Err(why)),
                 Err(e) => Err(e.into()),
@@ -1067,9 +1077,10 @@ pub async fn event_form(
         Ok(event) => {
             let k = key.clone();
             let scope = viewer.scope();
+            let by = viewer.clone();
             st.blocking(move |lib| {
                 let id = resolve(lib, &k, &scope)?;
-                match proposals::record_event(lib, &id, event) {
+                match crate::collab::inbox::record_proposal_event(lib, &id, event, &by) {
                     Ok(_) => Ok(Ok(id)),
                     Err(crate::error::Error::Invalid(why)) => Ok(Err(why)),
                     Err(e) => Err(e.into()),

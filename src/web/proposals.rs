@@ -277,7 +277,9 @@ pub async fn event(
     let s = st
         .blocking(move |lib| {
             let id = resolve(lib, &key, &scope)?;
-            Ok(proposals::record_event(lib, &id, event)?)
+            Ok(crate::collab::inbox::record_proposal_event(
+                lib, &id, event, &viewer,
+            )?)
         })
         .await?;
     Ok(Json(s))
