@@ -1233,8 +1233,8 @@ fn run_command(cli: &Cli) -> Result<()> {
             Ok(())
         }
         Command::Search(args) => {
-            let lib = open(cli)?;
             let req = args.request()?;
+            let lib = open_for_search(cli, &req.q)?;
             let resp = search::search(&lib, &req)?;
             if args.json {
                 outln!("{}", serde_json::to_string_pretty(&resp)?);
@@ -1628,6 +1628,17 @@ pub fn open(cli: &Cli) -> Result<Opened> {
         return Ok(Opened::Server(lib.clone()));
     }
     Library::open(config(cli))
+        .map(|l| Opened::Own(Box::new(l)))
+        .with_context(|| format!("无法打开数据目录 {}", cli.index.display()))
+}
+
+/// `open` for a search of `query`: in its own process, the data folder is opened for that query only
+/// (`Library::open_for_search`), which takes a few tens of milliseconds instead of a few hundred.
+fn open_for_search(cli: &Cli, query: &str) -> Result<Opened> {
+    if let Some(Hosted(lib)) = &cli.hosted {
+        return Ok(Opened::Server(lib.clone()));
+    }
+    Library::open_for_search(config(cli), &[query])
         .map(|l| Opened::Own(Box::new(l)))
         .with_context(|| format!("无法打开数据目录 {}", cli.index.display()))
 }

@@ -77,6 +77,55 @@ impl Library {
         Ok(lib)
     }
 
+    /// Opens the data folder to answer searches for `texts` (a command line's query): the segmenter knows
+    /// only the dictionary words in those texts (`Analyzer::for_texts`) and the store is not reconciled, so
+    /// it opens in a fraction of the time. Nothing may be written through it. A folder a killed run left
+    /// unfinished (documents pending or being removed) is opened fully instead, which repairs it.
+    pub fn open_for_search(config: Config, texts: &[&str]) -> Result<Library> {
+        let dict = config.user_dict();
+        // The segmenter reads its dictionary on a thread of its own while the store opens.
+        let (analyzer, store, reference) = std::thread::scope(|scope| {
+            let analyzer =
+                scope.spawn(|| Analyzer::for_texts(dict.exists().then_some(dict.as_path()), texts));
+            let store = Store::open(&config.store_dir());
+            let reference = Reference::load(&config.reference_dir());
+            let analyzer = analyzer.join().unwrap_or_else(|_| {
+                Err(crate::error::Error::Invalid(
+                    "the segmenter could not be built".into(),
+                ))
+            });
+            (analyzer, store, reference)
+        });
+        let store = store?;
+        let Some(analyzer) = analyzer? else {
+            drop(store);
+            return Library::open(config);
+        };
+        if store.has_unfinished_documents()? {
+            drop(store);
+            return Library::open(config);
+        }
+        let reference = reference?;
+        let index = SearchIndex::open(&config.index_dir(), analyzer)?;
+        // An index that must be built again (new, or of another schema) is built by the full open.
+        if index.is_empty() && store.has_documents()? {
+            drop((index, store));
+            return Library::open(config);
+        }
+        Ok(Library {
+            config,
+            store: ManuallyDrop::new(store),
+            index,
+            reference,
+            proposals: crate::proposals::Cache::default(),
+            facts: crate::budget::query::Cache::default(),
+            findings_cache: crate::budget::alerts::FindingsCache::default(),
+            series: crate::budget::series::view::Cache::default(),
+            execution: crate::budget::execution::columns::Cache::default(),
+            gate: RwLock::new(()),
+        })
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -546,3 +546,66 @@ fn the_metadata_audit_counts_copies_near_copies_and_kinds_that_disagree_with_the
         "{text}"
     );
 }
+
+#[test]
+fn a_library_opened_for_one_query_answers_it_as_the_full_library_and_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "in/laws/示范预算法(2014-08-31).md",
+        BUDGET_LAW_V1,
+    );
+    write(
+        dir.path(),
+        "in/laws/示范预算法(2018-12-29).md",
+        BUDGET_LAW_V2,
+    );
+    write(dir.path(), "in/reports/2021年政府工作报告.txt", REPORT);
+    // The project's corpus folder: its user dictionary and query expansions apply.
+    let config = || {
+        Config::new(
+            dir.path().join("index"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+        )
+    };
+    let lib = Library::open(config()).unwrap();
+    pipeline::ingest(&lib, &[dir.path().join("in")], &noop).unwrap();
+    let queries = [
+        "预算草案应当细化到什么程度",
+        "一般公共预算支出按功能分类编列到项",
+        "乡村振兴 信贷",
+        "\"财政赤字率\"",
+        "初步审查 -决算",
+        "國務院財政部門",
+        "预算法第四十六条",
+        "赤字率 OR 信贷投放",
+    ];
+    let hits = |lib: &Library, q: &str| -> Vec<(String, String)> {
+        search(lib, &req(q))
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| (h.name, format!("{:.6}", h.score)))
+            .collect()
+    };
+    let full: Vec<_> = queries.iter().map(|q| hits(&lib, q)).collect();
+    assert!(
+        full.iter().filter(|h| !h.is_empty()).count() >= 6,
+        "{full:?}"
+    );
+    drop(lib);
+    for (q, want) in queries.iter().zip(&full) {
+        let scoped = Library::open_for_search(config(), &[q]).unwrap();
+        assert!(scoped.index().analyzer().is_scoped());
+        assert_eq!(&hits(&scoped, q), want, "{q}");
+        // It refuses to index anything (its segmenter knows only the query's words).
+        let id = scoped.store().doc_ids().unwrap()[0].clone();
+        let doc = scoped.store().get_document(&id).unwrap().unwrap();
+        assert!(scoped.index().put(&doc, &Default::default()).is_err());
+    }
+    // An index to build again (lost, or of another schema) is built by a full open, and answers the same.
+    std::fs::remove_dir_all(config().index_dir()).unwrap();
+    let lib = Library::open_for_search(config(), &[queries[0]]).unwrap();
+    assert!(!lib.index().analyzer().is_scoped());
+    assert_eq!(hits(&lib, queries[0]), full[0]);
+}

@@ -224,3 +224,31 @@ fn the_metadata_audit_of_the_national_laws() {
     assert_eq!(a.effective_before_published, 0, "{a:?}");
     assert_eq!(a.validity_by_level.get("法律 · 已废止"), Some(&1), "{a:?}");
 }
+
+/// The segmenter a command-line search builds for its query alone cuts each of the 1,235 STARD questions
+/// exactly as the full segmenter does (built here for a hundred questions at a time).
+#[test]
+fn the_query_segmenter_cuts_every_stard_question_as_the_full_one() {
+    let Some(shared) = shared() else { return };
+    let user = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/reference/userdict.txt");
+    let full = yusuan::index::analysis::Analyzer::with_user_dict(&user).unwrap();
+    let all = eval::read_questions(&shared.join("eval/stard-train.jsonl")).unwrap();
+    assert!(all.len() > 1000);
+    // One segmenter per hundred questions (each knows the words of its hundred texts).
+    for chunk in all.chunks(100) {
+        let texts: Vec<&str> = chunk.iter().map(|q| q.query.as_str()).collect();
+        let scoped = yusuan::index::analysis::Analyzer::for_texts(Some(&user), &texts)
+            .unwrap()
+            .unwrap();
+        for q in chunk {
+            let f = yusuan::text::fold_str(&q.query);
+            assert_eq!(scoped.words(&f), full.words(&f), "{}", q.query);
+            assert_eq!(
+                scoped.coarse_words(&f),
+                full.coarse_words(&f),
+                "{}",
+                q.query
+            );
+        }
+    }
+}

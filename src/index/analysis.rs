@@ -281,6 +281,15 @@ pub struct Synonyms {
 }
 
 impl Synonyms {
+    /// The expansions of every term that occurs in `text` (folded): all a query of that text can be
+    /// expanded with.
+    pub fn expansions_within<'a>(&'a self, text: &'a str) -> impl Iterator<Item = &'a str> {
+        self.map
+            .iter()
+            .filter(move |(k, _)| text.contains(k.as_str()))
+            .flat_map(|(_, v)| v.iter().map(String::as_str))
+    }
+
     /// Parses synonym rules; a malformed line is an error naming `origin` and the line.
     pub fn parse(text: &str, origin: &str) -> Result<Synonyms> {
         let mut map: std::collections::HashMap<String, Vec<String>> = Default::default();
@@ -357,6 +366,105 @@ impl Synonyms {
 pub struct Analyzer {
     jieba: Arc<Jieba>,
     synonyms: Arc<Synonyms>,
+    /// Built for a few texts only (`for_texts`).
+    scoped: bool,
+}
+
+/// jieba's default dictionary, the file the jieba crate embeds (`word freq tag` per line; MIT licence, from
+/// the jieba project), read by `Analyzer::for_texts`. Kept uncompressed: reading it costs no inflating.
+static DEFAULT_DICT: &[u8] = include_bytes!("jieba-dict.txt");
+
+/// The first characters of words (a bitmap of the Basic Multilingual Plane), to pass over most dictionary
+/// lines without decoding or hashing them.
+struct Prefixes(Vec<u64>);
+
+impl Prefixes {
+    fn new() -> Prefixes {
+        Prefixes(vec![0; (1 << 16) / 64])
+    }
+    /// The code of the word's first character from its UTF-8 bytes (past the plane: one shared slot).
+    fn key(word: &[u8]) -> usize {
+        match word {
+            [a, ..] if *a < 0x80 => usize::from(*a),
+            [a, b, ..] if *a < 0xE0 => (usize::from(a & 0x1F) << 6) | usize::from(b & 0x3F),
+            [a, b, c, ..] if *a < 0xF0 => {
+                (usize::from(a & 0x0F) << 12) | (usize::from(b & 0x3F) << 6) | usize::from(c & 0x3F)
+            }
+            _ => 0xFFFF,
+        }
+    }
+    fn insert(&mut self, word: &[u8]) {
+        let k = Self::key(word);
+        self.0[k >> 6] |= 1 << (k & 63);
+    }
+    fn may_hold(&self, word: &[u8]) -> bool {
+        let k = Self::key(word);
+        self.0[k >> 6] & (1 << (k & 63)) != 0
+    }
+}
+
+/// The longest dictionary word considered, in characters.
+const MAX_WORD_CHARS: usize = 40;
+
+/// A dictionary entry no folded text contains (private-use characters), carrying the frequency of the
+/// words left out so that jieba's total stays that of the whole dictionary.
+const FILLER: &str = "\u{F8F0}\u{F8F1}\u{F8F2}\u{F8F3}\u{F8F4}\u{F8F5}";
+
+/// One line of a user dictionary, folded.
+struct UserWord {
+    word: String,
+    freq: Option<usize>,
+    tag: Option<String>,
+}
+
+/// Reads a user dictionary file (`word [freq] [tag]` per line, `#` comments); a malformed line is an error
+/// naming the file and line.
+fn read_user_dict(path: &Path) -> Result<Vec<UserWord>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let word = parts.next().unwrap_or_default();
+        let freq = parts.next().map(|f| f.parse::<usize>());
+        let tag = parts.next();
+        let bad =
+            |why: &str| Error::Invalid(format!("{} line {}: {why}: {line}", path.display(), i + 1));
+        if parts.next().is_some() {
+            return Err(bad("more than three fields"));
+        }
+        if word
+            .chars()
+            .any(|c| c.is_ascii_punctuation() || "，。、；：？！（）《》".contains(c))
+        {
+            return Err(bad("punctuation in a word"));
+        }
+        let freq = match freq {
+            Some(Ok(f)) => Some(f),
+            Some(Err(_)) => return Err(bad("frequency is not a whole number")),
+            None => None,
+        };
+        out.push(UserWord {
+            word: crate::text::fold_str(word),
+            freq,
+            tag: tag.map(str::to_string),
+        });
+    }
+    Ok(out)
+}
+
+/// The query expansions of `synonyms.txt` beside a user dictionary, when it exists.
+fn synonyms_beside(user_dict: &Path) -> Result<Synonyms> {
+    let file = user_dict.with_file_name(SYNONYMS_FILE);
+    if file.exists() {
+        Synonyms::load(&file)
+    } else {
+        Ok(Synonyms::default())
+    }
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -371,6 +479,7 @@ impl Analyzer {
         Analyzer {
             jieba: Arc::new(Jieba::new()),
             synonyms: Arc::default(),
+            scoped: false,
         }
     }
 
@@ -378,47 +487,137 @@ impl Analyzer {
     /// the query expansions of `synonyms.txt` in the same folder when it exists.
     /// A malformed line in either file is an error naming the file and line.
     pub fn with_user_dict(path: &Path) -> Result<Analyzer> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut jieba = Jieba::new();
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|e| Error::io(path, e))?;
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut parts = line.split_whitespace();
-            let word = parts.next().unwrap_or_default();
-            let freq = parts.next().map(|f| f.parse::<usize>());
-            let tag = parts.next();
-            let bad = |why: &str| {
-                Error::Invalid(format!("{} line {}: {why}: {line}", path.display(), i + 1))
-            };
-            if parts.next().is_some() {
-                return Err(bad("more than three fields"));
-            }
-            if word
-                .chars()
-                .any(|c| c.is_ascii_punctuation() || "，。、；：？！（）《》".contains(c))
-            {
-                return Err(bad("punctuation in a word"));
-            }
-            let freq = match freq {
-                Some(Ok(f)) => Some(f),
-                Some(Err(_)) => return Err(bad("frequency is not a whole number")),
-                None => None,
-            };
-            jieba.add_word(&crate::text::fold_str(word), freq, tag);
+        for w in read_user_dict(path)? {
+            jieba.add_word(&w.word, w.freq, w.tag.as_deref());
         }
-        let synonyms_file = path.with_file_name(SYNONYMS_FILE);
-        let synonyms = if synonyms_file.exists() {
-            Synonyms::load(&synonyms_file)?
-        } else {
-            Synonyms::default()
-        };
         Ok(Analyzer {
             jieba: Arc::new(jieba),
-            synonyms: Arc::new(synonyms),
+            synonyms: Arc::new(synonyms_beside(path)?),
+            scoped: false,
         })
+    }
+
+    /// A segmenter that cuts `texts`, and every part of them, exactly as the full one (the default dictionary
+    /// plus `user_dict`) does, built only from the dictionary words that occur in them: jieba's choices
+    /// depend on the words inside the text and on the dictionary's total frequency, which is kept by one
+    /// filler entry that no text contains. It loads in a few milliseconds instead of a hundred, for a
+    /// command that segments only its own query; it must never index a document (`is_scoped`). `None` when
+    /// a user word has no frequency (jieba would derive it from the whole dictionary).
+    pub fn for_texts(user_dict: Option<&Path>, texts: &[&str]) -> Result<Option<Analyzer>> {
+        let user = match user_dict {
+            Some(p) => read_user_dict(p)?,
+            None => Vec::new(),
+        };
+        if user.iter().any(|w| w.freq.is_none()) {
+            return Ok(None);
+        }
+        let synonyms = match user_dict {
+            Some(p) => synonyms_beside(p)?,
+            None => Synonyms::default(),
+        };
+        // Every piece of text jieba may be given: the texts as written and folded, and the expansions.
+        let mut sources: Vec<String> = Vec::new();
+        for t in texts {
+            sources.push(t.to_string());
+            sources.push(crate::text::fold_str(t));
+        }
+        let expansions: Vec<String> = sources
+            .iter()
+            .flat_map(|t| synonyms.expansions_within(t).map(str::to_string))
+            .collect();
+        sources.extend(expansions);
+        let mut parts: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut prefixes = Prefixes::new();
+        for s in &sources {
+            let bounds: Vec<usize> = s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
+            for (k, &a) in bounds.iter().enumerate() {
+                prefixes.insert(&s.as_bytes()[a..]);
+                for &b in bounds.iter().skip(k + 1).take(MAX_WORD_CHARS) {
+                    parts.insert(&s[a..b]);
+                }
+            }
+        }
+        let user_words: std::collections::HashSet<&str> =
+            user.iter().map(|w| w.word.as_str()).collect();
+        for w in &user_words {
+            prefixes.insert(w.as_bytes());
+        }
+        // As `Jieba::new` reads its dictionary: every line counts towards the total.
+        let mut total: usize = 0;
+        let mut kept: Vec<(&str, usize)> = Vec::new();
+        let mut freq_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for line in DEFAULT_DICT.split(|&b| b == b'\n') {
+            let mut fields = line
+                .split(|&b| b == b' ' || b == b'\t' || b == b'\r')
+                .filter(|f| !f.is_empty());
+            let Some(word) = fields.next() else { continue };
+            let freq = fields.next().map_or(0, |f| {
+                f.iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .fold(0usize, |n, b| n * 10 + usize::from(b - b'0'))
+            });
+            total += freq;
+            if !prefixes.may_hold(word) {
+                continue;
+            }
+            let Ok(word) = std::str::from_utf8(word) else {
+                continue;
+            };
+            if parts.contains(word) {
+                kept.push((word, freq));
+            }
+            if user_words.contains(word) {
+                freq_of.insert(word, freq);
+            }
+        }
+        // As `add_word` does for each user word in order: a known word's frequency is replaced.
+        let mut user_kept: Vec<(&str, usize)> = Vec::new();
+        for w in &user {
+            let f = w.freq.unwrap_or(0);
+            match freq_of.insert(w.word.as_str(), f) {
+                Some(old) => total = total + f - old,
+                None => total += f,
+            }
+            if parts.contains(w.word.as_str()) {
+                user_kept.push((w.word.as_str(), f));
+            }
+        }
+        // The kept words with their final frequencies (a user word's replaces the default one).
+        let mut words: Vec<(&str, usize)> = Vec::new();
+        let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for &(word, f) in kept.iter().chain(user_kept.iter()) {
+            match at.get(word) {
+                Some(&i) => words[i].1 = f,
+                None => {
+                    at.insert(word, words.len());
+                    words.push((word, f));
+                }
+            }
+        }
+        let mut jieba = Jieba::empty();
+        let mut dict = String::new();
+        let mut sum = 0;
+        for (word, f) in &words {
+            sum += f;
+            dict.push_str(&format!("{word} {f}\n"));
+        }
+        jieba
+            .load_dict(&mut std::io::Cursor::new(dict))
+            .map_err(|e| Error::Invalid(format!("dictionary: {e}")))?;
+        if total > sum {
+            jieba.add_word(FILLER, Some(total - sum), None);
+        }
+        Ok(Some(Analyzer {
+            jieba: Arc::new(jieba),
+            synonyms: Arc::new(synonyms),
+            scoped: true,
+        }))
+    }
+
+    /// Whether this analyzer only knows the words of some texts (`for_texts`).
+    pub fn is_scoped(&self) -> bool {
+        self.scoped
     }
 
     /// The same analyzer with other query expansions.
@@ -614,6 +813,46 @@ impl Tokenizer for BigramTokenizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sentences of every kind the search meets: statute text, questions in lay words, budget terms of the
+    /// user dictionary, numbers, Latin letters, traditional characters, words the dictionary lacks.
+    const SENTENCES: &[&str] = &[
+        "第四十六条 报送各级人民代表大会审查和批准的预算草案应当细化。本级一般公共预算支出，按其功能分类应当编列到项；按其经济性质分类，基本支出应当编列到款。",
+        "国务院财政部门应当在每年全国人民代表大会会议举行的四十五日前，将中央预算草案的初步方案提交全国人民代表大会财政经济委员会进行初步审查。",
+        "老板拖欠工资三个月不发，我能不能直接辞职并要求经济补偿？",
+        "离婚后孩子的抚养费一般按照什么标准支付",
+        "政府性基金预算、国有资本经营预算和社会保险基金预算的三公经费与转移支付",
+        "全年财政赤字率拟按3.2%左右安排，发行4S店专项债券3.65万亿元",
+        "國務院財政部門應當及時處理審查意見",
+        "什么是“明知他人利用信息网络实施犯罪”",
+        "翠鸟甲虫计划的义务教育经费",
+        "ABC公司的Q3财报",
+    ];
+
+    #[test]
+    fn a_segmenter_for_some_texts_cuts_them_and_their_parts_as_the_full_one() {
+        let user = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/reference/userdict.txt");
+        let full = Analyzer::with_user_dict(&user).unwrap();
+        let plain = Analyzer::new();
+        for s in SENTENCES {
+            let f = crate::text::fold_str(s);
+            let scoped = Analyzer::for_texts(Some(&user), &[s]).unwrap().unwrap();
+            assert!(scoped.is_scoped() && !full.is_scoped());
+            assert_eq!(scoped.words(&f), full.words(&f), "{s}");
+            assert_eq!(scoped.coarse_words(&f), full.coarse_words(&f), "{s}");
+            // A part of the text (a query word cut again, a phrase) is cut the same too.
+            let half: String = f.chars().skip(f.chars().count() / 3).collect();
+            assert_eq!(scoped.words(&half), full.words(&half), "{half}");
+            let bare = Analyzer::for_texts(None, &[s]).unwrap().unwrap();
+            assert_eq!(bare.words(&f), plain.words(&f), "{s}");
+        }
+        // Not knowing a text's words shows: a text it was not built for is cut differently.
+        let other = crate::text::fold_str(SENTENCES[2]);
+        let scoped = Analyzer::for_texts(Some(&user), &[SENTENCES[0]])
+            .unwrap()
+            .unwrap();
+        assert_ne!(scoped.words(&other), full.words(&other));
+    }
 
     fn texts(g: &[Gram]) -> Vec<(String, usize)> {
         g.iter().map(|g| (g.text.clone(), g.position)).collect()

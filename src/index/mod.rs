@@ -337,12 +337,23 @@ impl SearchIndex {
         })
     }
 
+    /// Whether the index holds no unit at all (new, or just rebuilt for another schema).
+    pub fn is_empty(&self) -> bool {
+        self.reader.searcher().num_docs() == 0
+    }
+
     /// The analyzer the index was opened with.
     pub fn analyzer(&self) -> &Analyzer {
         &self.analyzer
     }
 
     fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T>) -> Result<T> {
+        // A segmenter that knows only some texts' words would index documents with the wrong words.
+        if self.analyzer.is_scoped() {
+            return Err(Error::Invalid(
+                "this index was opened to answer one query and cannot be written".into(),
+            ));
+        }
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
             let w = self

@@ -473,6 +473,16 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether any document is pending or being removed (a run was interrupted), in one pass.
+    pub fn has_unfinished_documents(&self) -> Result<bool> {
+        for v in self.states.iter().values() {
+            if v?.first().copied() != Some(DocState::Indexed.byte()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Every stored document id.
     pub fn doc_ids(&self) -> Result<Vec<DocId>> {
         self.docs
@@ -480,6 +490,11 @@ impl Store {
             .keys()
             .map(|k| Ok(DocId(String::from_utf8_lossy(&k?).to_string())))
             .collect()
+    }
+
+    /// Whether any document is stored (without counting them).
+    pub fn has_documents(&self) -> Result<bool> {
+        Ok(self.docs.first()?.is_some())
     }
 
     pub fn count_documents(&self) -> usize {
