@@ -78,22 +78,27 @@ impl Library {
     }
 
     /// Opens the data folder to answer searches for `texts` (a command line's query): the segmenter knows
-    /// only the dictionary words in those texts (`Analyzer::for_texts`) and the store is not reconciled, so
-    /// it opens in a fraction of the time. Nothing may be written through it. A folder a killed run left
-    /// unfinished (documents pending or being removed) is opened fully instead, which repairs it.
+    /// only the dictionary words in those texts (`Analyzer::for_texts`) and the store is not reconciled
+    /// (its documents are checked against the index through their small state records, not read), so it
+    /// opens in a fraction of the time. Nothing may be written through it. A folder a killed run left
+    /// unfinished (documents pending or being removed), an index to rebuild, or an index that names a
+    /// document the store has no trace of, is opened fully instead: that repairs it, or refuses it.
     pub fn open_for_search(config: Config, texts: &[&str]) -> Result<Library> {
         let dict = config.user_dict();
-        // The segmenter reads its dictionary on a thread of its own while the store opens.
+        // The segmenter and the reference data are read on threads of their own while the store opens.
         let (analyzer, store, reference) = std::thread::scope(|scope| {
             let analyzer =
                 scope.spawn(|| Analyzer::for_texts(dict.exists().then_some(dict.as_path()), texts));
+            let reference = scope.spawn(|| Reference::load(&config.reference_dir()));
             let store = Store::open(&config.store_dir());
-            let reference = Reference::load(&config.reference_dir());
-            let analyzer = analyzer.join().unwrap_or_else(|_| {
-                Err(crate::error::Error::Invalid(
-                    "the segmenter could not be built".into(),
-                ))
-            });
+            let failed =
+                |what: &str| crate::error::Error::Invalid(format!("{what} could not be loaded"));
+            let analyzer = analyzer
+                .join()
+                .unwrap_or_else(|_| Err(failed("the segmenter")));
+            let reference = reference
+                .join()
+                .unwrap_or_else(|_| Err(failed("the reference data")));
             (analyzer, store, reference)
         });
         let store = store?;
@@ -101,14 +106,18 @@ impl Library {
             drop(store);
             return Library::open(config);
         };
-        if store.has_unfinished_documents()? {
+        let (with_state, unfinished) = store.document_states()?;
+        if unfinished {
             drop(store);
             return Library::open(config);
         }
         let reference = reference?;
         let index = SearchIndex::open(&config.index_dir(), analyzer)?;
-        // An index that must be built again (new, or of another schema) is built by the full open.
-        if index.is_empty() && store.has_documents()? {
+        // An index that must be built again (new, or of another schema) is built by the full open, and a
+        // document the index has but the store has no trace of is reported by it (the store lost data).
+        if (index.is_empty() && store.has_documents()?)
+            || index.doc_ids()?.iter().any(|id| !with_state.contains(id))
+        {
             drop((index, store));
             return Library::open(config);
         }

@@ -527,8 +527,14 @@ impl SearchIndex {
                 .terms()
                 .stream()
                 .map_err(tantivy::TantivyError::from)?;
+            let alive = segment.alive_bitset();
             while terms.advance() {
                 let term = String::from_utf8_lossy(terms.key()).to_string();
+                // In a segment without deletions every term has a live document.
+                if alive.is_none() {
+                    ids.insert(DocId(term));
+                    continue;
+                }
                 // A deleted document's term stays in the dictionary until merge: check live postings.
                 let t = Term::from_field_text(self.fields.doc_id, &term);
                 if let Some(mut postings) = inverted
@@ -536,7 +542,6 @@ impl SearchIndex {
                     .map_err(tantivy::TantivyError::from)?
                 {
                     use tantivy::DocSet;
-                    let alive = segment.alive_bitset();
                     loop {
                         let d = postings.doc();
                         if d == tantivy::TERMINATED {

@@ -473,14 +473,18 @@ impl Store {
         Ok(out)
     }
 
-    /// Whether any document is pending or being removed (a run was interrupted), in one pass.
-    pub fn has_unfinished_documents(&self) -> Result<bool> {
-        for v in self.states.iter().values() {
-            if v?.first().copied() != Some(DocState::Indexed.byte()) {
-                return Ok(true);
-            }
+    /// The ids of the documents with a state (every stored document has one: it is written before the
+    /// document and removed with it), and whether any is pending or being removed (a run was interrupted),
+    /// in one pass over the small state records.
+    pub fn document_states(&self) -> Result<(std::collections::BTreeSet<DocId>, bool)> {
+        let mut ids = std::collections::BTreeSet::new();
+        let mut unfinished = false;
+        for item in self.states.iter() {
+            let (k, v) = item?;
+            unfinished |= v.first().copied() != Some(DocState::Indexed.byte());
+            ids.insert(DocId(String::from_utf8_lossy(&k).to_string()));
         }
-        Ok(false)
+        Ok((ids, unfinished))
     }
 
     /// Every stored document id.
