@@ -329,6 +329,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The staff's marks of the article that answers a question, as labelled questions in the STARD format
+    /// (one JSON line per question), for `yusuan eval stard`.
+    Answers,
     /// Deputies' questions to the committee's staff (咨询): list, ask.
     Consult {
         #[command(subcommand)]
@@ -589,6 +592,7 @@ impl Command {
             | Command::Comment { .. }
             | Command::Inbox { .. }
             | Command::Consult { .. }
+            | Command::Answers
             | Command::Audit(_)
             | Command::Settings { .. }
             | Command::Samples { .. }
@@ -1414,6 +1418,7 @@ fn run_command(cli: &Cli) -> Result<()> {
             json,
         } => collab::inbox(&*open(cli)?, account, *read, *deadlines, *json),
         Command::Consult { command } => collab::consult(&*open(cli)?, command),
+        Command::Answers => collab::answers(&*open(cli)?),
         Command::Series { command } => series::run(command, cli),
         Command::Feed { command } => {
             let lib = open(cli)?;

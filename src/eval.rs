@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// One question with the names of its relevant articles.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Question {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub id: serde_json::Value,
     pub query: String,
     pub relevant: Vec<String>,

@@ -1780,4 +1780,33 @@ fn comments_inbox_and_a_consultation_between_staff_and_a_deputy_in_chromium() {
         js(&dtab, "!!document.getElementById('close-consultation')"),
         true
     );
+
+    // The staff member marks the article that answers a question; the deputy, asking it in other words,
+    // sees it answered above the results.
+    open(
+        &tab,
+        &server.url(&format!("/search?q={}", enc("预算草案应当细化到什么程度"))),
+    );
+    tab.wait_for_element(".answer-form").unwrap();
+    js(
+        &tab,
+        "var h = Array.from(document.querySelectorAll('.hit')).find(function (h) { return h.querySelector('.name').textContent.includes('第四十六条'); }); \
+         h.querySelector('.answer-form button').click(); true",
+    );
+    wait_js(
+        &tab,
+        "Array.from(document.querySelectorAll('.hit')).some(function (h) { return h.textContent.includes('已标为答案') && h.querySelector('.name').textContent.includes('第四十六条'); })",
+        "the hit marked as the answer",
+    );
+    screenshot(&tab, "search-answer-marked.png");
+    open(
+        &dtab,
+        &server.url(&format!("/search?q={}", enc("预算草案要细化到什么程度？"))),
+    );
+    wait_js(
+        &dtab,
+        "!!document.getElementById('answered-before') && document.getElementById('answered-before').textContent.includes('第四十六条') && !document.querySelector('.answer-form')",
+        "the answered question above the deputy's results",
+    );
+    screenshot(&dtab, "search-answered-before.png");
 }

@@ -535,3 +535,79 @@ fn the_command_line_comments_lists_and_reads_an_inbox() {
     let out = common::run_yusuan(&data, &["comment", "add", "doc:none", "x", "--as", "钱某"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn staff_mark_the_answering_article_and_later_readers_see_it_beside_a_similar_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = people(dir.path());
+    let store = p.server.state.lib.store();
+    let article = store
+        .articles_of(&yusuan::model::DocId(p.law.clone()))
+        .unwrap()
+        .into_iter()
+        .find(|a| a.label == "第四十六条")
+        .unwrap();
+    let question = "预算草案应当细化到什么程度";
+    let url = p.server.url("/api/answers");
+    let (status, v) = post(
+        &p.staff,
+        &url,
+        json!({"query": question, "article": article.id.as_str()}),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["name"], "中华人民共和国示范预算法第四十六条");
+    assert_eq!(v["by"], "王工");
+    // Deputies may neither mark nor read the labelled set.
+    let (status, _) = post(
+        &p.deputy,
+        &url,
+        json!({"query": question, "article": article.id.as_str()}),
+    );
+    assert_eq!(status, 403);
+    assert_eq!(get(&p.deputy, &url).0, 403);
+    let (_, labelled) = get(&p.staff, &url);
+    assert_eq!(
+        labelled,
+        json!([{"query": question, "relevant": ["中华人民共和国示范预算法第四十六条"]}])
+    );
+    // The same question typed again is the same question: no second entry.
+    post(
+        &p.staff,
+        &url,
+        json!({"query": " 预算草案应当细化到什么程度？", "article": article.id.as_str()}),
+    );
+    assert_eq!(get(&p.staff, &url).1.as_array().unwrap().len(), 1);
+
+    // A deputy asking a similar question sees it answered, with the article linked; no marking form.
+    let page = |c: &reqwest::blocking::Client, q: &str| {
+        c.get(p.server.url(&format!("/search?q={}", common::enc(q))))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    let html = page(&p.deputy, "预算草案要细化到什么程度？");
+    assert!(
+        html.contains("id=\"answered-before\""),
+        "no answered questions"
+    );
+    assert!(html.contains("中华人民共和国示范预算法第四十六条"));
+    assert!(!html.contains("这条回答了该问题"));
+    // Staff see the mark on the hit of the very question, and the form on the others.
+    let html = page(&p.staff, question);
+    assert!(html.contains("已标为答案"), "the mark is not shown");
+    assert!(html.contains("这条回答了该问题"));
+    // An unrelated question shows nothing answered.
+    assert!(!page(&p.deputy, "乡村振兴信贷投放").contains("id=\"answered-before\""));
+    // Once the law is restricted, the deputy is no longer pointed at it.
+    restrict(&p.server.state, &p.law);
+    assert!(!page(&p.deputy, "预算草案要细化到什么程度？").contains("id=\"answered-before\""));
+    // Taking the mark back.
+    let (status, v) = post(
+        &p.staff,
+        &url,
+        json!({"query": question, "article": article.id.as_str(), "on": false}),
+    );
+    assert_eq!((status, v["removed"].as_bool()), (200, Some(true)));
+    assert_eq!(get(&p.staff, &url).1, json!([]));
+}

@@ -290,3 +290,14 @@ pub fn bench(
     }
     Ok(())
 }
+
+/// `yusuan answers`: the staff's marks as STARD lines.
+pub fn answers(lib: &Library) -> Result<()> {
+    for q in crate::collab::answers::labelled(lib)? {
+        outln!(
+            "{}",
+            serde_json::json!({"query": q.query, "relevant": q.relevant})
+        );
+    }
+    Ok(())
+}

@@ -1,9 +1,11 @@
 //! Working together: comments on documents, articles, proposals and consultations, with @mentions and
-//! replies; each account's inbox of notices; deputies' questions to the committee's staff (咨询).
+//! replies; each account's inbox of notices; deputies' questions to the committee's staff (咨询); staff
+//! marks of the article that answers a search question.
 //!
 //! Everything is read through the reader's scope: a comment is as visible as its target, and a notice about
 //! something its reader cannot see is neither listed nor counted. Every acknowledged change is flushed.
 
+pub mod answers;
 pub mod comments;
 pub mod consult;
 pub mod inbox;

@@ -3,12 +3,15 @@
 //! Key layouts: `comments`: id (u64 big-endian) → JSON `Comment`; `comment_targets`: "target key \0 id" →
 //! empty (a target's thread in order); `consultations`: id → JSON `Consultation`; `inbox`: "account \0 seq"
 //! → JSON `Notice`; `inbox_unread`: "account \0 seq" → target key (the unread count without decoding);
-//! `inbox_once`: "account \0 reason" → empty (a notice sent once, such as a deadline's). Ids come from sled's
-//! monotonic counter. The trees are opened on first use.
+//! `inbox_once`: "account \0 reason" → empty (a notice sent once, such as a deadline's); `answers`:
+//! "question key \0 article id" → JSON `Answer`. Ids come from sled's monotonic counter. The trees are opened
+//! on first use.
 
 use super::{Store, decode, encode};
+use crate::collab::answers::Answer;
 use crate::collab::model::{Comment, CommentId, Consultation, ConsultationId, Notice, Target};
 use crate::error::Result;
+use crate::model::ArticleId;
 
 fn prefixed(prefix: &str, n: u64) -> Vec<u8> {
     let mut k = prefix.as_bytes().to_vec();
@@ -214,5 +217,38 @@ impl Store {
             changed += 1;
         }
         Ok(changed)
+    }
+
+    fn answers_tree(&self) -> Result<sled::Tree> {
+        Ok(self.db.open_tree("answers")?)
+    }
+
+    fn answer_key(question: &str, article: &ArticleId) -> Vec<u8> {
+        let mut k = prefix_of(question);
+        k.extend_from_slice(article.as_str().as_bytes());
+        k
+    }
+
+    /// Keeps a mark (replacing the same question's mark of the same article).
+    pub fn put_answer(&self, question: &str, a: &Answer) -> Result<()> {
+        self.answers_tree()?
+            .insert(Self::answer_key(question, &a.article), encode(a)?)?;
+        Ok(())
+    }
+
+    pub fn remove_answer(&self, question: &str, article: &ArticleId) -> Result<()> {
+        self.answers_tree()?
+            .remove(Self::answer_key(question, article))?;
+        Ok(())
+    }
+
+    /// Every mark, by question.
+    pub fn answers(&self) -> Result<Vec<Answer>> {
+        let mut out = Vec::new();
+        for kv in self.answers_tree()?.iter() {
+            let (k, v) = kv?;
+            out.push(decode(&k, &v)?);
+        }
+        Ok(out)
     }
 }

@@ -48,6 +48,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/consultations", get(api_consultations).post(api_ask))
         .route("/api/consultations/{id}", get(api_consultation))
         .route("/api/consultations/{id}/close", post(api_close))
+        .route("/api/answers", get(api_answers).post(api_mark))
 }
 
 /// The page a target is shown on.
@@ -860,4 +861,53 @@ pub async fn api_close(
         })
         .await?;
     Ok(Json(consultation_out(c, 0, false)))
+}
+
+/// `GET /api/answers` (staff): the staff's marks as labelled questions, `[{"query", "relevant": [names]}]`
+/// (the STARD format that `yusuan eval stard` reads).
+pub async fn api_answers(
+    State(st): State<AppState>,
+    viewer: Viewer,
+) -> AppResult<Json<Vec<crate::eval::Question>>> {
+    super::auth::require(&viewer, Role::Staff)?;
+    let list = st
+        .blocking(|lib| Ok(crate::collab::answers::labelled(lib)?))
+        .await?;
+    Ok(Json(list))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MarkBody {
+    pub query: String,
+    pub article: String,
+    /// `false` takes the mark back.
+    #[serde(default = "yes")]
+    pub on: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `POST /api/answers` `{"query", "article", "on"}` (staff): marks an article as answering a question.
+pub async fn api_mark(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    body: axum::body::Bytes,
+) -> AppResult<Json<serde_json::Value>> {
+    let b: MarkBody = json(&body)?;
+    let article = crate::model::ArticleId(b.article.trim().to_string());
+    let marked = st
+        .blocking(move |lib| {
+            Ok(crate::collab::answers::mark(
+                lib, &viewer, &b.query, &article, b.on,
+            )?)
+        })
+        .await?;
+    Ok(Json(match marked {
+        Some(a) => {
+            serde_json::json!({"query": a.query, "article": a.article, "name": a.name, "by": a.by, "at": a.at})
+        }
+        None => serde_json::json!({"removed": true}),
+    }))
 }

@@ -240,6 +240,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home::page))
         .route("/samples/remove", axum::routing::post(home::remove_samples))
         .route("/search", get(pages::search_page))
+        .route("/search/answers", axum::routing::post(pages::answer_form))
         .route("/documents/{id}", get(pages::document_page))
         .route("/documents/{id}/original", get(pages::download))
         .route(

@@ -133,6 +133,18 @@ pub struct HitView {
     pub alerts_url: String,
     /// A demonstration document (示例).
     pub sample: bool,
+    /// Staff, for an article hit of a question: the article's id for the 这条回答了该问题 form.
+    pub answer_id: Option<String>,
+    /// Already marked as answering this question.
+    pub answered: bool,
+}
+
+/// A question answered before, beside the results of a similar one.
+#[derive(Debug, Clone)]
+pub struct AnsweredView {
+    pub query: String,
+    pub url: String,
+    pub articles: Vec<(String, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -159,6 +171,12 @@ pub struct SearchPage {
     pub next: Option<String>,
     /// Hidden inputs that keep filters when the query is edited.
     pub hidden: Vec<(String, String)>,
+    /// The question the 这条回答了该问题 forms mark (staff, with a query).
+    pub answer_q: Option<String>,
+    /// The page to come back to after marking.
+    pub back: String,
+    /// 已解答的类似问题.
+    pub answered_before: Vec<AnsweredView>,
 }
 
 fn facet_key(f: FacetField) -> &'static str {
@@ -228,6 +246,7 @@ pub async fn search_page(
     req.scope = viewer.scope();
     super::links::check_link_filters(&st.lib, &mut req.filters)?;
     let run = req.clone();
+    let staff = viewer.can(Role::Staff);
     let (resp, names) = st
         .blocking(move |lib| {
             let resp = search::search(lib, &run)?;
@@ -244,12 +263,30 @@ pub async fn search_page(
             } else {
                 crate::samples::find(lib)?
             };
+            let answered = if run.q.trim().is_empty() {
+                Vec::new()
+            } else {
+                crate::collab::answers::similar(lib, &run.q, &run.scope, 3)?
+            };
+            let key = crate::collab::answers::question_key(&run.q);
+            let marked = if staff && !key.is_empty() {
+                crate::collab::answers::all(lib)?
+                    .into_iter()
+                    .filter(|a| crate::collab::answers::question_key(&a.query) == key)
+                    .map(|a| a.article.0)
+                    .collect()
+            } else {
+                Default::default()
+            };
             Ok((
                 resp,
                 Labels {
                     names,
                     alerts,
                     samples,
+                    answered,
+                    marked,
+                    staff,
                 },
             ))
         })
@@ -280,6 +317,11 @@ struct Labels {
     alerts: std::collections::BTreeMap<crate::model::DocId, usize>,
     /// The demonstration documents (示例) among everything.
     samples: crate::samples::SampleSet,
+    /// Questions answered before that are like this one.
+    answered: Vec<crate::collab::answers::Answered>,
+    /// For staff: the articles marked as answering this very question.
+    marked: std::collections::HashSet<String>,
+    staff: bool,
 }
 
 fn search_view(
@@ -334,6 +376,9 @@ fn search_view(
                 alerts: labels.alerts.get(&h.doc_id).copied().unwrap_or(0),
                 sample: labels.samples.has(&h.doc_id),
                 alerts_url: format!("{}#findings", markup::document_url(h.doc_id.as_str(), "")),
+                answer_id: (labels.staff && h.article.is_some() && !q.trim().is_empty())
+                    .then(|| h.id.clone()),
+                answered: labels.marked.contains(&h.id),
             }
         })
         .collect();
@@ -508,7 +553,56 @@ fn search_view(
         prev,
         next,
         hidden,
+        answer_q: (labels.staff && !q.trim().is_empty()).then(|| q.to_string()),
+        back: format!("/search?{}", params.to_query()),
+        answered_before: labels
+            .answered
+            .iter()
+            .map(|a| AnsweredView {
+                query: a.query.clone(),
+                url: format!("/search?q={}", super::params::encode_component(&a.query)),
+                articles: a
+                    .articles
+                    .iter()
+                    .map(|(id, name)| (name.clone(), markup::article_url(id, "")))
+                    .collect(),
+            })
+            .collect(),
     }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AnswerForm {
+    pub q: String,
+    pub article: String,
+    /// `0` takes the mark back.
+    pub on: String,
+    pub back: String,
+}
+
+/// `POST /search/answers` (staff): marks an article as answering the question, or with `on=0` takes the
+/// mark back, and returns to the results.
+pub async fn answer_form(
+    State(st): State<AppState>,
+    viewer: Viewer,
+    form: Result<axum::Form<AnswerForm>, axum::extract::rejection::FormRejection>,
+) -> PageResult<Response> {
+    let axum::Form(form) = form?;
+    let on = form.on.trim() != "0";
+    let (q, article) = (form.q.clone(), ArticleId(form.article.trim().to_string()));
+    st.blocking(move |lib| {
+        Ok(crate::collab::answers::mark(
+            lib, &viewer, &q, &article, on,
+        )?)
+    })
+    .await?;
+    let back = super::auth::safe_next(if form.back.is_empty() {
+        "/search"
+    } else {
+        &form.back
+    });
+    Ok(Redirect::to(&back).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------------------
