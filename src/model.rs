@@ -98,6 +98,7 @@ label_enum!(
         LocalRegulation => "地方性法规",
         JudicialInterpretation => "司法解释",
         DepartmentRule => "部门规章",
+        LocalRule => "地方政府规章",
         Budget => "预算",
         FinalAccount => "决算",
         WorkReport => "工作报告",
@@ -118,6 +119,7 @@ impl DocKind {
                 | DocKind::LocalRegulation
                 | DocKind::JudicialInterpretation
                 | DocKind::DepartmentRule
+                | DocKind::LocalRule
         )
     }
 }
@@ -144,7 +146,8 @@ impl Level {
             Level::Constitution | Level::Law => DocKind::Law,
             Level::AdminRegulation | Level::SupervisoryRegulation => DocKind::AdminRegulation,
             Level::JudicialInterpretation => DocKind::JudicialInterpretation,
-            Level::DepartmentRule | Level::LocalRule => DocKind::DepartmentRule,
+            Level::DepartmentRule => DocKind::DepartmentRule,
+            Level::LocalRule => DocKind::LocalRule,
             Level::LocalRegulation => DocKind::LocalRegulation,
             Level::Other => DocKind::Policy,
         }

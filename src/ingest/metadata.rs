@@ -205,7 +205,9 @@ fn kind_from_title(title: &str, text: &str) -> Option<DocKind> {
     {
         return Some(DocKind::JudicialInterpretation);
     }
-    if t.ends_with('法') || t.ends_with("法典") || t.contains("法（") {
+    // A 办法 (measures) ends in 法 but is not a law.
+    let law_title = t.ends_with('法') && !["办法", "方法", "做法"].iter().any(|w| t.ends_with(w));
+    if law_title || t.ends_with("法典") || t.contains("法（") {
         return Some(DocKind::Law);
     }
     if t.ends_with("条例") {
@@ -389,6 +391,26 @@ pub fn derive(
                 .map(|d| chrono::Datelike::year(&d));
         }
     }
+    // A province's or a city's people's government makes 地方政府规章 (立法法 第九十三条), whatever folder they
+    // were filed under: a norm filed as 地方性法规, or a 办法/规定 adopted at the government's executive meeting
+    // or issued as its order (人民政府令).
+    if let Some(issuer) = m.issuer.as_deref()
+        && issuer.ends_with("人民政府")
+        && !issuer.contains("人民代表大会")
+    {
+        let adopted = history
+            .iter()
+            .any(|h| h.contains("常务会议") || h.contains("人民政府令"));
+        let rule_title = ["办法", "规定", "细则", "规则"]
+            .iter()
+            .any(|w| m.title.ends_with(w));
+        if m.kind == Some(DocKind::LocalRegulation)
+            || (m.kind == Some(DocKind::Policy) && adopted && rule_title)
+        {
+            m.level = Some(Level::LocalRule);
+            m.kind = Some(DocKind::LocalRule);
+        }
+    }
     // A version takes effect when it is published or later: a 施行 date before that is the original law's
     // (its last article, "本法自2007年1月1日起施行", stays in the amended text) and not this version's, which
     // is then unknown. The original date is still in the text and the history.
@@ -505,6 +527,69 @@ mod tests {
         assert_eq!(m.validity, Some(Validity::Repealed));
         assert_eq!(m.issuer.as_deref(), Some("上海市人大常委会"));
         assert_eq!(m.published, Date::from_ymd_opt(2020, 5, 14));
+    }
+
+    #[test]
+    fn a_peoples_governments_rules_are_local_government_rules_whatever_their_folder() {
+        let filed_as_regulation = ManifestEntry {
+            path: "a.md".into(),
+            name: Some("北京市环境噪声污染防治办法".into()),
+            version_date: None,
+            level: Some("地方性法规".into()),
+            publish: None,
+            valid_from: None,
+            expired: false,
+            access: None,
+        };
+        let history = ["2006年11月17日 北京市人民政府第56次常务会议审议通过".to_string()];
+        let m = derive(
+            Path::new("/laws/DLC/北京地方法规/地方性法规/北京/北京市环境噪声污染防治办法.md"),
+            None,
+            &history,
+            "第一条 为了防治环境噪声污染，制定本办法。",
+            Some(&filed_as_regulation),
+            None,
+        );
+        assert_eq!(m.issuer.as_deref(), Some("北京市人民政府"));
+        assert_eq!(
+            (m.kind, m.level),
+            (Some(DocKind::LocalRule), Some(Level::LocalRule))
+        );
+        assert_eq!(m.region.as_deref(), Some("北京"));
+        // An uploaded 办法 issued as a government's order.
+        let m = derive(
+            Path::new("/u/苏州市政府投资项目管理办法.docx"),
+            None,
+            &["2020年5月6日 苏州市人民政府令第150号公布".to_string()],
+            "第一条 为了规范政府投资项目管理，制定本办法。",
+            None,
+            None,
+        );
+        assert_eq!(m.kind, Some(DocKind::LocalRule));
+        // A standing committee's regulation stays 地方性法规, and a government's notice is a policy document.
+        let m = derive(
+            Path::new(
+                "/laws/DLC/河南地方法规/地方性法规/河南/河南省规章设定罚款限额规定(2016-03-29).md",
+            ),
+            None,
+            &["2016年3月29日 河南省第十二届人民代表大会常务委员会第二十次会议通过".to_string()],
+            "第一条",
+            Some(&ManifestEntry {
+                name: Some("河南省规章设定罚款限额规定".into()),
+                ..filed_as_regulation.clone()
+            }),
+            None,
+        );
+        assert_eq!(m.kind, Some(DocKind::LocalRegulation));
+        let m = derive(
+            Path::new("/p/关于做好预算公开工作的通知.html"),
+            None,
+            &["2021年3月1日 某市人民政府办公室印发".to_string()],
+            "各区人民政府：",
+            None,
+            None,
+        );
+        assert_eq!(m.kind, Some(DocKind::Policy));
     }
 
     #[test]
