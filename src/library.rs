@@ -60,7 +60,15 @@ impl Library {
             .map_err(|e| crate::error::Error::io(&config.data_dir, e))?;
         let store = Store::open(&config.store_dir())?;
         let index = SearchIndex::open(&config.index_dir(), analyzer)?;
-        let lib = Library {
+        let lib = Library::assemble(config, store, index, reference);
+        let reindexed = crate::pipeline::reconcile(&lib)?;
+        crate::proposals::reconcile(&lib, &reindexed)?;
+        Ok(lib)
+    }
+
+    /// A library of its opened parts, with empty caches.
+    fn assemble(config: Config, store: Store, index: SearchIndex, reference: Reference) -> Library {
+        Library {
             config,
             store: ManuallyDrop::new(store),
             index,
@@ -71,10 +79,7 @@ impl Library {
             series: crate::budget::series::view::Cache::default(),
             execution: crate::budget::execution::columns::Cache::default(),
             gate: RwLock::new(()),
-        };
-        let reindexed = crate::pipeline::reconcile(&lib)?;
-        crate::proposals::reconcile(&lib, &reindexed)?;
-        Ok(lib)
+        }
     }
 
     /// Opens the data folder to answer searches for `texts` (a command line's query): the segmenter knows
@@ -121,18 +126,7 @@ impl Library {
             drop((index, store));
             return Library::open(config);
         }
-        Ok(Library {
-            config,
-            store: ManuallyDrop::new(store),
-            index,
-            reference,
-            proposals: crate::proposals::Cache::default(),
-            facts: crate::budget::query::Cache::default(),
-            findings_cache: crate::budget::alerts::FindingsCache::default(),
-            series: crate::budget::series::view::Cache::default(),
-            execution: crate::budget::execution::columns::Cache::default(),
-            gate: RwLock::new(()),
-        })
+        Ok(Library::assemble(config, store, index, reference))
     }
 
     pub fn store(&self) -> &Store {
