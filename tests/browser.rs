@@ -53,7 +53,10 @@ fn js(tab: &Tab, expr: &str) -> Value {
 fn wait_js(tab: &Tab, expr: &str, what: &str) {
     let start = Instant::now();
     loop {
-        if let Ok(r) = tab.evaluate(expr, false)
+        // A condition on the address alone holds as soon as the next page commits, before its body is
+        // parsed; waiting for the parse keeps the next lookup from racing the page.
+        let guarded = format!("document.readyState !== 'loading' && ({expr})");
+        if let Ok(r) = tab.evaluate(&guarded, false)
             && r.value == Some(Value::Bool(true))
         {
             return;
@@ -292,7 +295,7 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
     screenshot(&tab, "search-filtered.png");
 
     // Remove the filter again, then open an article hit: its document opens at the article's anchor.
-    tab.find_element("#active-filters a")
+    tab.wait_for_element("#active-filters a")
         .unwrap()
         .click()
         .unwrap();
@@ -340,7 +343,7 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
     screenshot(&tab, "document.png");
 
     // Follow an article anchor: the label link of 第四十五条.
-    tab.find_element("a[href='#第四十五条']")
+    tab.wait_for_element("a[href='#第四十五条']")
         .unwrap()
         .click()
         .unwrap();
@@ -355,7 +358,7 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
     );
 
     // Its own page links the citation 本法第四十四条 to that article.
-    tab.find_element("#第四十五条 a.go")
+    tab.wait_for_element("#第四十五条 a.go")
         .unwrap()
         .click()
         .unwrap();
@@ -373,13 +376,16 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
     screenshot(&tab, "article.png");
 
     // The old version is reachable through the timeline.
-    tab.find_element(".crumbs a").unwrap().click().unwrap();
+    tab.wait_for_element(".crumbs a").unwrap().click().unwrap();
     wait_js(
         &tab,
         "!!document.getElementById('versions')",
         "the document again",
     );
-    tab.find_element("#versions a").unwrap().click().unwrap();
+    tab.wait_for_element("#versions a")
+        .unwrap()
+        .click()
+        .unwrap();
     wait_js(
         &tab,
         "document.querySelector('#title .tag').textContent === '已修改'",
@@ -397,7 +403,7 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
         .unwrap()
         .set_input_files(&[upload.to_str().unwrap()])
         .unwrap();
-    tab.find_element("#upload").unwrap().click().unwrap();
+    tab.wait_for_element("#upload").unwrap().click().unwrap();
     wait_js(
         &tab,
         "location.pathname.startsWith('/tasks/') && !!document.getElementById('task-status') && document.getElementById('task-status').textContent === '已完成'",
@@ -436,7 +442,10 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
         ) == Value::Bool(true)
     );
     screenshot(&tab, "search-phone.png");
-    tab.find_element(".hit a.name").unwrap().click().unwrap();
+    tab.wait_for_element(".hit a.name")
+        .unwrap()
+        .click()
+        .unwrap();
     wait_js(
         &tab,
         "!!document.getElementById('title')",
@@ -454,7 +463,10 @@ fn search_facet_document_anchor_citation_and_upload_in_chromium() {
         &tab,
         &server.url(&format!("/search?q={}&unit=document", enc("示范预算法"))),
     );
-    tab.find_element(".hit a.name").unwrap().click().unwrap();
+    tab.wait_for_element(".hit a.name")
+        .unwrap()
+        .click()
+        .unwrap();
     wait_js(
         &tab,
         "!!document.querySelector('.doc .art')",
@@ -510,7 +522,7 @@ fn subject_tree_drill_down_and_rejecting_a_link_in_chromium() {
     screenshot(&tab, "subjects.png");
 
     // Drill into 205: its children with counts and its documents.
-    tab.find_element("a[href='/subjects/205']")
+    tab.wait_for_element("a[href='/subjects/205']")
         .unwrap()
         .click()
         .unwrap();
@@ -549,7 +561,7 @@ fn subject_tree_drill_down_and_rejecting_a_link_in_chromium() {
     screenshot(&tab, "document-links.png");
 
     // Reject one link; after the redirect and a reload it is marked, in the name of the logged-in account.
-    tab.find_element("button[value='reject:subject:2050203']")
+    tab.wait_for_element("button[value='reject:subject:2050203']")
         .unwrap()
         .click()
         .unwrap();
@@ -940,11 +952,11 @@ fn alerts_list_facet_and_dismissing_a_finding_in_chromium() {
         "!!document.getElementById('findings')",
         "the document's findings",
     );
-    tab.find_element("#findings .finding-form input[name='note']")
+    tab.wait_for_element("#findings .finding-form input[name='note']")
         .unwrap()
         .type_into("已与财政局核实")
         .unwrap();
-    tab.find_element("#findings .finding-form button[value='dismiss']")
+    tab.wait_for_element("#findings .finding-form button[value='dismiss']")
         .unwrap()
         .click()
         .unwrap();
@@ -1028,7 +1040,10 @@ fn money_table_chart_drill_down_and_download_in_chromium() {
     screenshot(&tab, "money.png");
 
     // Switch to the chart: ECharts draws a canvas, the choice is in the URL, the table stays below.
-    tab.find_element("#show-chart").unwrap().click().unwrap();
+    tab.wait_for_element("#show-chart")
+        .unwrap()
+        .click()
+        .unwrap();
     wait_js(
         &tab,
         "location.search.includes('view=chart') && !!document.querySelector('#chart canvas')",
@@ -1048,7 +1063,7 @@ fn money_table_chart_drill_down_and_download_in_chromium() {
 
     // Down three levels through the table's links: 类 → 款 → 项 → units, the chart kept on the way.
     for (digits, level) in [(3, "款"), (5, "项"), (7, "单位")] {
-        tab.find_element("#money-table tbody th a")
+        tab.wait_for_element("#money-table tbody th a")
             .unwrap()
             .click()
             .unwrap();
@@ -1112,7 +1127,10 @@ fn money_table_chart_drill_down_and_download_in_chromium() {
         &tab,
         "document.querySelectorAll('#money-table tbody tr').length",
     );
-    tab.find_element("#to-compare").unwrap().click().unwrap();
+    tab.wait_for_element("#to-compare")
+        .unwrap()
+        .click()
+        .unwrap();
     wait_js(
         &tab,
         "location.pathname === '/money/compare' && !!document.getElementById('compare-table')",
@@ -1158,14 +1176,17 @@ fn money_table_chart_drill_down_and_download_in_chromium() {
         .unwrap(),
         "rates in percent"
     );
-    tab.find_element("#show-chart").unwrap().click().unwrap();
+    tab.wait_for_element("#show-chart")
+        .unwrap()
+        .click()
+        .unwrap();
     wait_js(
         &tab,
         "location.search.includes('view=chart') && !!document.querySelector('#chart canvas')",
         "the comparison chart",
     );
     screenshot(&tab, "compare-rate-chart.png");
-    tab.find_element("#swap").unwrap().click().unwrap();
+    tab.wait_for_element("#swap").unwrap().click().unwrap();
     wait_js(
         &tab,
         "new URLSearchParams(location.search).get('rows') === 'year' && !!document.querySelector('#chart canvas')",
@@ -1270,7 +1291,10 @@ fn execution_dashboard_drill_down_and_a_pace_warning_in_chromium() {
     tab.set_default_timeout(Duration::from_secs(30));
 
     open(&tab, &server.url("/money"));
-    tab.find_element("#to-execution").unwrap().click().unwrap();
+    tab.wait_for_element("#to-execution")
+        .unwrap()
+        .click()
+        .unwrap();
     wait_js(
         &tab,
         "location.pathname === '/money/execution' && !!document.querySelector('#chart canvas')",
@@ -1314,13 +1338,13 @@ fn execution_dashboard_drill_down_and_a_pace_warning_in_chromium() {
 
     // An earlier month from the month chips; then a department, its units, and one unit's 类.
     open(&tab, &server.url("/money/execution"));
-    tab.find_element("#months a").unwrap().click().unwrap();
+    tab.wait_for_element("#months a").unwrap().click().unwrap();
     wait_js(
         &tab,
         "new URLSearchParams(location.search).get('month') === '1'",
         "January",
     );
-    tab.find_element("#by-table tbody th a")
+    tab.wait_for_element("#by-table tbody th a")
         .unwrap()
         .click()
         .unwrap();
@@ -1329,7 +1353,7 @@ fn execution_dashboard_drill_down_and_a_pace_warning_in_chromium() {
         "!!new URLSearchParams(location.search).get('department') && document.querySelector('#by-table thead th').textContent === '预算单位'",
         "a department's units",
     );
-    tab.find_element("#by-table tbody th a")
+    tab.wait_for_element("#by-table tbody th a")
         .unwrap()
         .click()
         .unwrap();
@@ -1343,7 +1367,7 @@ fn execution_dashboard_drill_down_and_a_pace_warning_in_chromium() {
         "1"
     );
     for (digits, what) in [(3, "a 类"), (5, "its 款")] {
-        tab.find_element("#subject-table tbody th a")
+        tab.wait_for_element("#subject-table tbody th a")
             .unwrap()
             .click()
             .unwrap();
@@ -1372,11 +1396,11 @@ fn execution_dashboard_drill_down_and_a_pace_warning_in_chromium() {
     .as_u64()
     .unwrap();
     assert!(before > 0, "planted problems give warnings");
-    tab.find_element("#findings-list li input[name=note]")
+    tab.wait_for_element("#findings-list li input[name=note]")
         .unwrap()
         .type_into("学校基建工程按合同节点付款")
         .unwrap();
-    tab.find_element("#findings-list li button[value=dismiss]")
+    tab.wait_for_element("#findings-list li button[value=dismiss]")
         .unwrap()
         .click()
         .unwrap();
@@ -1505,7 +1529,7 @@ fn a_day_in_the_office_with_the_server_running_in_chromium() {
         .unwrap()
         .set_input_files(&[zip_path.to_str().unwrap()])
         .unwrap();
-    tab.find_element("#upload").unwrap().click().unwrap();
+    tab.wait_for_element("#upload").unwrap().click().unwrap();
     wait_js(
         &tab,
         "location.pathname.startsWith('/tasks/') && !!document.getElementById('task-status') && document.getElementById('task-status').textContent === '已完成'",
