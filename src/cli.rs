@@ -1660,7 +1660,11 @@ pub fn ingest_with_progress(lib: &Library, paths: &[PathBuf]) -> Result<pipeline
             }
         }
     };
-    Ok(pipeline::ingest(lib, paths, &progress)?)
+    let report = pipeline::ingest(lib, paths, &progress)?;
+    if let Err(e) = crate::collab::alerts::after_ingest(lib, &report.doc_ids) {
+        errln!("保存的检索未能运行：{e}");
+    }
+    Ok(report)
 }
 
 fn print_report(r: &pipeline::IngestReport) {

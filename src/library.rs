@@ -129,6 +129,26 @@ impl Library {
         Ok(Library::assemble(config, store, index, reference))
     }
 
+    /// The name a document's original file is offered under: its file name, without the prefix an upload
+    /// was kept under.
+    pub fn original_name(&self, source: &str) -> String {
+        let file = std::path::Path::new(source);
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let uploads = std::fs::canonicalize(self.config.uploads_dir()).ok();
+        if uploads.is_some()
+            && file.parent() == uploads.as_deref()
+            && let Some((prefix, rest)) = name.split_once('-')
+            && prefix.len() == 12
+            && prefix.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            return rest.to_string();
+        }
+        name
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -1,15 +1,19 @@
-//! Working together: comments on documents, articles, proposals and consultations, with @mentions and
-//! replies; each account's inbox of notices; deputies' questions to the committee's staff (咨询); staff
-//! marks of the article that answers a search question.
+//! Working together: comments on documents, articles, proposals, consultations and working collections,
+//! with @mentions and replies; each account's inbox of notices; deputies' questions to the committee's staff
+//! (咨询); working collections (工作底稿) shared, printed and exported; staff marks of the article that
+//! answers a search question.
 //!
 //! Everything is read through the reader's scope: a comment is as visible as its target, and a notice about
 //! something its reader cannot see is neither listed nor counted. Every acknowledged change is flushed.
 
+pub mod alerts;
 pub mod answers;
 pub mod comments;
 pub mod consult;
+pub mod export;
 pub mod inbox;
 pub mod model;
+pub mod workpapers;
 
 use crate::auth::accounts::User;
 use crate::auth::{Role, Viewer};
@@ -30,6 +34,10 @@ pub fn can_see(lib: &Library, target: &Target, viewer: &Viewer) -> Result<bool> 
         Target::Consultation(id) => lib.store().get_consultation(*id)?.is_some_and(|c| {
             viewer.can(Role::Staff) || viewer.user.as_deref() == Some(c.asker.as_str())
         }),
+        Target::Workpaper(id) => lib
+            .store()
+            .get_workpaper(*id)?
+            .is_some_and(|w| w.access(viewer).is_some()),
     })
 }
 
@@ -41,6 +49,7 @@ pub fn title_of(lib: &Library, target: &Target) -> Result<String> {
         Target::Article(id) => store.get_article(id)?.map(|a| a.name),
         Target::Proposal(id) => store.get_proposal(id)?.map(|p| p.title),
         Target::Consultation(id) => store.get_consultation(*id)?.map(|c| c.title),
+        Target::Workpaper(id) => store.get_workpaper(*id)?.map(|w| w.title),
     }
     .unwrap_or_else(|| format!("（已不存在的{}）", target.label())))
 }

@@ -24,6 +24,8 @@ pub enum Target {
     Proposal(ProposalId),
     /// A deputy's question to the committee's staff (咨询).
     Consultation(ConsultationId),
+    /// A working collection (工作底稿).
+    Workpaper(WorkpaperId),
 }
 
 impl Target {
@@ -33,6 +35,7 @@ impl Target {
             Target::Article(id) => format!("art:{}", id.as_str()),
             Target::Proposal(id) => format!("prop:{}", id.as_str()),
             Target::Consultation(id) => format!("ask:{}", id.0),
+            Target::Workpaper(id) => format!("wp:{}", id.0),
         }
     }
 
@@ -47,6 +50,7 @@ impl Target {
             "art" => Target::Article(ArticleId(rest.to_string())),
             "prop" => Target::Proposal(ProposalId(rest.to_string())),
             "ask" => Target::Consultation(ConsultationId(rest.parse().ok()?)),
+            "wp" => Target::Workpaper(WorkpaperId(rest.parse().ok()?)),
             _ => return None,
         })
     }
@@ -58,6 +62,7 @@ impl Target {
             Target::Article(_) => "条文",
             Target::Proposal(_) => "代表建议",
             Target::Consultation(_) => "咨询",
+            Target::Workpaper(_) => "工作底稿",
         }
     }
 }
@@ -96,6 +101,17 @@ impl fmt::Display for CommentId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ConsultationId(pub u64);
+
+/// The number of a working collection (工作底稿).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WorkpaperId(pub u64);
+
+impl fmt::Display for WorkpaperId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 impl fmt::Display for ConsultationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -163,6 +179,8 @@ pub enum NoticeKind {
     Consultation,
     /// New documents match a saved search.
     SavedSearch,
+    /// A working collection was shared with the reader.
+    Shared,
 }
 
 impl NoticeKind {
@@ -174,6 +192,7 @@ impl NoticeKind {
             NoticeKind::Deadline => "办理期限将到",
             NoticeKind::Consultation => "咨询",
             NoticeKind::SavedSearch => "保存的检索有新文档",
+            NoticeKind::Shared => "共享了工作底稿",
         }
     }
 }

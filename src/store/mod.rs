@@ -16,6 +16,7 @@ mod findings;
 mod links;
 mod proposals;
 mod series;
+mod workpapers;
 pub use dump::DumpCounts;
 pub use links::ObservedSubject;
 

@@ -81,13 +81,18 @@ pub fn required_role(method: &Method, path: &str) -> Role {
     if under("/account") || path == "/logout" || path == "/api/me" {
         return Role::Deputy;
     }
-    // Working together needs an account: one's inbox and questions, and posting comments (each handler
-    // checks that the item commented on is in the reader's scope).
+    // Working together needs an account: one's inbox, questions, working collections and saved searches,
+    // and posting comments (each handler checks that the item is in the reader's scope and what the
+    // account may do with a collection).
     if [
         "/inbox",
         "/api/inbox",
         "/consultations",
         "/api/consultations",
+        "/workpapers",
+        "/api/workpapers",
+        "/searches",
+        "/api/searches",
     ]
     .iter()
     .any(|p| under(p))
@@ -543,6 +548,7 @@ fn account_links(viewer: &Viewer, unread: usize) -> String {
         out.push_str("<a href=\"/proposals/mine\" id=\"mine\">我的建议</a>");
     }
     if viewer.user.is_some() && viewer.can(Role::Deputy) {
+        out.push_str("<a href=\"/workpapers\" id=\"workpapers\">底稿</a>");
         out.push_str("<a href=\"/consultations\" id=\"consult\">咨询</a>");
         match unread {
             0 => out.push_str("<a href=\"/inbox\" id=\"inbox\">消息</a>"),

@@ -58,6 +58,7 @@ pub fn target_url(t: &Target) -> String {
         Target::Article(id) => super::markup::article_url(id, ""),
         Target::Proposal(id) => super::proposal_pages::proposal_url(id.as_str()),
         Target::Consultation(id) => format!("/consultations/{id}"),
+        Target::Workpaper(id) => format!("/workpapers/{id}"),
     }
 }
 
@@ -134,6 +135,9 @@ pub struct CommentsView {
     pub can_post: bool,
     pub login_url: String,
     pub edit_minutes: i64,
+    /// For a logged-in reader of a document, article or proposal: the page that adds it to a working
+    /// collection.
+    pub collect: Option<String>,
 }
 
 fn comment_views(
@@ -193,6 +197,13 @@ pub fn comments_view(
         can_post: viewer.user.is_some() && viewer.can(Role::Deputy),
         login_url: format!("/login?next={}", encode_component(back)),
         edit_minutes: EDIT_MINUTES,
+        collect: (viewer.user.is_some()
+            && viewer.can(Role::Deputy)
+            && matches!(
+                target,
+                Target::Document(_) | Target::Article(_) | Target::Proposal(_)
+            ))
+        .then(|| super::workpapers::collect_url(target)),
     })
 }
 
@@ -615,7 +626,7 @@ pub struct CommentBody {
     pub body: String,
 }
 
-fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+pub(super) fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
     serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest(format!("请求内容格式不正确：{e}")))
 }

@@ -63,6 +63,8 @@ pub mod proposals;
 pub mod series;
 /// Ingest tasks: uploads, the corpus on first start, the worker thread and task records.
 pub mod tasks;
+/// Working collections (工作底稿) and saved searches.
+pub mod workpapers;
 
 use crate::auth::accounts::{self, FirstAdmin, Settings};
 use crate::auth::limiter::LoginLimiter;
@@ -299,6 +301,7 @@ pub fn router(state: AppState) -> Router {
         .merge(proposal_pages::router())
         .merge(links::router())
         .merge(collab::routes())
+        .merge(workpapers::routes())
         .merge(admin::router())
         .merge(alerts::router())
         .merge(money::router())

@@ -5,7 +5,7 @@ use super::AppState;
 use super::api::{self, indexing_message};
 use super::error::{AppError, AppResult};
 use super::markup::{self, Block};
-use super::params::{FILTER_KEYS, SearchParams};
+use super::params::{FILTER_KEYS, SearchParams, encode_component};
 use super::tasks::{FileStatus, Task, TaskKind, TaskStatus};
 use crate::auth::{Role, Viewer};
 use crate::model::{Access, ArticleId, DocId, DocKind, Document, FacetField, Validity};
@@ -177,6 +177,9 @@ pub struct SearchPage {
     pub back: String,
     /// 已解答的类似问题.
     pub answered_before: Vec<AnsweredView>,
+    /// For a logged-in account with a query or filters: the page that adds this search to a working
+    /// collection (the search itself is `back`, which 保存检索 saves).
+    pub collect_url: Option<String>,
 }
 
 fn facet_key(f: FacetField) -> &'static str {
@@ -247,6 +250,7 @@ pub async fn search_page(
     super::links::check_link_filters(&st.lib, &mut req.filters)?;
     let run = req.clone();
     let staff = viewer.can(Role::Staff);
+    let member = viewer.user.is_some() && viewer.can(Role::Deputy);
     let (resp, names) = st
         .blocking(move |lib| {
             let resp = search::search(lib, &run)?;
@@ -287,6 +291,7 @@ pub async fn search_page(
                     answered,
                     marked,
                     staff,
+                    member,
                 },
             ))
         })
@@ -322,6 +327,8 @@ struct Labels {
     /// For staff: the articles marked as answering this very question.
     marked: std::collections::HashSet<String>,
     staff: bool,
+    /// A logged-in account, which may save the search or collect it into a working collection.
+    member: bool,
 }
 
 fn search_view(
@@ -555,6 +562,17 @@ fn search_view(
         hidden,
         answer_q: (labels.staff && !q.trim().is_empty()).then(|| q.to_string()),
         back: format!("/search?{}", params.to_query()),
+        collect_url: (labels.member && (!q.trim().is_empty() || params.has_filters())).then(|| {
+            format!(
+                "/workpapers/collect?view={}&title={}",
+                encode_component(&format!("/search?{}", params.first_page().to_query())),
+                encode_component(if q.trim().is_empty() {
+                    "检索"
+                } else {
+                    q.trim()
+                })
+            )
+        }),
         answered_before: labels
             .answered
             .iter()
@@ -1137,20 +1155,7 @@ pub async fn download(
                 tracing::warn!(source = %doc.source, "original file unavailable: {e}");
                 AppError::NotFound("原始文件已不在服务器上 (the original file is gone)".into())
             })?;
-            let mut name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            let uploads = std::fs::canonicalize(lib.config.uploads_dir()).ok();
-            if uploads.is_some()
-                && file.parent() == uploads.as_deref()
-                && let Some((prefix, rest)) = name.split_once('-')
-                && prefix.len() == 12
-                && prefix.chars().all(|c| c.is_ascii_hexdigit())
-            {
-                name = rest.to_string();
-            }
-            Ok((name, bytes))
+            Ok((lib.original_name(&doc.source), bytes))
         })
         .await?;
     let mut resp = bytes.into_response();

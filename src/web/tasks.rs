@@ -747,6 +747,12 @@ impl WorkerCtx {
         };
         let report = pipeline::ingest_inputs(lib, &inputs, &manifests, &progress)?;
         task.done = report.files;
+        // Saved searches hear of what came in; a failure there never fails the ingest.
+        match crate::collab::alerts::after_ingest(lib, &report.doc_ids) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(notices = n, "saved searches told of new documents"),
+            Err(e) => tracing::warn!("saved searches were not run: {e}"),
+        }
         // Reasons may name the file by its server path: keep only the part below the folder.
         let base_prefix = format!("{}/", base.display());
         let hide_base = |reason: &str| reason.replace(&base_prefix, "");
