@@ -25,6 +25,7 @@ pub mod proposals;
 pub mod series;
 /// The `user`, `audit` and `settings` commands.
 pub mod users;
+pub mod workpapers;
 
 /// yusuan (预算): find the rule, see every document on a budget subject, follow each proposal.
 #[derive(Debug, Parser)]
@@ -337,6 +338,16 @@ pub enum Command {
         #[command(subcommand)]
         command: collab::ConsultCommand,
     },
+    /// Working collections (工作底稿): list, new, add, show, share, export (DOCX, PDF, ZIP of originals).
+    Workpaper {
+        #[command(subcommand)]
+        command: workpapers::WorkpaperCommand,
+    },
+    /// Saved searches whose new documents are announced in the inbox after each ingest: list, add, remove.
+    Saved {
+        #[command(subcommand)]
+        command: workpapers::SavedCommand,
+    },
     /// Accounts and API tokens: add, list, disable, enable, passwd, role, token, tokens, revoke.
     User {
         #[command(subcommand)]
@@ -592,6 +603,8 @@ impl Command {
             | Command::Comment { .. }
             | Command::Inbox { .. }
             | Command::Consult { .. }
+            | Command::Workpaper { .. }
+            | Command::Saved { .. }
             | Command::Answers
             | Command::Audit(_)
             | Command::Settings { .. }
@@ -659,6 +672,9 @@ impl Command {
                 proposals::ProposalsCommand::List(args) => args.export.iter_mut().for_each(abs),
                 _ => {}
             },
+            Command::Workpaper {
+                command: workpapers::WorkpaperCommand::Export { out, .. },
+            } => abs(out),
             _ => {}
         }
     }
@@ -926,7 +942,21 @@ impl Command {
             }
             | Command::Consult {
                 command: collab::ConsultCommand::Ask { .. },
+            }
+            | Command::Saved {
+                command:
+                    workpapers::SavedCommand::Add { .. } | workpapers::SavedCommand::Remove { .. },
             } => Change,
+            Command::Workpaper { command }
+                if !matches!(
+                    command,
+                    workpapers::WorkpaperCommand::List { .. }
+                        | workpapers::WorkpaperCommand::Show { .. }
+                        | workpapers::WorkpaperCommand::Export { .. }
+                ) =>
+            {
+                Change
+            }
             Command::Inbox {
                 read, deadlines, ..
             } if *read || *deadlines => Change,
@@ -1418,6 +1448,8 @@ fn run_command(cli: &Cli) -> Result<()> {
             json,
         } => collab::inbox(&*open(cli)?, account, *read, *deadlines, *json),
         Command::Consult { command } => collab::consult(&*open(cli)?, command),
+        Command::Workpaper { command } => workpapers::workpaper(&*open(cli)?, command),
+        Command::Saved { command } => workpapers::saved(&*open(cli)?, command),
         Command::Answers => collab::answers(&*open(cli)?),
         Command::Series { command } => series::run(command, cli),
         Command::Feed { command } => {

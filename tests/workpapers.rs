@@ -505,3 +505,107 @@ fn a_saved_search_tells_its_owner_of_new_documents_once_and_within_scope() {
     assert_eq!(saved_notices(&p, &p.deputy).len(), 1);
     assert_eq!(saved_notices(&p, &p.staff).len(), 3);
 }
+
+#[test]
+fn the_command_line_builds_shares_exports_a_collection_and_saves_a_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = common::corpus(dir.path());
+    let data = dir.path().join("index");
+    let ok = |args: &[&str]| common::yusuan_ok(&data, &corpus, args);
+    ok(&["ingest", corpus.to_str().unwrap()]);
+    ok(&[
+        "user", "add", "钱某", "--role", "deputy", "--deputy", "钱某",
+    ]);
+    ok(&["user", "add", "王工", "--role", "staff"]);
+    let lib = yusuan::library::Library::open(common::config(dir.path())).unwrap();
+    let law = {
+        let store = lib.store();
+        store
+            .doc_ids()
+            .unwrap()
+            .into_iter()
+            .filter_map(|id| store.get_meta(&id).unwrap())
+            .find(|d| d.title == "示范监督条例")
+            .unwrap()
+            .id
+    };
+    drop(lib);
+    let out = ok(&["workpaper", "new", "初审底稿", "--as", "王工"]);
+    let id = out
+        .trim()
+        .strip_prefix("已新建工作底稿 #")
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_string();
+    let item = format!("doc:{}", law.as_str());
+    let out = ok(&[
+        "workpaper",
+        "add",
+        &id,
+        &item,
+        "--note",
+        "对照第一条",
+        "--as",
+        "王工",
+    ]);
+    assert!(out.contains("第 1 项"), "{out}");
+    ok(&[
+        "workpaper",
+        "add",
+        &id,
+        "/search?q=%E9%A2%84%E7%AE%97",
+        "--title",
+        "检索：预算",
+        "--as",
+        "王工",
+    ]);
+    // Not shared: the deputy is refused; shared: the deputy reads it.
+    let refused = common::run_yusuan(&data, &["workpaper", "show", &id, "--as", "钱某"]);
+    assert!(!refused.status.success());
+    ok(&[
+        "workpaper",
+        "share",
+        &id,
+        "钱某",
+        "--access",
+        "read",
+        "--as",
+        "王工",
+    ]);
+    let out = ok(&["workpaper", "show", &id, "--as", "钱某"]);
+    assert!(
+        out.contains("示范监督条例")
+            && out.contains("批注：对照第一条")
+            && out.contains("检索：预算"),
+        "{out}"
+    );
+    let file = dir.path().join("初审底稿.docx");
+    ok(&[
+        "workpaper",
+        "export",
+        &id,
+        "--format",
+        "docx",
+        "--out",
+        file.to_str().unwrap(),
+        "--as",
+        "钱某",
+    ]);
+    let text = read_back("初审底稿.docx", &std::fs::read(&file).unwrap());
+    assert!(
+        text.contains("预算审查监督依照") && text.contains("批注：对照第一条"),
+        "{text}"
+    );
+    let out = ok(&[
+        "saved",
+        "add",
+        "/search?q=%E7%BB%A9%E6%95%88",
+        "--as",
+        "钱某",
+    ]);
+    assert!(out.contains("已保存检索"), "{out}");
+    let out = ok(&["saved", "list", "--as", "钱某"]);
+    assert!(out.contains("绩效"), "{out}");
+    let refused = common::run_yusuan(&data, &["saved", "add", "/admin", "--as", "钱某"]);
+    assert!(!refused.status.success());
+}

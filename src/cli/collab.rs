@@ -55,7 +55,8 @@ pub enum ConsultCommand {
     },
 }
 
-fn viewer_of(lib: &Library, name: &str) -> Result<Viewer> {
+/// The viewer of an active account named on the command line.
+pub(super) fn viewer_of(lib: &Library, name: &str) -> Result<Viewer> {
     let user = lib
         .store()
         .get_user(name)?

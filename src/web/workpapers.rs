@@ -505,8 +505,8 @@ pub struct SaveSearchForm {
     pub title: String,
 }
 
-/// Reads a search address into what a saved search runs.
-fn saved_from_url(
+/// Reads a search address into what a saved search runs, and saves it for the viewer.
+pub fn saved_from_url(
     lib: &Library,
     viewer: &Viewer,
     url: &str,
