@@ -222,6 +222,9 @@ pub enum Command {
         documents: usize,
         #[arg(long, default_value_t = 100_000)]
         comments: usize,
+        /// Working collections (工作底稿) with 5–40 items each, shared with accounts and roles.
+        #[arg(long, default_value_t = 1_000)]
+        workpapers: usize,
         /// Scratch data folder (must be empty or missing; left in place).
         #[arg(long, default_value = "target/bench-scratch/collab")]
         work: PathBuf,
@@ -1415,9 +1418,17 @@ fn run_command(cli: &Cli) -> Result<()> {
             accounts,
             documents,
             comments,
+            workpapers,
             work,
             json,
-        } => collab::bench(work, &cli.corpus, *accounts, *documents, *comments, *json),
+        } => collab::bench(
+            work,
+            &cli.corpus,
+            *accounts,
+            *documents,
+            (*comments, *workpapers),
+            *json,
+        ),
         Command::BenchChecks {
             folder,
             repeats,

@@ -1834,3 +1834,198 @@ fn comments_inbox_and_a_consultation_between_staff_and_a_deputy_in_chromium() {
     );
     screenshot(&dtab, "search-answered-before.png");
 }
+
+#[test]
+fn a_working_collection_built_by_staff_and_shared_with_a_deputy_in_chromium() {
+    let Some(chrome) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    corpus(dir.path());
+    let server = Server::start(started(dir.path()));
+    let store = server.state.lib.store();
+    for (name, role, deputy, password) in [
+        (
+            "wang",
+            yusuan::auth::Role::Staff,
+            None,
+            "wang-password-2026",
+        ),
+        (
+            "qian",
+            yusuan::auth::Role::Deputy,
+            Some("钱某"),
+            "qian-password-2026",
+        ),
+    ] {
+        yusuan::auth::accounts::add_user(store, name, role, deputy, Some(password)).unwrap();
+    }
+    let law = store
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .filter_map(|id| store.get_meta(&id).unwrap())
+        .filter(|d| d.title == "中华人民共和国示范预算法")
+        .max_by_key(|d| d.version_date)
+        .unwrap()
+        .id;
+    let article = store
+        .articles_of(&law)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.label == "第四十六条")
+        .unwrap()
+        .id;
+
+    // The staff member collects the article into a new collection, from the article's page.
+    let (staff_browser, _staff_profile) = launch(chrome);
+    let tab = staff_browser.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(30));
+    log_in_as(&tab, &server.base, "wang", "wang-password-2026");
+    open(
+        &tab,
+        &server.url(&format!("/articles/{}", enc(article.as_str()))),
+    );
+    tab.wait_for_element("#collect").unwrap().click().unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/workpapers/collect' && !!document.getElementById('collect-form')",
+        "the collect page",
+    );
+    assert_eq!(
+        js(&tab, "document.getElementById('collect-paper').value"),
+        "new"
+    );
+    js(
+        &tab,
+        "document.getElementById('collect-new').value = '2025年预算草案初审'; \
+         document.getElementById('collect-note').value = '重点：支出按功能分类编列到项'; \
+         document.getElementById('collect-form').submit(); true",
+    );
+    wait_js(
+        &tab,
+        "/^\\/workpapers\\/\\d+$/.test(location.pathname) && document.querySelectorAll('#items .wp-item').length === 1",
+        "the new collection with the article",
+    );
+    let paper_path = js(&tab, "location.pathname").as_str().unwrap().to_string();
+
+    // Then a search, into the same collection, and the same search saved for alerts.
+    open(&tab, &server.url(&format!("/search?q={}", enc("预算草案"))));
+    tab.wait_for_element("#collect-search")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/workpapers/collect' && document.getElementById('collect-paper').value !== 'new'",
+        "the collect page offering the collection",
+    );
+    js(
+        &tab,
+        "document.getElementById('collect-form').submit(); true",
+    );
+    wait_js(
+        &tab,
+        "document.querySelectorAll('#items .wp-item').length === 2",
+        "the search collected",
+    );
+    open(&tab, &server.url(&format!("/search?q={}", enc("预算草案"))));
+    tab.wait_for_element("#save-search")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.pathname === '/workpapers' && document.querySelectorAll('#saved-searches li').length === 1",
+        "the saved search listed",
+    );
+
+    // Shared with the deputy to edit.
+    open(&tab, &server.url(&paper_path));
+    js(
+        &tab,
+        "document.getElementById('share-to').value = 'qian'; \
+         document.getElementById('share-access').value = 'edit'; \
+         document.getElementById('share-form').submit(); true",
+    );
+    wait_js(
+        &tab,
+        "!!document.getElementById('shares') && document.getElementById('shares').textContent.includes('qian')",
+        "the share listed",
+    );
+    screenshot(&tab, "workpaper.png");
+
+    // The deputy hears of it, opens it, and puts the search first.
+    let (deputy_browser, _deputy_profile) = launch(chromium().unwrap());
+    let dtab = deputy_browser.new_tab().unwrap();
+    dtab.set_default_timeout(Duration::from_secs(30));
+    log_in_as(&dtab, &server.base, "qian", "qian-password-2026");
+    dtab.wait_for_element("#inbox").unwrap().click().unwrap();
+    wait_js(
+        &dtab,
+        "location.pathname === '/inbox' && document.querySelector('.notice').textContent.includes('共享了工作底稿')",
+        "the share notice",
+    );
+    js(
+        &dtab,
+        "document.querySelector('.notice-open').click(); true",
+    );
+    wait_js(
+        &dtab,
+        &format!(
+            "location.pathname === '{paper_path}' && document.querySelectorAll('#items .wp-item').length === 2"
+        ),
+        "the shared collection",
+    );
+    assert!(
+        js(
+            &dtab,
+            "document.querySelector('#items .wp-note').textContent"
+        )
+        .as_str()
+        .unwrap()
+        .contains("编列到项")
+    );
+    assert_eq!(
+        js(&dtab, "!!document.getElementById('share-form')"),
+        false,
+        "only the owner shares"
+    );
+    js(
+        &dtab,
+        "document.querySelectorAll('#items .wp-item')[1].querySelector('button[value=up]').click(); true",
+    );
+    wait_js(
+        &dtab,
+        "document.querySelector('#items .wp-item .tag').textContent === '检索'",
+        "the search moved first",
+    );
+    // The Word file the page links to downloads for the deputy (the page's policy allows no fetch from
+    // scripts: the link is followed with the deputy's API token).
+    let href = js(&dtab, "document.getElementById('export-docx').href");
+    let token = yusuan::auth::accounts::create_token(store, "qian", None, "tests")
+        .unwrap()
+        .1;
+    let docx = client_with(&token)
+        .get(href.as_str().unwrap())
+        .send()
+        .unwrap();
+    assert_eq!(docx.status(), 200);
+    assert_eq!(
+        docx.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let bytes = docx.bytes().unwrap();
+    let text = yusuan::ingest::extract::extract(
+        std::path::Path::new("底稿.docx"),
+        &bytes,
+        &yusuan::ingest::extract::ExtractOptions::default(),
+    )
+    .unwrap()
+    .text;
+    assert!(
+        text.contains("2025年预算草案初审") && text.contains("重点：支出按功能分类编列到项"),
+        "{text}"
+    );
+    screenshot(&dtab, "workpaper-deputy.png");
+}

@@ -7,6 +7,7 @@ use crate::auth::{Role, Viewer};
 use crate::collab::comments::{self, NewComment};
 use crate::collab::inbox;
 use crate::collab::model::{CommentId, Target};
+use crate::collab::workpapers::{self as wp, Access as PaperAccess, Entry, Grantee};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::library::Library;
@@ -41,6 +42,22 @@ pub struct CollabBench {
     pub thread_api: super::cli::Latency,
     /// The page of an item with its comments (the 50 busiest and 50 others).
     pub thread_page: super::cli::Latency,
+    /// Working collections generated, their items and shares.
+    pub workpapers: usize,
+    pub workpaper_items: usize,
+    pub workpaper_shares: usize,
+    pub workpaper_seed_seconds: f64,
+    /// `workpapers::list` for every account (items counted within each one's scope).
+    pub workpaper_list: super::cli::Latency,
+    /// `GET /workpapers` for every account.
+    pub workpaper_list_page: super::cli::Latency,
+    /// `workpapers::open` of 300 collections by their owners.
+    pub workpaper_open: super::cli::Latency,
+    /// `GET /workpapers/{id}` of 100 collections by their owners.
+    pub workpaper_page: super::cli::Latency,
+    /// DOCX and PDF of 50 collections each, by their owners.
+    pub export_docx: super::cli::Latency,
+    pub export_pdf: super::cli::Latency,
 }
 
 /// A small deterministic generator (xorshift).
@@ -89,6 +106,7 @@ pub fn run(
     accounts: usize,
     documents: usize,
     comments: usize,
+    workpapers: usize,
 ) -> Result<CollabBench> {
     let docs_dir = work.join("documents");
     std::fs::create_dir_all(&docs_dir).map_err(|e| Error::io(&docs_dir, e))?;
@@ -189,6 +207,81 @@ pub fn run(
         comments_per_s: comments as f64 / seed_seconds.max(1e-9),
         ..CollabBench::default()
     };
+    // Working collections: most by staff, some by deputies (of public items only), 5–40 items each with a
+    // note on one in three; shared with one to three accounts, one in five with all staff and one in twenty
+    // with all deputies. Shares go through `share` (with its notice); items are written directly.
+    let start = Instant::now();
+    let mut papers: Vec<(crate::collab::model::WorkpaperId, usize)> = Vec::new();
+    for k in 0..workpapers {
+        let owner = if rng.chance(80) {
+            users
+                .iter()
+                .position(|u| u.name == staff[rng.below(staff.len())].name)
+        } else {
+            Some(rng.below(users.len()))
+        }
+        .unwrap_or(0);
+        let ov = &viewers[owner];
+        let mut paper = wp::create(&lib, ov, &format!("{}年预算审查底稿{k:04}", 2020 + k % 6))?;
+        let n = 5 + rng.below(36);
+        while paper.items.len() < n {
+            let (target, secret) = &targets[rng.below(targets.len())];
+            let entry = Entry::Item(target.clone());
+            if (*secret && !ov.can(Role::Staff)) || paper.items.iter().any(|i| i.entry == entry) {
+                continue;
+            }
+            paper.items.push(wp::Item {
+                no: paper.next_no,
+                entry,
+                note: if rng.chance(33) {
+                    PHRASES[rng.below(PHRASES.len())].to_string()
+                } else {
+                    String::new()
+                },
+                added_by: users[owner].name.clone(),
+                added: chrono::Utc::now(),
+            });
+            paper.next_no += 1;
+        }
+        out.workpaper_items += paper.items.len();
+        lib.store().put_workpaper(&paper)?;
+        for _ in 0..1 + rng.below(3) {
+            let to = rng.below(users.len());
+            if to == owner {
+                continue;
+            }
+            let access = if rng.chance(50) {
+                PaperAccess::Read
+            } else {
+                PaperAccess::Edit
+            };
+            wp::share(
+                &lib,
+                ov,
+                paper.id,
+                Grantee::Account(users[to].name.clone()),
+                Some(access),
+            )?;
+            out.workpaper_shares += 1;
+        }
+        for (role, percent) in [(Role::Staff, 20), (Role::Deputy, 5)] {
+            if rng.chance(percent) {
+                wp::share(
+                    &lib,
+                    ov,
+                    paper.id,
+                    Grantee::Role(role),
+                    Some(PaperAccess::Read),
+                )?;
+                out.workpaper_shares += 1;
+            }
+        }
+        papers.push((paper.id, owner));
+    }
+    lib.store().flush()?;
+    out.workpapers = papers.len();
+    out.workpaper_seed_seconds = start.elapsed().as_secs_f64();
+
     let mut notices = 0;
     let mut times = Vec::new();
     for v in &viewers {
@@ -287,6 +380,47 @@ pub fn run(
         times.push(get(uri, reader.clone())?);
     }
     out.thread_page = super::cli::Latency::of(times);
+
+    let mut times = Vec::new();
+    for v in &viewers {
+        let t = Instant::now();
+        std::hint::black_box(wp::list(&lib, v)?);
+        times.push(ms(t));
+    }
+    out.workpaper_list = super::cli::Latency::of(times);
+    let mut times = Vec::new();
+    for v in &viewers {
+        times.push(get("/workpapers".into(), v.clone())?);
+    }
+    out.workpaper_list_page = super::cli::Latency::of(times);
+    let sample: Vec<(crate::collab::model::WorkpaperId, usize)> = (0..300.min(papers.len() * 3))
+        .map(|_| papers[rng.below(papers.len())])
+        .collect();
+    let mut times = Vec::new();
+    for (id, owner) in &sample {
+        let t = Instant::now();
+        std::hint::black_box(wp::open(&lib, &viewers[*owner], *id)?);
+        times.push(ms(t));
+    }
+    out.workpaper_open = super::cli::Latency::of(times);
+    let mut times = Vec::new();
+    for (id, owner) in sample.iter().take(100) {
+        times.push(get(format!("/workpapers/{id}"), viewers[*owner].clone())?);
+    }
+    out.workpaper_page = super::cli::Latency::of(times);
+    let (mut docx, mut pdf) = (Vec::new(), Vec::new());
+    for (id, owner) in sample.iter().take(50) {
+        let t = Instant::now();
+        let paper = wp::printable(&lib, &viewers[*owner], *id)?;
+        std::hint::black_box(crate::collab::export::docx(&paper).map_err(|e| Error::io(work, e))?);
+        docx.push(ms(t));
+        let t = Instant::now();
+        let paper = wp::printable(&lib, &viewers[*owner], *id)?;
+        std::hint::black_box(crate::collab::export::pdf(&paper));
+        pdf.push(ms(t));
+    }
+    out.export_docx = super::cli::Latency::of(docx);
+    out.export_pdf = super::cli::Latency::of(pdf);
     out.store_mb = crate::disk::folder_bytes(&work.join("index")) as f64 / 1e6;
     drop(state);
     lib.close()?;

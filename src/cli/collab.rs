@@ -251,11 +251,11 @@ pub fn bench(
     corpus: &std::path::Path,
     accounts: usize,
     documents: usize,
-    comments: usize,
+    (comments, workpapers): (usize, usize),
     json: bool,
 ) -> Result<()> {
     super::budget::empty_scratch(work)?;
-    let r = crate::bench::collab::run(work, corpus, accounts, documents, comments)?;
+    let r = crate::bench::collab::run(work, corpus, accounts, documents, comments, workpapers)?;
     if json {
         outln!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(());
@@ -273,12 +273,25 @@ pub fn bench(
         r.largest_thread,
         r.store_mb
     );
+    outln!(
+        "{} working collections with {} items and {} shares, written in {:.1} s",
+        r.workpapers,
+        r.workpaper_items,
+        r.workpaper_shares,
+        r.workpaper_seed_seconds
+    );
     for (name, l) in [
         ("inbox (library, first 50 + unread)", &r.inbox),
         ("GET /inbox (page)", &r.inbox_page),
         ("thread (library)", &r.thread),
         ("GET /api/comments (thread)", &r.thread_api),
         ("GET the item's page with comments", &r.thread_page),
+        ("workpapers list (library)", &r.workpaper_list),
+        ("GET /workpapers (page)", &r.workpaper_list_page),
+        ("workpaper open (library)", &r.workpaper_open),
+        ("GET /workpapers/{id} (page)", &r.workpaper_page),
+        ("export DOCX", &r.export_docx),
+        ("export PDF", &r.export_pdf),
     ] {
         outln!(
             "{name:<36} n {:>4}  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms",

@@ -363,13 +363,28 @@ pub fn list(lib: &Library, viewer: &Viewer) -> Result<Vec<Summary>> {
         }
     }
     let mut out = Vec::new();
+    // Staff see everything; for a narrower scope each item is looked up once, however many collections
+    // hold it.
+    let everything = matches!(viewer.scope(), crate::model::Scope::All);
+    let mut seen: std::collections::HashMap<Target, bool> = std::collections::HashMap::new();
     for paper in lib.store().workpapers_of(&keys)? {
         let Some(access) = paper.access(viewer) else {
             continue;
         };
         let mut items = 0;
         for i in &paper.items {
-            if visible(lib, viewer, &i.entry)? {
+            let shown = match &i.entry {
+                Entry::Item(t) if !everything => match seen.get(t) {
+                    Some(&v) => v,
+                    None => {
+                        let v = can_see(lib, t, viewer)?;
+                        seen.insert(t.clone(), v);
+                        v
+                    }
+                },
+                _ => true,
+            };
+            if shown {
                 items += 1;
             }
         }
