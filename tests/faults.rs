@@ -1117,3 +1117,81 @@ fn a_server_killed_while_comments_are_posted_keeps_every_acknowledged_comment_an
         );
     }
 }
+
+#[test]
+fn a_server_killed_while_a_working_collection_grows_keeps_every_acknowledged_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = linked_corpus(dir.path());
+    let data = dir.path().join("index");
+    let token = staff_token(&data, &corpus);
+    let (mut server, base) = serve(&data, &corpus, &token);
+    let client = client_with(&token);
+    let paper: serde_json::Value = client
+        .post(format!("{base}/api/workpapers"))
+        .json(&serde_json::json!({"title": "初审底稿"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = paper["id"].as_u64().unwrap();
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let sender = {
+        let (acked, base, token) = (acked.clone(), base.clone(), token.clone());
+        std::thread::spawn(move || {
+            let client = client_with(&token);
+            for i in 0..400 {
+                let r = client
+                    .post(format!("{base}/api/workpapers/{id}"))
+                    .json(&serde_json::json!({
+                        "action": "add", "view": format!("/search?q=第{i}项"), "title": format!("第{i}项"),
+                        "note": format!("批注{i}"),
+                    }))
+                    .send();
+                match r {
+                    Ok(r) if r.status().as_u16() == 200 => {
+                        acked.lock().unwrap().push(format!("第{i}项"));
+                    }
+                    Ok(r) => panic!("item refused: {} {:?}", r.status(), r.text()),
+                    Err(_) => break,
+                }
+            }
+        })
+    };
+    let start = Instant::now();
+    while acked.lock().unwrap().len() < 30 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "items are not acknowledged"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(kill(&mut server), "the server stopped by itself");
+    sender.join().unwrap();
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() < 400, "the server was killed after every item");
+
+    let lib = Library::open(Config::new(&data, &corpus)).unwrap();
+    let kept = lib
+        .store()
+        .get_workpaper(yusuan::collab::model::WorkpaperId(id))
+        .unwrap()
+        .expect("the acknowledged collection is kept");
+    let titles: Vec<String> = kept
+        .items
+        .iter()
+        .map(|i| match &i.entry {
+            yusuan::collab::workpapers::Entry::View { title, .. } => title.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    for t in &acked {
+        assert!(
+            titles.contains(t),
+            "acknowledged item {t} lost ({} kept)",
+            titles.len()
+        );
+    }
+    // In the order they were added, each with its note.
+    assert_eq!(&titles[..acked.len()], &acked[..]);
+    assert!(kept.items.iter().all(|i| i.note.starts_with("批注")));
+}
