@@ -974,6 +974,46 @@ fn alerts_list_facet_and_dismissing_a_finding_in_chromium() {
         .unwrap()
     );
     screenshot(&tab, "document-findings.png");
+
+    // The finding's own page, with its thread; then the number 110.00 in the table, with its thread.
+    let doc_url = js(&tab, "location.pathname").as_str().unwrap().to_string();
+    tab.wait_for_element("#findings a.discuss")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_js(
+        &tab,
+        "location.pathname.includes('/findings/') && !!document.getElementById('comment-form')",
+        "the finding's page",
+    );
+    assert!(
+        js(&tab, "document.getElementById('discuss-meta').textContent")
+            .as_str()
+            .unwrap()
+            .contains("已排除")
+    );
+    js(
+        &tab,
+        "document.getElementById('comment-body').value = '已核实：多列 10 万元'; \
+         document.getElementById('comment-form').submit(); true",
+    );
+    wait_js(
+        &tab,
+        "location.hash.startsWith('#c') && document.getElementById('comments').textContent.includes('多列 10 万元')",
+        "the comment on the finding",
+    );
+    screenshot(&tab, "finding.png");
+    open(&tab, &server.url(&doc_url));
+    js(
+        &tab,
+        "[...document.querySelectorAll('#tables a.cell')].find(a => a.textContent === '110.00').click(); true",
+    );
+    wait_js(
+        &tab,
+        "location.pathname.includes('/cells/') && document.getElementById('discuss-meta').textContent.includes('行政运行')",
+        "the number's page",
+    );
+    screenshot(&tab, "cell.png");
     phone(&tab, true);
     open(&tab, &server.url("/alerts"));
     tab.wait_for_element("#alerts").unwrap();

@@ -42,8 +42,18 @@ fn doc_titled(state: &yusuan::web::AppState, title: &str) -> yusuan::model::Docu
         .unwrap_or_else(|| panic!("no document {title}"))
 }
 
+/// A final-account table whose 行政运行 row does not add up (a finding) beside the laws.
+const ACCOUNT: &str = "支出决算表\n,,,单位：万元\n科目编码,科目名称,本年支出合计,基本支出,项目支出\n\
+    201,一般公共服务支出,100.00,80.00,20.00\n20106,财政事务,100.00,80.00,20.00\n\
+    2010601,行政运行,110.00,80.00,20.00\n,合计,100.00,80.00,20.00\n";
+
 fn people(dir: &std::path::Path) -> People {
-    common::corpus(dir);
+    let corpus = common::corpus(dir);
+    common::write(
+        &corpus,
+        "accounts/示范区财政局2024年度部门决算.csv",
+        ACCOUNT,
+    );
     let state = started(dir);
     let store = state.lib.store();
     add_user(
@@ -608,4 +618,156 @@ fn the_command_line_builds_shares_exports_a_collection_and_saves_a_search() {
     assert!(out.contains("绩效"), "{out}");
     let refused = common::run_yusuan(&data, &["saved", "add", "/admin", "--as", "钱某"]);
     assert!(!refused.status.success());
+}
+
+#[test]
+fn a_number_and_a_finding_have_threads_and_go_into_a_collection_within_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = people(dir.path());
+    let state = &p.server.state;
+    let account = state
+        .lib
+        .store()
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .find(|id| state.lib.store().tables_of(id).is_ok_and(|t| !t.is_empty()))
+        .expect("the account's table is stored");
+    let finding =
+        yusuan::budget::alerts::findings(&state.lib, &account, &yusuan::model::Scope::All)
+            .unwrap()
+            .unwrap()
+            .into_iter()
+            .find(|f| f.row.as_deref().is_some_and(|r| r.contains("行政运行")))
+            .expect("行政运行 does not add up");
+    let base = format!("/documents/{}", enc(account.as_str()));
+
+    // The document page links the number and the finding to their own pages.
+    let page = p
+        .deputy
+        .get(p.server.url(&base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let cell = regex::Regex::new(r#"/cells/(t\d+-r\d+-c\d+)" title="讨论这个数">110\.00<"#)
+        .unwrap()
+        .captures(&page)
+        .unwrap_or_else(|| panic!("no link on 110.00: {page}"))[1]
+        .to_string();
+    assert!(
+        page.contains(&format!("{base}/findings/{}", finding.key)),
+        "{page}"
+    );
+    let cell_page = p
+        .deputy
+        .get(p.server.url(&format!("{base}/cells/{cell}")))
+        .send()
+        .unwrap();
+    assert_eq!(cell_page.status(), 200);
+    let cell_page = cell_page.text().unwrap();
+    for part in [
+        "行政运行",
+        "2010601",
+        "本年支出合计",
+        "110.00 万元",
+        "支出决算表",
+    ] {
+        assert!(cell_page.contains(part), "{part}: {cell_page}");
+    }
+    let finding_page = p
+        .deputy
+        .get(p.server.url(&format!("{base}/findings/{}", finding.key)))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(finding_page.contains(&finding.message), "{finding_page}");
+    for bad in [
+        format!("{base}/cells/t9-r1-c1"),
+        format!("{base}/cells/t0-r1-c1"),
+        format!("{base}/cells/x"),
+        format!("{base}/findings/0000000000000000"),
+    ] {
+        assert_eq!(
+            p.deputy.get(p.server.url(&bad)).send().unwrap().status(),
+            404,
+            "{bad}"
+        );
+    }
+
+    // Staff discuss the number with the deputy; the notice leads to the number's page.
+    let cell_target = format!("cell:{}/{cell}", account.as_str());
+    let finding_target = format!("find:{}/{}", account.as_str(), finding.key);
+    let (status, v) = send(
+        p.staff
+            .post(p.server.url("/api/comments"))
+            .json(&json!({"target": cell_target, "body": "@钱某 行政运行多出 10 万元，请关注"})),
+    );
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = send(
+        p.deputy
+            .post(p.server.url("/api/comments"))
+            .json(&json!({"target": finding_target, "body": "这条预警是否已向财政局核实？"})),
+    );
+    assert_eq!(status, 201, "{v}");
+    let (_, inbox) = send(p.deputy.get(p.server.url("/api/inbox")));
+    assert_eq!(
+        inbox["notices"][0]["url"],
+        format!("{base}/cells/{cell}"),
+        "{inbox}"
+    );
+    let thread_page = p
+        .deputy
+        .get(p.server.url(&format!("{base}/cells/{cell}")))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        thread_page.contains("行政运行多出 10 万元"),
+        "{thread_page}"
+    );
+
+    // Both go into a collection and print with what they say.
+    let (_, w) = send(
+        p.staff
+            .post(p.server.url("/api/workpapers"))
+            .json(&json!({"title": "决算审查"})),
+    );
+    let at = p.server.url(&format!("/api/workpapers/{}", w["id"]));
+    for item in [&cell_target, &finding_target] {
+        let (status, v) = send(
+            p.staff
+                .post(&at)
+                .json(&json!({"action": "add", "item": item})),
+        );
+        assert_eq!(status, 200, "{v}");
+    }
+    let (_, _, docx) = bytes(&p.staff, &format!("{at}/export?format=docx"));
+    let text = read_back("决算审查.docx", &docx);
+    assert!(text.contains("行政运行 → 110.00"), "{text}");
+    assert!(text.contains(&finding.message), "{text}");
+
+    // Restricted, the document takes its numbers, findings and their threads out of the deputy's reach.
+    restrict(state, account.as_str());
+    for url in [
+        format!("{base}/cells/{cell}"),
+        format!("{base}/findings/{}", finding.key),
+    ] {
+        assert_eq!(
+            p.deputy.get(p.server.url(&url)).send().unwrap().status(),
+            404,
+            "{url}"
+        );
+    }
+    let (status, _) = send(
+        p.deputy.get(
+            p.server
+                .url(&format!("/api/comments?target={}", enc(&cell_target))),
+        ),
+    );
+    assert_eq!(status, 404);
+    let (_, inbox) = send(p.deputy.get(p.server.url("/api/inbox")));
+    assert_eq!(inbox["unread"], 0, "{inbox}");
 }

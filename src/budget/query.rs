@@ -684,3 +684,55 @@ pub fn document_tables(lib: &Library, id: &DocId, scope: &Scope) -> Result<Optio
             .collect(),
     ))
 }
+
+/// One cell of a document's tables with what surrounds it: the table's title, the labels before it in its
+/// row, its text and page, and the fact read from it where it holds one.
+#[derive(Debug, Clone)]
+pub struct CellInfo {
+    pub table_title: String,
+    pub row_label: String,
+    pub text: String,
+    pub page: Option<u32>,
+    pub fact: Option<super::facts::Fact>,
+}
+
+/// The cell at `table`, `row`, `col` (from 0) of a document's tables; `None` when there is no such cell.
+/// The caller checks the reader's scope.
+pub fn cell_info(
+    lib: &Library,
+    id: &DocId,
+    table: u32,
+    row: u32,
+    col: u32,
+) -> Result<Option<CellInfo>> {
+    let tables = lib.store().tables_of(id)?;
+    let Some(t) = tables.get(table as usize) else {
+        return Ok(None);
+    };
+    let Some(cells) = t.rows.get(row as usize) else {
+        return Ok(None);
+    };
+    let Some(cell) = cells.get(col as usize) else {
+        return Ok(None);
+    };
+    let label: Vec<&str> = cells
+        .iter()
+        .take(col as usize)
+        .map(|c| c.text.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let fact = lib.store().get_facts(id)?.and_then(|f| {
+        f.facts()
+            .find(|f| f.table_index == table && f.row == row && f.col == col)
+    });
+    Ok(Some(CellInfo {
+        table_title: match super::recognise(t, &lib.reference().budget_tables).title {
+            title if !title.trim().is_empty() => title,
+            _ => format!("表{}", table + 1),
+        },
+        row_label: label.join(" · "),
+        text: cell.text.clone(),
+        page: cell.page.or(t.pages.map(|p| p.0)),
+        fact,
+    }))
+}

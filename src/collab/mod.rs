@@ -1,4 +1,5 @@
-//! Working together: comments on documents, articles, proposals, consultations and working collections,
+//! Working together: comments on documents, articles, proposals, numbers in tables, findings, consultations
+//! and working collections,
 //! with @mentions and replies; each account's inbox of notices; deputies' questions to the committee's staff
 //! (咨询); working collections (工作底稿) shared, printed and exported; staff marks of the article that
 //! answers a search question.
@@ -38,6 +39,8 @@ pub fn can_see(lib: &Library, target: &Target, viewer: &Viewer) -> Result<bool> 
             .store()
             .get_workpaper(*id)?
             .is_some_and(|w| w.access(viewer).is_some()),
+        // A number or a finding is as visible as its document.
+        Target::Cell(doc, _) | Target::Finding(doc, _) => lib.meta(doc, &scope)?.is_some(),
     })
 }
 
@@ -50,6 +53,10 @@ pub fn title_of(lib: &Library, target: &Target) -> Result<String> {
         Target::Proposal(id) => store.get_proposal(id)?.map(|p| p.title),
         Target::Consultation(id) => store.get_consultation(*id)?.map(|c| c.title),
         Target::Workpaper(id) => store.get_workpaper(*id)?.map(|w| w.title),
+        Target::Cell(doc, at) => store
+            .get_meta(doc)?
+            .map(|d| format!("{} 表{}第{}行", d.title, at.table + 1, at.row + 1)),
+        Target::Finding(doc, _) => store.get_meta(doc)?.map(|d| format!("{}的预警", d.title)),
     }
     .unwrap_or_else(|| format!("（已不存在的{}）", target.label())))
 }

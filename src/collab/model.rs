@@ -26,6 +26,41 @@ pub enum Target {
     Consultation(ConsultationId),
     /// A working collection (工作底稿).
     Workpaper(WorkpaperId),
+    /// A number in one of a document's tables (a budget fact where the table is a budget table).
+    Cell(DocId, CellAt),
+    /// A finding of the checks on a document (预警), by its stable key.
+    Finding(DocId, String),
+}
+
+/// A cell of a document's tables, counted from 0; written `t1-r2-c3` (from 1) as in the page's anchors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CellAt {
+    pub table: u32,
+    pub row: u32,
+    pub col: u32,
+}
+
+impl CellAt {
+    /// `t1-r2-c3`: the cell's anchor on the document page.
+    pub fn anchor(&self) -> String {
+        format!("t{}-r{}-c{}", self.table + 1, self.row + 1, self.col + 1)
+    }
+
+    /// Reads an anchor `tT-rR-cC` (each from 1).
+    pub fn parse(s: &str) -> Option<CellAt> {
+        let mut parts = s.split('-');
+        let mut num = |prefix: char| -> Option<u32> {
+            let p = parts.next()?.strip_prefix(prefix)?;
+            let n: u32 = p.parse().ok()?;
+            n.checked_sub(1)
+        };
+        let at = CellAt {
+            table: num('t')?,
+            row: num('r')?,
+            col: num('c')?,
+        };
+        parts.next().is_none().then_some(at)
+    }
 }
 
 impl Target {
@@ -36,6 +71,8 @@ impl Target {
             Target::Proposal(id) => format!("prop:{}", id.as_str()),
             Target::Consultation(id) => format!("ask:{}", id.0),
             Target::Workpaper(id) => format!("wp:{}", id.0),
+            Target::Cell(doc, at) => format!("cell:{}/{}", doc.as_str(), at.anchor()),
+            Target::Finding(doc, key) => format!("find:{}/{key}", doc.as_str()),
         }
     }
 
@@ -51,6 +88,21 @@ impl Target {
             "prop" => Target::Proposal(ProposalId(rest.to_string())),
             "ask" => Target::Consultation(ConsultationId(rest.parse().ok()?)),
             "wp" => Target::Workpaper(WorkpaperId(rest.parse().ok()?)),
+            "cell" => {
+                let (doc, at) = rest.rsplit_once('/')?;
+                Target::Cell(DocId(doc.to_string()), CellAt::parse(at)?)
+            }
+            "find" => {
+                let (doc, key) = rest.rsplit_once('/')?;
+                if doc.is_empty()
+                    || key.is_empty()
+                    || key.len() > 64
+                    || !key.chars().all(|c| c.is_ascii_hexdigit())
+                {
+                    return None;
+                }
+                Target::Finding(DocId(doc.to_string()), key.to_string())
+            }
             _ => return None,
         })
     }
@@ -63,6 +115,8 @@ impl Target {
             Target::Proposal(_) => "代表建议",
             Target::Consultation(_) => "咨询",
             Target::Workpaper(_) => "工作底稿",
+            Target::Cell(..) => "数据",
+            Target::Finding(..) => "预警",
         }
     }
 }

@@ -34,7 +34,7 @@ pub const MAX_ZIP_BYTES: u64 = 512 << 20;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Entry {
-    /// A document, an article or a proposal.
+    /// A document, an article, a proposal, a number in a table or a finding.
     Item(Target),
     /// A search or another view of this site (a money table, a comparison), by its local address.
     View { url: String, title: String },
@@ -63,14 +63,16 @@ impl Entry {
         })
     }
 
-    /// An item's entry: a document, an article or a proposal.
+    /// An item's entry: a document, an article, a proposal, a number in a table or a finding.
     pub fn item(target: Target) -> Result<Entry> {
         match target {
-            Target::Document(_) | Target::Article(_) | Target::Proposal(_) => {
-                Ok(Entry::Item(target))
-            }
+            Target::Document(_)
+            | Target::Article(_)
+            | Target::Proposal(_)
+            | Target::Cell(..)
+            | Target::Finding(..) => Ok(Entry::Item(target)),
             other => Err(Error::Invalid(format!(
-                "{}不能收入工作底稿 (not a document, article or proposal)",
+                "{}不能收入工作底稿 (not a document, article, proposal, number or finding)",
                 other.label()
             ))),
         }
@@ -649,6 +651,12 @@ fn item_url(entry: &Entry) -> String {
         Entry::Item(Target::Document(id)) => format!("/documents/{}", id.as_str()),
         Entry::Item(Target::Article(id)) => format!("/articles/{}", id.as_str()),
         Entry::Item(Target::Proposal(id)) => format!("/proposals/{}", id.as_str()),
+        Entry::Item(Target::Cell(doc, at)) => {
+            format!("/documents/{}/cells/{}", doc.as_str(), at.anchor())
+        }
+        Entry::Item(Target::Finding(doc, key)) => {
+            format!("/documents/{}/findings/{key}", doc.as_str())
+        }
         Entry::Item(t) => t.key(),
         Entry::View { url, .. } => url.clone(),
     }
@@ -699,6 +707,26 @@ pub fn printable(lib: &Library, viewer: &Viewer, id: WorkpaperId) -> Result<Pape
                 ),
                 None => continue,
             },
+            Entry::Item(Target::Cell(doc, at)) => match lib.meta(doc, &scope)? {
+                Some(d) => (cell_text(lib, doc, *at)?, d.title),
+                None => continue,
+            },
+            Entry::Item(Target::Finding(doc, key)) => {
+                let Some(d) = lib.meta(doc, &scope)? else {
+                    continue;
+                };
+                let found = crate::budget::alerts::findings(lib, doc, &scope)?
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find(|f| &f.key == key);
+                match found {
+                    Some(f) => (
+                        format!("【{}·{}】{}", f.severity.label(), f.status(), f.message),
+                        d.title,
+                    ),
+                    None => ("（这条预警在规则或数据更新后已不再出现）".into(), d.title),
+                }
+            }
             Entry::Item(_) => continue,
             Entry::View { .. } => (String::new(), item.entry.label().to_string()),
         };
@@ -726,6 +754,22 @@ pub fn printable(lib: &Library, viewer: &Viewer, id: WorkpaperId) -> Result<Pape
     })
 }
 
+/// A number as printed: its table, its row's labels, the cell, and the amount read from it.
+fn cell_text(lib: &Library, doc: &crate::model::DocId, at: super::model::CellAt) -> Result<String> {
+    Ok(
+        match crate::budget::query::cell_info(lib, doc, at.table, at.row, at.col)? {
+            None => "（表格已不在）".into(),
+            Some(c) => {
+                let amount = c
+                    .fact
+                    .map(|f| format!("（{} {} 万元）", f.column, f.amount))
+                    .unwrap_or_default();
+                format!("{}：{} → {}{amount}", c.table_title, c.row_label, c.text)
+            }
+        },
+    )
+}
+
 /// What a ZIP of originals holds.
 #[derive(Debug, Clone, Default)]
 pub struct Originals {
@@ -751,6 +795,7 @@ pub fn originals_zip(lib: &Library, viewer: &Viewer, id: WorkpaperId) -> Result<
         let doc = match &item.entry {
             Entry::Item(Target::Document(d)) => lib.meta(d, &scope)?,
             Entry::Item(Target::Article(a)) => lib.article(a, &scope)?.map(|(_, d)| d),
+            Entry::Item(Target::Cell(d, _) | Target::Finding(d, _)) => lib.meta(d, &scope)?,
             _ => continue,
         };
         let Some(doc) = doc else { continue };

@@ -59,6 +59,9 @@ pub fn target_url(t: &Target) -> String {
         Target::Proposal(id) => super::proposal_pages::proposal_url(id.as_str()),
         Target::Consultation(id) => format!("/consultations/{id}"),
         Target::Workpaper(id) => format!("/workpapers/{id}"),
+        Target::Cell(..) | Target::Finding(..) => {
+            super::discuss::discuss_url(t).unwrap_or_else(|| "/".into())
+        }
     }
 }
 
@@ -135,8 +138,8 @@ pub struct CommentsView {
     pub can_post: bool,
     pub login_url: String,
     pub edit_minutes: i64,
-    /// For a logged-in reader of a document, article or proposal: the page that adds it to a working
-    /// collection.
+    /// For a logged-in reader of a document, article, proposal, number or finding: the page that adds it to
+    /// a working collection.
     pub collect: Option<String>,
 }
 
@@ -201,7 +204,11 @@ pub fn comments_view(
             && viewer.can(Role::Deputy)
             && matches!(
                 target,
-                Target::Document(_) | Target::Article(_) | Target::Proposal(_)
+                Target::Document(_)
+                    | Target::Article(_)
+                    | Target::Proposal(_)
+                    | Target::Cell(..)
+                    | Target::Finding(..)
             ))
         .then(|| super::workpapers::collect_url(target)),
     })

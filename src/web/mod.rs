@@ -35,6 +35,8 @@ pub mod client;
 pub mod collab;
 /// 对比分析: units × subjects × years as a pivot, with budget against actual, as table or chart.
 pub mod compare;
+/// The discussion pages of a number in a table and of a finding.
+pub mod discuss;
 pub mod error;
 /// 预算执行（联网）: the push API, the execution dashboard and its pace warnings.
 pub mod execution;
@@ -302,6 +304,7 @@ pub fn router(state: AppState) -> Router {
         .merge(links::router())
         .merge(collab::routes())
         .merge(workpapers::routes())
+        .merge(discuss::routes())
         .merge(admin::router())
         .merge(alerts::router())
         .merge(money::router())

@@ -685,6 +685,8 @@ pub struct DocumentPage {
     pub findings: Vec<crate::budget::checks::Finding>,
     /// Where staff post decisions on findings; `None` for other viewers.
     pub findings_url: Option<String>,
+    /// `/documents/{id}`: the base of the discussion pages of its numbers and findings.
+    pub base_url: String,
 }
 
 /// One cell of a table as shown: its text, spans and anchor (`t2-r5-c3`).
@@ -912,6 +914,10 @@ pub async fn document_page(
                     )
                 }),
                 findings,
+                base_url: format!(
+                    "/documents/{}",
+                    super::params::encode_component(doc.id.as_str())
+                ),
                 restricted: doc.access == Access::Restricted,
                 sample: crate::samples::find(lib)?.has(&doc.id),
                 access_url: staff.then(|| {
