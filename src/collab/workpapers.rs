@@ -27,8 +27,8 @@ pub const MAX_ITEMS: usize = 500;
 pub const MAX_SHARES: usize = 50;
 /// The most collections one account owns.
 pub const MAX_OWNED: usize = 1000;
-/// The most bytes of original files in one ZIP.
-pub const MAX_ZIP_BYTES: u64 = 512 << 20;
+/// The most bytes of original files in one ZIP (it is built in memory).
+pub const MAX_ZIP_BYTES: u64 = 256 << 20;
 
 /// What an item is: something with a page of its own, or a search or view by its address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -803,15 +803,13 @@ pub fn originals_zip(lib: &Library, viewer: &Viewer, id: WorkpaperId) -> Result<
             continue;
         }
         taken.push(doc.id.clone());
-        let bytes = match std::fs::read(&doc.source) {
-            Ok(b) => b,
-            Err(_) => {
-                out.missing
-                    .push(format!("{}. {title}：原始文件已不在服务器上", n + 1));
-                continue;
-            }
+        let Ok(meta) = std::fs::metadata(&doc.source) else {
+            out.missing
+                .push(format!("{}. {title}：原始文件已不在服务器上", n + 1));
+            continue;
         };
-        if total + bytes.len() as u64 > MAX_ZIP_BYTES {
+        // The limit is checked before the file is read.
+        if total + meta.len() > MAX_ZIP_BYTES {
             out.missing.push(format!(
                 "{}. {title}：超过 {} MB 的上限，未收入",
                 n + 1,
@@ -819,9 +817,30 @@ pub fn originals_zip(lib: &Library, viewer: &Viewer, id: WorkpaperId) -> Result<
             ));
             continue;
         }
+        let Ok(bytes) = std::fs::read(&doc.source) else {
+            out.missing
+                .push(format!("{}. {title}：原始文件无法读取", n + 1));
+            continue;
+        };
         total += bytes.len() as u64;
         let name = format!("{:03}-{}", n + 1, lib.original_name(&doc.source));
-        zip.start_file(name, options).map_err(zip_err)?;
+        // Each file keeps its own modification time (local), as an archive tool shows it.
+        let stamped = match meta.modified().ok().map(DateTime::<Local>::from) {
+            Some(t) => {
+                use chrono::{Datelike, Timelike};
+                zip::DateTime::from_date_and_time(
+                    u16::try_from(t.year()).unwrap_or(1980),
+                    t.month() as u8,
+                    t.day() as u8,
+                    t.hour() as u8,
+                    t.minute() as u8,
+                    t.second() as u8,
+                )
+                .map_or(options, |d| options.last_modified_time(d))
+            }
+            None => options,
+        };
+        zip.start_file(name, stamped).map_err(zip_err)?;
         zip.write_all(&bytes).map_err(|e| zip_err(e.into()))?;
         out.files += 1;
     }
