@@ -119,6 +119,18 @@ fn titles(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Where a document's original file is kept.
+fn state_source(p: &People, id: &str) -> String {
+    p.server
+        .state
+        .lib
+        .store()
+        .get_meta(&yusuan::model::DocId(id.to_string()))
+        .unwrap()
+        .unwrap()
+        .source
+}
+
 /// The text the product's own ingest reads out of an exported file.
 fn read_back(name: &str, bytes: &[u8]) -> String {
     let opts = yusuan::ingest::extract::ExtractOptions::default();
@@ -341,6 +353,20 @@ fn a_collection_is_built_shared_and_exported_within_each_readers_scope() {
         &api(&format!("/workpapers/{id}/export?format=exe")),
     );
     assert_eq!(status, 400);
+
+    // An original gone from the server is listed as such; the rest is still there.
+    let rule_file = state_source(&p, &p.rule);
+    std::fs::remove_file(&rule_file).unwrap();
+    let staff_zip = zip_names(&p.staff);
+    assert_eq!(staff_zip.len(), 2, "{staff_zip:?}");
+    let missing = staff_zip
+        .iter()
+        .find(|(n, _)| n == "未收入的文件.txt")
+        .unwrap_or_else(|| panic!("{staff_zip:?}"));
+    assert!(
+        missing.1.contains("示范监督条例") && missing.1.contains("原始文件已不在服务器上"),
+        "{missing:?}"
+    );
 
     // Unshared, the deputy loses it; deleted, nobody has it.
     send(
