@@ -493,6 +493,10 @@ pub enum EvalSuite {
         /// Evaluate only the first N questions.
         #[arg(long)]
         limit: Option<usize>,
+        /// Cross-validate the law prior learned from the questions over K folds (each question held out
+        /// once; the prior re-ranks the search's first 300 articles).
+        #[arg(long)]
+        folds: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -1324,7 +1328,13 @@ fn run_command(cli: &Cli) -> Result<()> {
             Ok(())
         }
         Command::Eval {
-            suite: EvalSuite::Stard { file, limit, json },
+            suite:
+                EvalSuite::Stard {
+                    file,
+                    limit,
+                    folds,
+                    json,
+                },
         } => {
             let lib = open(cli)?;
             let mut questions = crate::eval::read_questions(file)?;
@@ -1332,6 +1342,43 @@ fn run_command(cli: &Cli) -> Result<()> {
                 questions.truncate(*n);
             }
             let started = std::time::Instant::now();
+            if let Some(k) = folds {
+                let mut ranked = Vec::with_capacity(questions.len());
+                for q in &questions {
+                    ranked.push(crate::eval::ranked_names(&lib, &q.query, 300)?);
+                }
+                let cv = crate::eval::prior::cross_validate(&questions, &ranked, *k);
+                if *json {
+                    outln!("{}", serde_json::to_string_pretty(&cv)?);
+                    return Ok(());
+                }
+                let line = |m: &crate::eval::Metrics| {
+                    format!(
+                        "Recall@10 {:.3}  Recall@100 {:.3}  MRR@10 {:.3}  nDCG@10 {:.3}",
+                        m.recall_at_10, m.recall_at_100, m.mrr_at_10, m.ndcg_at_10
+                    )
+                };
+                for (i, f) in cv.folds.iter().enumerate() {
+                    outln!(
+                        "fold {} ({} questions, weight {}): search {} | with the law prior {}",
+                        i + 1,
+                        f.search.questions,
+                        f.weight,
+                        line(&f.search),
+                        line(&f.with_prior)
+                    );
+                }
+                outln!(
+                    "held out, all folds: search            {}",
+                    line(&cv.search)
+                );
+                outln!(
+                    "held out, all folds: with the law prior {}",
+                    line(&cv.with_prior)
+                );
+                outln!("({:.1} s)", started.elapsed().as_secs_f64());
+                return Ok(());
+            }
             let m = crate::eval::evaluate(&lib, &questions)?;
             if *json {
                 outln!("{}", serde_json::to_string_pretty(&m)?);

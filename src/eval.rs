@@ -1,7 +1,8 @@
 //! Retrieval quality evaluation on statute-retrieval questions (the STARD format): Recall@k, MRR@10, nDCG@10;
-//! the metadata audit of a collection (`metadata`).
+//! the cross-validated law prior (`prior`); the metadata audit of a collection (`metadata`).
 
 pub mod metadata;
+pub mod prior;
 
 use crate::error::{Error, Result};
 use crate::library::Library;

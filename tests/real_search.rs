@@ -107,6 +107,54 @@ fn stard_subset_recall_floors() {
     assert!(m.recall_at_100 >= RECALL_100_FLOOR, "{m:?}");
 }
 
+#[test]
+fn the_law_prior_is_measured_only_on_questions_it_was_not_trained_on() {
+    let Some(shared) = shared() else { return };
+    let lib = library(&shared);
+    let all = eval::read_questions(&shared.join("eval/stard-train.jsonl")).unwrap();
+    let subset: Vec<Question> = all
+        .into_iter()
+        .filter(|q| q.relevant.iter().all(|r| law_ingested(lib, law_of(r))))
+        .take(SUBSET)
+        .collect();
+    let ranked: Vec<Vec<String>> = subset
+        .iter()
+        .map(|q| eval::ranked_names(lib, &q.query, 300).unwrap())
+        .collect();
+    let cv = eval::prior::cross_validate(&subset, &ranked, 5);
+    eprintln!(
+        "law prior, 5 folds over {} questions: search R@10 {:.3} R@100 {:.3} MRR {:.3}; with the prior R@10 {:.3} R@100 {:.3} MRR {:.3}",
+        cv.search.questions,
+        cv.search.recall_at_10,
+        cv.search.recall_at_100,
+        cv.search.mrr_at_10,
+        cv.with_prior.recall_at_10,
+        cv.with_prior.recall_at_100,
+        cv.with_prior.mrr_at_10
+    );
+    // Every question is held out exactly once: the folds' figures without the prior are those of the
+    // search's own first 100 articles over all the questions.
+    assert_eq!(cv.folds.len(), 5);
+    assert_eq!(cv.search.questions, subset.len());
+    let (mut r10, mut r100, mut mrr) = (0.0, 0.0, 0.0);
+    for (q, list) in subset.iter().zip(&ranked) {
+        let (a, b, c, _) = eval::score_ranking(&list[..list.len().min(100)], &q.relevant);
+        r10 += a;
+        r100 += b;
+        mrr += c;
+    }
+    let n = subset.len() as f64;
+    assert!((cv.search.recall_at_10 - r10 / n).abs() < 1e-9, "{cv:?}");
+    assert!((cv.search.recall_at_100 - r100 / n).abs() < 1e-9, "{cv:?}");
+    assert!((cv.search.mrr_at_10 - mrr / n).abs() < 1e-9, "{cv:?}");
+    // The weight of each fold comes from the tried ones.
+    assert!(
+        cv.folds
+            .iter()
+            .all(|f| eval::prior::WEIGHTS.contains(&f.weight))
+    );
+}
+
 /// Floors a little below the measured values (0.538 and 0.736 when they were set).
 const RECALL_10_FLOOR: f64 = 0.50;
 const RECALL_100_FLOOR: f64 = 0.70;
