@@ -87,26 +87,34 @@ pub fn score_ranking(ranked: &[String], relevant: &[String]) -> (f64, f64, f64, 
     (r10, r100, mrr, ndcg)
 }
 
-/// Runs every question as an article search and averages the metrics.
-pub fn evaluate(lib: &Library, questions: &[Question]) -> Result<Metrics> {
+/// Averages per-question scores (Recall@10, Recall@100, MRR@10, nDCG@10) over `n` questions.
+pub fn average(scores: impl Iterator<Item = (f64, f64, f64, f64)>, n: usize) -> Metrics {
     let mut m = Metrics {
-        questions: questions.len(),
+        questions: n,
         ..Metrics::default()
     };
-    for q in questions {
-        let ranked = ranked_names(lib, &q.query, 100)?;
-        let (r10, r100, mrr, ndcg) = score_ranking(&ranked, &q.relevant);
+    for (r10, r100, mrr, ndcg) in scores {
         m.recall_at_10 += r10;
         m.recall_at_100 += r100;
         m.mrr_at_10 += mrr;
         m.ndcg_at_10 += ndcg;
     }
-    let n = questions.len().max(1) as f64;
-    m.recall_at_10 /= n;
-    m.recall_at_100 /= n;
-    m.mrr_at_10 /= n;
-    m.ndcg_at_10 /= n;
-    Ok(m)
+    let d = n.max(1) as f64;
+    m.recall_at_10 /= d;
+    m.recall_at_100 /= d;
+    m.mrr_at_10 /= d;
+    m.ndcg_at_10 /= d;
+    m
+}
+
+/// Runs every question as an article search and averages the metrics.
+pub fn evaluate(lib: &Library, questions: &[Question]) -> Result<Metrics> {
+    let mut scores = Vec::with_capacity(questions.len());
+    for q in questions {
+        let ranked = ranked_names(lib, &q.query, 100)?;
+        scores.push(score_ranking(&ranked, &q.relevant));
+    }
+    Ok(average(scores.into_iter(), questions.len()))
 }
 
 /// The normalised article names returned for a query, best first, each name once (versions of one law

@@ -773,6 +773,8 @@ fn cell_text(lib: &Library, doc: &crate::model::DocId, at: super::model::CellAt)
 /// What a ZIP of originals holds.
 #[derive(Debug, Clone, Default)]
 pub struct Originals {
+    /// The collection's title.
+    pub title: String,
     pub bytes: Vec<u8>,
     pub files: usize,
     /// Items whose original could not be added, with why.
@@ -787,7 +789,10 @@ pub fn originals_zip(lib: &Library, viewer: &Viewer, id: WorkpaperId) -> Result<
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
-    let mut out = Originals::default();
+    let mut out = Originals {
+        title: opened.paper.title.clone(),
+        ..Originals::default()
+    };
     let mut taken: Vec<crate::model::DocId> = Vec::new();
     let mut total: u64 = 0;
     let zip_err = |e: zip::result::ZipError| Error::Invalid(format!("无法生成 ZIP：{e}"));

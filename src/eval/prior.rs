@@ -2,7 +2,7 @@
 //! about (naive Bayes over the question's character pairs, trained on the laws of the answering articles),
 //! added to the search's own order of article hits, with its weight chosen on the training folds only.
 
-use super::{Metrics, Question, normalize_name, score_ranking};
+use super::{Metrics, Question, average, normalize_name, score_ranking};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -130,25 +130,14 @@ pub const WEIGHTS: &[f64] = &[0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0];
 
 /// Averages the metrics of re-ranked lists cut at 100.
 fn metrics(prior: &LawPrior, weight: f64, items: &[(&Question, &Vec<String>)]) -> Metrics {
-    let mut m = Metrics {
-        questions: items.len(),
-        ..Metrics::default()
-    };
-    for (q, ranked) in items {
-        let mut list = prior.rerank(&q.query, ranked, weight);
-        list.truncate(100);
-        let (r10, r100, mrr, ndcg) = score_ranking(&list, &q.relevant);
-        m.recall_at_10 += r10;
-        m.recall_at_100 += r100;
-        m.mrr_at_10 += mrr;
-        m.ndcg_at_10 += ndcg;
-    }
-    let n = items.len().max(1) as f64;
-    m.recall_at_10 /= n;
-    m.recall_at_100 /= n;
-    m.mrr_at_10 /= n;
-    m.ndcg_at_10 /= n;
-    m
+    average(
+        items.iter().map(|(q, ranked)| {
+            let mut list = prior.rerank(&q.query, ranked, weight);
+            list.truncate(100);
+            score_ranking(&list, &q.relevant)
+        }),
+        items.len(),
+    )
 }
 
 /// One held-out fold: the search alone and with the prior, and the weight chosen without it.

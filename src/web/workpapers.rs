@@ -363,8 +363,10 @@ pub async fn collect_page(
         return Err(AppError::Unauthorized.into());
     }
     let entry = entry_of(&q.item, &q.view, &q.title)?;
+    let checked = entry.clone();
     let (title, papers) = st
         .blocking(move |lib| {
+            let entry = checked;
             let visible = match &entry {
                 Entry::Item(t) => collab::can_see(lib, t, &viewer)?,
                 Entry::View { .. } => true,
@@ -379,7 +381,6 @@ pub async fn collect_page(
             Ok((wp::entry_title(lib, &entry)?, papers))
         })
         .await?;
-    let entry = entry_of(&q.item, &q.view, &q.title)?;
     Ok(CollectPage {
         chrome: page_chrome,
         what: entry.label(),
@@ -463,16 +464,20 @@ pub async fn export_file(
     let (title, bytes) = st
         .blocking(move |lib| {
             let id = WorkpaperId(id);
-            let title = wp::open(lib, &viewer, id)?.paper.title;
-            let bytes = match format {
-                "zip" => wp::originals_zip(lib, &viewer, id)?.bytes,
-                "pdf" => export::pdf(&wp::printable(lib, &viewer, id)?),
-                _ => export::docx(&wp::printable(lib, &viewer, id)?).map_err(|e| {
+            if format == "zip" {
+                let z = wp::originals_zip(lib, &viewer, id)?;
+                return Ok((z.title, z.bytes));
+            }
+            let paper = wp::printable(lib, &viewer, id)?;
+            let bytes = if format == "pdf" {
+                export::pdf(&paper)
+            } else {
+                export::docx(&paper).map_err(|e| {
                     tracing::error!("cannot write a DOCX: {e}");
                     AppError::Internal
-                })?,
+                })?
             };
-            Ok((title, bytes))
+            Ok((paper.title, bytes))
         })
         .await?;
     let mime = match format {
